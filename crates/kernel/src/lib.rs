@@ -1,0 +1,32 @@
+//! Engage's detection kernel.
+//!
+//! This crate says what a repeat caller is, exactly as `shared/spec/detection.md` defines it,
+//! and nothing else: no I/O, no Arrow, no DataFusion, no wasm-bindgen. The DataFusion plugin,
+//! the `engage` CLI and the WASM module are adapters that feed it columns.
+//!
+//! - [`rule`]: rules such as `10/7d` and rule sets such as `5/30d,12/90d`.
+//! - [`detect`](mod@detect): batch detection over columns of key codes and timestamps.
+//! - [`stream`]: the same answer, one contact at a time, in time order.
+//! - [`episode`]: what an episode is and how qualifying windows chain into one.
+//! - [`profile`] and [`triage`]: who the caller is, and a suggestion for the coordinator.
+//! - [`phone`], [`postcode`] and [`pseudonym`]: keys and places, normalised.
+//! - [`keys`]: text keys as dense integer codes.
+
+pub mod detect;
+pub mod episode;
+pub mod keys;
+pub mod phone;
+pub mod postcode;
+pub mod profile;
+pub mod pseudonym;
+pub mod rule;
+pub mod stream;
+pub mod time;
+pub mod triage;
+
+pub use detect::{DetectError, Detection, detect, detect_run};
+pub use episode::{ChainEvent, Episode};
+pub use keys::{KeyCodes, NO_KEY, encode_keys};
+pub use rule::{PerRule, Rule, RuleError, RuleSet};
+pub use stream::{OutOfOrder, StreamingDetector, Verdict};
+pub use time::Micros;
