@@ -1,0 +1,41 @@
+//! `engage`: find vulnerable repeat callers in control-room call archives.
+
+mod generate;
+mod progress;
+mod publish;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "engage",
+    version,
+    about = "Find vulnerable repeat callers in control-room call archives"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Write synthetic raw exports of all sources, with the planted truth beside them.
+    Generate(generate::Args),
+    /// Turn one set of raw exports into a Parquet snapshot, in a folder or an object store.
+    Publish(publish::Args),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Generate(args) => generate::run(args),
+        Command::Publish(args) => publish::run(args),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! Reads a control room's raw exports into Engage contacts.
+//!
+//! The formats are in `docs/exports.md`; the rules for linking the systems and for the clock
+//! change are there too. Input is any [`std::io::Read`] (a file, or bytes in the browser);
+//! nothing here touches the file system or the network.
+//!
+//! Every raw row is accounted for: for each source, rows read = published + merged into a
+//! contact + duplicates dropped + rejected ([`SourceCounts::balances`]).
+
+pub mod contact;
+mod link;
+pub mod local_time;
+pub mod profile;
+pub mod read;
+pub mod report;
+mod sources;
+
+pub use contact::{Contact, Reject};
+pub use profile::{Profiles, SourceKind, SourceProfile};
+pub use report::{IngestReport, SourceCounts};
+pub use sources::{Ingest, IngestOptions, Ingested};

@@ -1,0 +1,115 @@
+//! Linking recordings and incident calls to the ACD call they belong to
+//! (rules and tolerances in `docs/exports.md`).
+
+use engage_kernel::Micros;
+use engage_kernel::phone::Cli;
+use engage_kernel::time::{MINUTE, SECOND};
+use foldhash::HashMap;
+
+use crate::sources::{AcdRow, IncidentRow, RecordingRow};
+
+/// A recording links to a call answered within this of the recording's start.
+pub const RECORDING_TOLERANCE: Micros = 5 * SECOND;
+/// An incident call links to a call that ended no more than this before it.
+pub const INCIDENT_AFTER_END: Micros = 10 * MINUTE;
+
+/// An ACD call's instants, resolved.
+pub(crate) struct AcdCall {
+    pub arrived: Micros,
+    pub answered: Option<Micros>,
+    pub ended: Option<Micros>,
+}
+
+struct Candidate {
+    answered: Micros,
+    ended: Micros,
+    call: usize,
+    order: (usize, usize), // call id (length, position in id order) for ties
+}
+
+/// Answered ACD calls by caller number (withheld and unavailable share the empty number),
+/// in order of answer time.
+pub(crate) struct AcdIndex {
+    by_number: HashMap<String, Vec<Candidate>>,
+}
+
+fn number_of(cli: &Cli) -> &str {
+    cli.e164().unwrap_or("")
+}
+
+impl AcdIndex {
+    /// `rows` and `calls` are parallel and in call id order.
+    pub fn new(rows: &[AcdRow], calls: &[AcdCall]) -> Self {
+        let mut by_number: HashMap<String, Vec<Candidate>> = HashMap::default();
+        for (i, (row, call)) in rows.iter().zip(calls).enumerate() {
+            if let Some(answered) = call.answered {
+                by_number
+                    .entry(number_of(&row.cli).to_string())
+                    .or_default()
+                    .push(Candidate {
+                        answered,
+                        ended: call.ended.unwrap_or(answered),
+                        call: i,
+                        order: (row.call_id.len(), i),
+                    });
+            }
+        }
+        for list in by_number.values_mut() {
+            list.sort_by_key(|c| (c.answered, c.order));
+        }
+        AcdIndex { by_number }
+    }
+}
+
+/// For each recording (re-ordered by start, then id), the ACD call it links to. A start in the
+/// autumn hour that happens twice links with whichever of its instants finds a call, the
+/// earlier first.
+pub(crate) fn recordings(index: &AcdIndex, recordings: &mut [RecordingRow]) -> Vec<Option<usize>> {
+    recordings.sort_by(|a, b| {
+        (a.started.resolve(None), &a.recording_id).cmp(&(b.started.resolve(None), &b.recording_id))
+    });
+    let mut taken = foldhash::HashSet::default();
+    recordings
+        .iter()
+        .map(|rec| {
+            let list = index.by_number.get(number_of(&rec.remote))?;
+            let best = rec.started.candidates().find_map(|started| {
+                let from = list.partition_point(|c| c.answered < started - RECORDING_TOLERANCE);
+                list[from..]
+                    .iter()
+                    .take_while(|c| c.answered <= started + RECORDING_TOLERANCE)
+                    .min_by_key(|c| ((c.answered - started).abs(), c.order))
+            })?;
+            taken.insert(best.call).then_some(best.call)
+        })
+        .collect()
+}
+
+/// For each incident call (re-ordered by call time, then incident id), the ACD call it links
+/// to: the latest answered at or before the call time among the caller's calls that ended no
+/// more than [`INCIDENT_AFTER_END`] before it, or, with no number, among the keyless calls
+/// still in progress. A call time in the autumn hour that happens twice links with whichever of
+/// its instants finds a call, the earlier first.
+pub(crate) fn incidents(index: &AcdIndex, incidents: &mut [IncidentRow]) -> Vec<Option<usize>> {
+    incidents.sort_by(|a, b| {
+        (a.call_time.resolve(None), &a.incident_id)
+            .cmp(&(b.call_time.resolve(None), &b.incident_id))
+    });
+    incidents
+        .iter()
+        .map(|inc| {
+            let (list, after_end) = match inc.caller.as_deref() {
+                Some(number) => (index.by_number.get(number)?, INCIDENT_AFTER_END),
+                None => (index.by_number.get("")?, 0),
+            };
+            inc.call_time.candidates().find_map(|at| {
+                let upto = list.partition_point(|c| c.answered <= at);
+                list[..upto]
+                    .iter()
+                    .filter(|c| c.ended >= at - after_end)
+                    .max_by_key(|c| (c.answered, std::cmp::Reverse(c.order)))
+                    .map(|c| c.call)
+            })
+        })
+        .collect()
+}

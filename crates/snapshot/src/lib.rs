@@ -1,0 +1,26 @@
+//! Engage's published snapshot (`shared/spec/data-model.md`): the `contacts` and `rejects`
+//! tables as Parquet files that any Parquet reader opens without help, and a manifest written
+//! last, to a folder or an object store.
+//!
+//! Layout under the store's root (`--out`):
+//!
+//! ```text
+//! <snapshot id>/contacts/part-00000.parquet ...
+//! <snapshot id>/rejects/part-00000.parquet
+//! <snapshot id>/manifest.json          written last: the snapshot exists once this does
+//! ```
+//!
+//! The snapshot id is a digest of the source files and the publish options, so publishing
+//! the same exports twice writes the same snapshot again.
+
+pub mod manifest;
+pub mod schema;
+pub mod store;
+pub mod write;
+
+pub use manifest::{Manifest, SourceFile};
+pub use store::{SnapshotStore, StoreError};
+pub use write::{PublishError, write_snapshot};
+
+/// The version of the snapshot's schema and layout; readers check it.
+pub const SCHEMA_VERSION: u32 = 1;

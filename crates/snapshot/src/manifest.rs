@@ -1,0 +1,47 @@
+//! The manifest: what a snapshot holds and how it was made. Written last; a snapshot without
+//! one does not exist for readers.
+
+use std::collections::BTreeMap;
+
+use engage_ingest::SourceCounts;
+use serde::{Deserialize, Serialize};
+
+/// One source file read for the snapshot.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceFile {
+    /// The file name within the raw folder.
+    pub file: String,
+    /// SHA-256 of its bytes, lowercase hex.
+    pub sha256: String,
+    /// Its size in bytes.
+    pub bytes: u64,
+    /// Rows read (blank lines are not rows).
+    pub rows: u64,
+}
+
+/// The manifest of one snapshot (`manifest.json`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// The snapshot's id: a digest of its sources and options.
+    pub snapshot_id: String,
+    /// When it was written (RFC 3339, UTC).
+    pub created_at: String,
+    /// The version of the schema and layout.
+    pub schema_version: u32,
+    /// The source files, by source name.
+    pub sources: BTreeMap<String, SourceFile>,
+    /// Per source: read, published, merged, duplicates, rejected, and the details.
+    pub counts: BTreeMap<String, SourceCounts>,
+    /// Rows in `contacts`.
+    pub contacts: u64,
+    /// Rows in `rejects`.
+    pub rejects: u64,
+    /// Whether caller keys are pseudonyms.
+    pub pseudonymised: bool,
+    /// The sort order of `contacts`.
+    pub sort_order: Vec<String>,
+    /// The tables and their files, relative to the snapshot's folder.
+    pub tables: BTreeMap<String, Vec<String>>,
+    /// True when the data is synthetic (the raw folder said so).
+    pub synthetic: bool,
+}

@@ -1,0 +1,114 @@
+//! The Arrow schemas of the snapshot's tables, and contacts and rejects as record batches.
+
+use std::sync::Arc;
+
+use arrow::array::{
+    ArrayRef, Int8Builder, Int32Builder, StringBuilder, TimestampMicrosecondBuilder, UInt64Builder,
+};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use arrow::error::ArrowError;
+use arrow::record_batch::RecordBatch;
+use engage_ingest::{Contact, Reject};
+
+/// The `contacts` table's schema.
+pub fn contacts_schema() -> SchemaRef {
+    let text = |name: &str, nullable| Field::new(name, DataType::Utf8, nullable);
+    Arc::new(Schema::new(vec![
+        text("contact_id", false),
+        text("agency", false),
+        text("line", false),
+        Field::new(
+            "received_at",
+            DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            false,
+        ),
+        text("caller_key", true),
+        text("cli_status", false),
+        text("outcome", false),
+        Field::new("wait_s", DataType::Int32, true),
+        Field::new("talk_s", DataType::Int32, true),
+        text("recording_id", true),
+        text("incident_id", true),
+        text("category", true),
+        text("closing_category", true),
+        Field::new("grade", DataType::Int8, true),
+        text("postcode", true),
+        text("address_key", true),
+        text("csu", true),
+    ]))
+}
+
+/// The `rejects` table's schema.
+pub fn rejects_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("source", DataType::Utf8, false),
+        Field::new("file", DataType::Utf8, false),
+        Field::new("line", DataType::UInt64, false),
+        Field::new("raw", DataType::Utf8, false),
+        Field::new("reason", DataType::Utf8, false),
+    ]))
+}
+
+fn strings<'a>(values: impl Iterator<Item = Option<&'a str>>) -> ArrayRef {
+    let mut b = StringBuilder::new();
+    for v in values {
+        b.append_option(v);
+    }
+    Arc::new(b.finish())
+}
+
+/// Contacts as one record batch of the `contacts` schema.
+pub fn contacts_batch(contacts: &[Contact]) -> Result<RecordBatch, ArrowError> {
+    let mut received =
+        TimestampMicrosecondBuilder::with_capacity(contacts.len()).with_timezone("UTC");
+    let mut wait = Int32Builder::with_capacity(contacts.len());
+    let mut talk = Int32Builder::with_capacity(contacts.len());
+    let mut grade = Int8Builder::with_capacity(contacts.len());
+    for c in contacts {
+        received.append_value(c.received_at);
+        wait.append_option(c.wait_s);
+        talk.append_option(c.talk_s);
+        grade.append_option(c.grade);
+    }
+    let s = |f: fn(&Contact) -> Option<&str>| strings(contacts.iter().map(f));
+    RecordBatch::try_new(
+        contacts_schema(),
+        vec![
+            s(|c| Some(&c.contact_id)),
+            s(|c| Some(c.agency)),
+            s(|c| Some(&c.line)),
+            Arc::new(received.finish()),
+            s(|c| c.caller_key.as_deref()),
+            s(|c| Some(c.cli_status)),
+            s(|c| Some(c.outcome)),
+            Arc::new(wait.finish()),
+            Arc::new(talk.finish()),
+            s(|c| c.recording_id.as_deref()),
+            s(|c| c.incident_id.as_deref()),
+            s(|c| c.category.as_deref()),
+            s(|c| c.closing_category.as_deref()),
+            Arc::new(grade.finish()),
+            s(|c| c.postcode.as_deref()),
+            s(|c| c.address_key.as_deref()),
+            s(|c| c.csu.as_deref()),
+        ],
+    )
+}
+
+/// Rejects as one record batch of the `rejects` schema.
+pub fn rejects_batch(rejects: &[Reject]) -> Result<RecordBatch, ArrowError> {
+    let mut line = UInt64Builder::with_capacity(rejects.len());
+    for r in rejects {
+        line.append_value(r.line);
+    }
+    RecordBatch::try_new(
+        rejects_schema(),
+        vec![
+            strings(rejects.iter().map(|r| Some(r.source))),
+            strings(rejects.iter().map(|r| Some(r.file.as_str()))),
+            Arc::new(line.finish()),
+            strings(rejects.iter().map(|r| Some(r.raw.as_str()))),
+            strings(rejects.iter().map(|r| Some(r.reason.as_str()))),
+        ],
+    )
+}

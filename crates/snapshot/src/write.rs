@@ -1,0 +1,162 @@
+//! Writing a snapshot: Parquet with zstd, statistics and the page index, in files of bounded
+//! size; the manifest last.
+
+use std::collections::BTreeMap;
+
+use engage_ingest::Ingested;
+use object_store::buffered::BufWriter;
+use parquet::arrow::async_writer::AsyncArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::metadata::SortingColumn;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use sha2::{Digest, Sha256};
+
+use crate::SCHEMA_VERSION;
+use crate::manifest::{Manifest, SourceFile};
+use crate::schema::{contacts_batch, contacts_schema, rejects_batch, rejects_schema};
+use crate::store::{SnapshotStore, StoreError};
+
+/// Rows per Parquet file of `contacts`.
+pub const ROWS_PER_FILE: usize = 4_000_000;
+/// Rows per row group.
+pub const ROWS_PER_ROW_GROUP: usize = 1_000_000;
+/// Rows per record batch handed to the writer.
+const ROWS_PER_BATCH: usize = 65_536;
+
+/// A publish that could not be committed.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Arrow or Parquet failed.
+    #[error("writing {file}: {source}")]
+    Parquet {
+        /// The file being written.
+        file: String,
+        /// The failure.
+        source: parquet::errors::ParquetError,
+    },
+    /// The rows do not add up (a bug, never data): nothing is committed.
+    #[error("the counts do not balance for {0}; nothing was committed")]
+    Unbalanced(String),
+}
+
+fn properties(sorted: bool) -> WriterProperties {
+    let mut props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(
+            ZstdLevel::try_new(3).expect("valid level"),
+        ))
+        .set_statistics_enabled(EnabledStatistics::Page)
+        .set_max_row_group_row_count(Some(ROWS_PER_ROW_GROUP))
+        .set_created_by(format!("engage {}", env!("CARGO_PKG_VERSION")));
+    if sorted {
+        props = props.set_sorting_columns(Some(vec![
+            SortingColumn {
+                column_idx: 4, // caller_key
+                descending: false,
+                nulls_first: false,
+            },
+            SortingColumn {
+                column_idx: 3, // received_at
+                descending: false,
+                nulls_first: false,
+            },
+        ]));
+    }
+    props.build()
+}
+
+/// The id of a snapshot of these sources under these options.
+pub fn snapshot_id(sources: &BTreeMap<String, SourceFile>, options: &str) -> String {
+    let mut h = Sha256::new();
+    for (name, file) in sources {
+        h.update(format!("{name}\0{}\0{}\n", file.file, file.sha256));
+    }
+    h.update(options);
+    h.update(SCHEMA_VERSION.to_le_bytes());
+    let digest = h.finalize();
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Writes a snapshot of `ingested` and commits it by writing its manifest last. An earlier
+/// snapshot of the same id is removed first (manifest first), so readers never see a
+/// manifest beside half-written tables. `progress` is told rows written so far.
+pub async fn write_snapshot(
+    store: &SnapshotStore,
+    ingested: &Ingested,
+    sources: BTreeMap<String, SourceFile>,
+    options: &str,
+    pseudonymised: bool,
+    synthetic: bool,
+    progress: &mut (dyn FnMut(u64) + Send),
+) -> Result<Manifest, PublishError> {
+    if let Some((name, _)) = ingested.report.sources.iter().find(|(_, c)| !c.balances()) {
+        return Err(PublishError::Unbalanced(name.clone()));
+    }
+    let id = snapshot_id(&sources, options);
+    store.remove_all(&id).await?;
+
+    let mut tables = BTreeMap::new();
+    let mut contact_files = Vec::new();
+    let mut written = 0u64;
+    let parts = ingested.contacts.chunks(ROWS_PER_FILE).collect::<Vec<_>>();
+    for (n, part) in parts.iter().enumerate().chain(
+        // An empty table still gets one (empty) file, so readers find its schema.
+        std::iter::once((0, &&ingested.contacts[..0])).filter(|_| parts.is_empty()),
+    ) {
+        let file = format!("contacts/part-{n:05}.parquet");
+        let path = store.path(&format!("{id}/{file}"));
+        let err = |source| PublishError::Parquet {
+            file: file.clone(),
+            source,
+        };
+        let writer = BufWriter::new(store.object_store(), path);
+        let mut writer =
+            AsyncArrowWriter::try_new(writer, contacts_schema(), Some(properties(true)))
+                .map_err(err)?;
+        for batch in part.chunks(ROWS_PER_BATCH) {
+            let batch = contacts_batch(batch).map_err(|e| err(e.into()))?;
+            writer.write(&batch).await.map_err(err)?;
+            written += batch.num_rows() as u64;
+            progress(written);
+        }
+        writer.close().await.map_err(err)?;
+        contact_files.push(file);
+    }
+    tables.insert("contacts".to_string(), contact_files);
+
+    let file = "rejects/part-00000.parquet".to_string();
+    let err = |source| PublishError::Parquet {
+        file: file.clone(),
+        source,
+    };
+    let writer = BufWriter::new(store.object_store(), store.path(&format!("{id}/{file}")));
+    let mut writer = AsyncArrowWriter::try_new(writer, rejects_schema(), Some(properties(false)))
+        .map_err(err)?;
+    for batch in ingested.rejects.chunks(ROWS_PER_BATCH) {
+        writer
+            .write(&rejects_batch(batch).map_err(|e| err(e.into()))?)
+            .await
+            .map_err(err)?;
+    }
+    writer.close().await.map_err(err)?;
+    tables.insert("rejects".to_string(), vec![file]);
+
+    let manifest = Manifest {
+        snapshot_id: id.clone(),
+        created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        schema_version: SCHEMA_VERSION,
+        sources,
+        counts: ingested.report.sources.clone(),
+        contacts: ingested.report.contacts,
+        rejects: ingested.report.rejects,
+        pseudonymised,
+        sort_order: vec!["caller_key ASC NULLS LAST".into(), "received_at ASC".into()],
+        tables,
+        synthetic,
+    };
+    let json = serde_json::to_vec_pretty(&manifest).expect("a manifest serialises");
+    store.put(&format!("{id}/manifest.json"), json).await?;
+    Ok(manifest)
+}
