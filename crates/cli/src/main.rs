@@ -3,6 +3,7 @@
 mod generate;
 mod progress;
 mod publish;
+mod sql;
 
 use clap::{Parser, Subcommand};
 
@@ -23,6 +24,8 @@ enum Command {
     Generate(generate::Args),
     /// Turn one set of raw exports into a Parquet snapshot, in a folder or an object store.
     Publish(publish::Args),
+    /// Query snapshots and Parquet files with SQL: a shell, or -c / -f.
+    Sql(sql::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -30,6 +33,7 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Generate(args) => generate::run(args),
         Command::Publish(args) => publish::run(args),
+        Command::Sql(args) => sql::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -57,14 +57,12 @@ impl Rule {
 }
 
 impl fmt::Display for Rule {
-    /// The canonical text form, using the largest unit that divides the window (`10/7d`,
-    /// `3/2w`, `5/36h`); a window that is not a whole number of hours is shown in hours with
-    /// a fraction, which `parse` does not accept back.
+    /// The canonical text form: days when the window is whole days (`10/7d`, `3/2w` shows as
+    /// `3/14d`), else hours (`5/36h`); a window that is not a whole number of hours is shown in
+    /// hours with a fraction, which `parse` does not accept back.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let w = self.window;
-        let (n, unit) = if w % WEEK == 0 {
-            (w / WEEK, "w")
-        } else if w % DAY == 0 {
+        let (n, unit) = if w % DAY == 0 {
             (w / DAY, "d")
         } else if w % HOUR == 0 {
             (w / HOUR, "h")
@@ -309,7 +307,8 @@ mod tests {
             let shown = set.to_string();
             assert_eq!(shown.parse::<RuleSet>().unwrap(), set, "{text} -> {shown}");
         }
-        assert_eq!("2/14d".parse::<RuleSet>().unwrap().to_string(), "2/2w");
+        assert_eq!("2/2w".parse::<RuleSet>().unwrap().to_string(), "2/14d");
+        assert_eq!("10/7d".parse::<RuleSet>().unwrap().to_string(), "10/7d");
     }
 
     #[test]

@@ -1,0 +1,49 @@
+//! Engage's DataFusion plugin: every part of repeat-caller detection as SQL functions, and the
+//! analysts' morning questions as views (`sql/`).
+//!
+//! ```no_run
+//! # async fn demo() -> datafusion::error::Result<()> {
+//! use datafusion::prelude::*;
+//! let ctx = SessionContext::new();
+//! engage_datafusion::register_all(&ctx)?;
+//! ctx.register_parquet("contacts", "snapshot/contacts/", ParquetReadOptions::default()).await?;
+//! engage_datafusion::register_views(&ctx).await?;
+//! ctx.sql("SET engage.rule_set = '5/30d,12/90d'").await?;
+//! ctx.sql("SELECT * FROM repeat_callers").await?.show().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! The functions hold no detection logic: each translates Arrow columns for the kernel
+//! (`engage-kernel`) and its answer back.
+
+mod aggregate;
+mod args;
+mod docs;
+mod options;
+mod scalar;
+mod views;
+mod window;
+
+use datafusion::error::Result;
+use datafusion::execution::FunctionRegistry;
+use datafusion::prelude::SessionContext;
+
+pub use options::EngageOptions;
+pub use views::{VIEWS, register_views};
+
+/// Registers every Engage function and the `engage.*` settings on a session.
+pub fn register_all(ctx: &SessionContext) -> Result<()> {
+    options::register(ctx);
+    let state_ref = ctx.state_ref();
+    let mut state = state_ref.write();
+    for udf in scalar::functions() {
+        state.register_udf(udf.into())?;
+    }
+    for udaf in aggregate::functions() {
+        state.register_udaf(udaf.into())?;
+    }
+    for udwf in window::functions() {
+        state.register_udwf(udwf.into())?;
+    }
+    Ok(())
+}

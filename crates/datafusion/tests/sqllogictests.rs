@@ -1,0 +1,125 @@
+//! Runs the `.slt` files in `tests/slt/` with DataFusion's own sqllogictest driver. Each file
+//! gets a fresh session with every Engage function registered, an empty `contacts` table with
+//! the snapshot's schema, and the views.
+//!
+//! `cargo test -p engage-datafusion --test sqllogictests [-- NAME_SUBSTRING]`
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+use datafusion::datasource::MemTable;
+use datafusion::prelude::SessionContext;
+use datafusion_sqllogictest::{DataFusion, df_value_validator, value_normalizer};
+use sqllogictest::{Record, strict_column_validator};
+
+fn contacts_schema() -> Arc<Schema> {
+    let text = |name: &str, nullable| Field::new(name, DataType::Utf8, nullable);
+    Arc::new(Schema::new(vec![
+        text("contact_id", false),
+        text("agency", false),
+        text("line", false),
+        Field::new(
+            "received_at",
+            DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            false,
+        ),
+        text("caller_key", true),
+        text("cli_status", false),
+        text("outcome", false),
+        Field::new("wait_s", DataType::Int32, true),
+        Field::new("talk_s", DataType::Int32, true),
+        text("recording_id", true),
+        text("incident_id", true),
+        text("category", true),
+        text("closing_category", true),
+        Field::new("grade", DataType::Int8, true),
+        text("postcode", true),
+        text("address_key", true),
+        text("csu", true),
+    ]))
+}
+
+async fn session() -> datafusion::error::Result<SessionContext> {
+    let ctx = SessionContext::new();
+    engage_datafusion::register_all(&ctx)?;
+    let schema = contacts_schema();
+    ctx.register_table(
+        "contacts",
+        Arc::new(MemTable::try_new(schema, vec![vec![]])?),
+    )?;
+    engage_datafusion::register_views(&ctx).await?;
+    Ok(ctx)
+}
+
+async fn run_file(path: &Path) -> Result<usize, String> {
+    let ctx = session().await.map_err(|e| format!("session: {e}"))?;
+    let relative = PathBuf::from(path.file_name().expect("a file"));
+    let mut runner = sqllogictest::Runner::new(|| {
+        let ctx = ctx.clone();
+        let relative = relative.clone();
+        async move {
+            Ok(DataFusion::new(
+                ctx,
+                relative,
+                indicatif::ProgressBar::hidden(),
+            ))
+        }
+    });
+    runner.with_column_validator(strict_column_validator);
+    runner.with_normalizer(value_normalizer);
+    runner.with_validator(df_value_validator);
+    let records = sqllogictest::parse_file(path).map_err(|e| e.to_string())?;
+    let mut errors = Vec::new();
+    let mut ran = 0;
+    for record in records {
+        if let Record::Halt { .. } = record {
+            break;
+        }
+        let counts = matches!(record, Record::Statement { .. } | Record::Query { .. });
+        if let Err(e) = runner.run_async(record).await {
+            errors.push(e.to_string());
+        }
+        ran += counts as usize;
+    }
+    if errors.is_empty() {
+        Ok(ran)
+    } else {
+        Err(errors.join("\n\n"))
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/slt");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/slt exists")
+        .map(|e| e.expect("readable").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "slt"))
+        .filter(|p| {
+            filter
+                .as_ref()
+                .is_none_or(|f| p.to_string_lossy().contains(f.as_str()))
+        })
+        .collect();
+    files.sort();
+    let (mut passed, mut failed) = (0, 0);
+    for file in &files {
+        let name = file.file_name().unwrap().to_string_lossy();
+        match run_file(file).await {
+            Ok(records) => {
+                passed += 1;
+                println!("test {name} ({records} records) ... ok");
+            }
+            Err(e) => {
+                failed += 1;
+                println!("test {name} ... FAILED\n{e}\n");
+            }
+        }
+    }
+    println!("\nsqllogictest: {passed} passed, {failed} failed");
+    if failed > 0 || files.is_empty() {
+        std::process::exit(1);
+    }
+}
