@@ -1,0 +1,185 @@
+//! Contacts held as columns in the page's memory.
+
+use std::collections::HashMap;
+
+use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::datatypes::{DataType, TimeUnit, TimestampMicrosecondType};
+use engage_ingest::{Ingest, IngestOptions, Profiles, SourceKind};
+use engage_kernel::postcode::CsuTable;
+use engage_kernel::{KeyCodes, Micros, NO_KEY, encode_keys};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use wasm_bindgen::prelude::*;
+
+/// Small sets of repeated text (lines, agencies, categories, CSUs) as indexes.
+#[derive(Default)]
+pub(crate) struct Interned {
+    pub names: Vec<String>,
+    index: HashMap<String, u32>,
+}
+
+impl Interned {
+    pub const NONE: u32 = u32::MAX;
+
+    fn code(&mut self, text: Option<&str>) -> u32 {
+        let Some(text) = text else { return Self::NONE };
+        if let Some(&c) = self.index.get(text) {
+            return c;
+        }
+        let c = self.names.len() as u32;
+        self.names.push(text.to_string());
+        self.index.insert(text.to_string(), c);
+        c
+    }
+
+    pub fn name(&self, code: u32) -> Option<&str> {
+        self.names.get(code as usize).map(String::as_str)
+    }
+}
+
+/// Contacts loaded into the page: a snapshot's `contacts` table, or exports ingested here.
+#[wasm_bindgen]
+#[derive(Default)]
+pub struct Archive {
+    pub(crate) callers: Vec<String>,
+    pub(crate) keys: Vec<u32>,
+    pub(crate) times: Vec<Micros>,
+    pub(crate) lines: Vec<u32>,
+    pub(crate) agencies: Vec<u32>,
+    pub(crate) categories: Vec<u32>,
+    pub(crate) csus: Vec<u32>,
+    pub(crate) text: Interned,
+    pub(crate) report: Option<String>,
+}
+
+fn js_error(e: impl std::fmt::Display) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+#[wasm_bindgen]
+impl Archive {
+    /// An empty archive.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Archive {
+        Archive::default()
+    }
+
+    /// Adds the rows of one Parquet file of a snapshot's `contacts` table.
+    #[wasm_bindgen(js_name = addParquet)]
+    pub fn add_parquet(&mut self, bytes: Vec<u8>) -> Result<(), JsError> {
+        let reader = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes))
+            .map_err(|e| js_error(format!("not a Parquet file: {e}")))?
+            .build()
+            .map_err(js_error)?;
+        let mut keys: Vec<Option<String>> = Vec::new();
+        for batch in reader {
+            let batch = batch.map_err(js_error)?;
+            self.add_batch(&batch, &mut keys)?;
+        }
+        self.merge_keys(keys);
+        Ok(())
+    }
+
+    /// Ingests the default CSV exports (`docs/exports.md`) as `engage publish` would, without
+    /// pseudonymising. Missing sources may be empty strings.
+    #[wasm_bindgen(js_name = addExports)]
+    pub fn add_exports(&mut self, acd: &str, recordings: &str, incidents: &str, partners: &str) -> Result<(), JsError> {
+        let profiles = Profiles::default();
+        let mut ingest = Ingest::new(IngestOptions {
+            profiles: &profiles,
+            key: None,
+            csu: CsuTable::kent(),
+        });
+        for (kind, text) in [
+            (SourceKind::Acd, acd),
+            (SourceKind::Recordings, recordings),
+            (SourceKind::Incidents, incidents),
+            (SourceKind::Partners, partners),
+        ] {
+            if text.trim().is_empty() {
+                if kind == SourceKind::Acd {
+                    return Err(js_error("acd_calls.csv is needed: it holds every contact"));
+                }
+                ingest.absent(kind);
+                continue;
+            }
+            ingest.read(kind, text.as_bytes(), &mut |_| {}).map_err(js_error)?;
+        }
+        let ingested = ingest.finish();
+        self.report = Some(serde_json::to_string(&ingested.report).map_err(js_error)?);
+        let mut keys = Vec::with_capacity(ingested.contacts.len());
+        for c in &ingested.contacts {
+            keys.push(c.caller_key.clone());
+            self.times.push(c.received_at);
+            self.lines.push(self.text.code(Some(&c.line)));
+            self.agencies.push(self.text.code(Some(c.agency)));
+            self.categories.push(self.text.code(c.category.as_deref()));
+            self.csus.push(self.text.code(c.csu.as_deref()));
+        }
+        self.merge_keys(keys);
+        Ok(())
+    }
+
+    /// How many contacts are loaded.
+    #[wasm_bindgen(getter)]
+    pub fn length(&self) -> usize {
+        self.times.len()
+    }
+
+    /// The ingest report (JSON) of the last exports added, if any.
+    #[wasm_bindgen(getter)]
+    pub fn report(&self) -> Option<String> {
+        self.report.clone()
+    }
+}
+
+impl Archive {
+    fn add_batch(&mut self, batch: &RecordBatch, keys: &mut Vec<Option<String>>) -> Result<(), JsError> {
+        let column = |name: &str| {
+            batch
+                .column_by_name(name)
+                .ok_or_else(|| js_error(format!("this Parquet file has no column `{name}`: is it a snapshot's contacts table?")))
+        };
+        let received = column("received_at")?;
+        if !matches!(received.data_type(), DataType::Timestamp(TimeUnit::Microsecond, _)) {
+            return Err(js_error(format!("received_at is {}, expected a microsecond timestamp", received.data_type())));
+        }
+        self.times.extend(received.as_primitive::<TimestampMicrosecondType>().values().iter());
+        let strings = |name: &str| -> Result<Vec<Option<String>>, JsError> {
+            let array = column(name)?;
+            let array = arrow::compute::cast(&array, &DataType::Utf8).map_err(js_error)?;
+            Ok(array.as_string::<i32>().iter().map(|v| v.map(str::to_string)).collect())
+        };
+        keys.extend(strings("caller_key")?);
+        for v in strings("line")? {
+            let c = self.text.code(v.as_deref());
+            self.lines.push(c);
+        }
+        for v in strings("agency")? {
+            let c = self.text.code(v.as_deref());
+            self.agencies.push(c);
+        }
+        for v in strings("category")? {
+            let c = self.text.code(v.as_deref());
+            self.categories.push(c);
+        }
+        let csu = if batch.column_by_name("csu").is_some() { strings("csu")? } else { vec![None; batch.num_rows()] };
+        for v in csu {
+            let c = self.text.code(v.as_deref());
+            self.csus.push(c);
+        }
+        Ok(())
+    }
+
+    /// Re-encodes every caller key (old and new) so codes stay dense.
+    fn merge_keys(&mut self, new: Vec<Option<String>>) {
+        let old: Vec<Option<String>> = self
+            .keys
+            .iter()
+            .map(|&k| (k != NO_KEY).then(|| self.callers[k as usize].clone()))
+            .collect();
+        let all: Vec<Option<String>> = old.into_iter().chain(new).collect();
+        let KeyCodes { codes, keys } = encode_keys(all.iter().map(|k| k.as_deref()));
+        self.callers = keys.into_iter().map(str::to_string).collect();
+        self.keys = codes;
+    }
+}

@@ -1,0 +1,314 @@
+//! What the page shows, computed by the kernel and handed over as JSON.
+
+use std::collections::BTreeMap;
+
+use engage_kernel::profile::{CallerProfile, ContactFacts};
+use engage_kernel::time::london_date;
+use engage_kernel::triage::TriageTable;
+use engage_kernel::{Micros, NO_KEY, Rule, RuleSet, StreamingDetector, detect};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::archive::{Archive, Interned};
+
+fn js_error(e: impl std::fmt::Display) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+fn rules(text: &str) -> Result<RuleSet, JsError> {
+    text.parse::<RuleSet>().map_err(js_error)
+}
+
+#[derive(Serialize)]
+struct EpisodeOut {
+    no: u32,
+    start: Micros,
+    end: Micros,
+    first_flagged_at: Micros,
+    contacts: u32,
+    peak_counts: Vec<u32>,
+}
+
+#[derive(Serialize)]
+struct CallerOut {
+    caller_key: String,
+    episodes: Vec<EpisodeOut>,
+    total_contacts: u32,
+    first_flagged_at: Micros,
+    last_contact_at: Option<Micros>,
+    calls_999: u32,
+    calls_101: u32,
+    calls_other: u32,
+    agencies: Vec<&'static str>,
+    night_share: f64,
+    top_categories: Vec<(String, u32)>,
+    suggested_type: &'static str,
+    triage_evidence: String,
+    csu: Option<String>,
+}
+
+#[derive(Serialize)]
+struct DayOut {
+    day: i32,
+    contacts: u32,
+    from_repeat_callers: u32,
+}
+
+#[derive(Serialize)]
+struct ThresholdOut {
+    threshold: u32,
+    callers: usize,
+}
+
+#[derive(Serialize)]
+struct AnalysisOut {
+    rules: String,
+    contacts: usize,
+    keyed_contacts: usize,
+    callers: Vec<CallerOut>,
+    demand: Vec<DayOut>,
+    flagged_by_threshold: Vec<ThresholdOut>,
+}
+
+fn facts<'a>(archive: &'a Archive, i: usize) -> ContactFacts<'a> {
+    ContactFacts {
+        received_at: archive.times[i],
+        line: archive.text.name(archive.lines[i]).unwrap_or(""),
+        agency: archive.text.name(archive.agencies[i]).unwrap_or(""),
+        category: archive.text.name(archive.categories[i]),
+    }
+}
+
+fn agencies(p: &CallerProfile) -> Vec<&'static str> {
+    let a = &p.by_agency;
+    [("ambulance", a.ambulance), ("fire", a.fire), ("other", a.other), ("police", a.police)]
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(name, _)| name)
+        .collect()
+}
+
+fn most_frequent(text: &Interned, codes: impl Iterator<Item = u32>) -> Option<String> {
+    let mut counts: BTreeMap<&str, u32> = BTreeMap::new();
+    for c in codes.filter(|&c| c != Interned::NONE) {
+        *counts.entry(text.name(c).unwrap_or("")).or_default() += 1;
+    }
+    let best = counts.values().copied().max()?;
+    counts.into_iter().find(|(_, n)| *n == best).map(|(name, _)| name.to_string())
+}
+
+#[wasm_bindgen]
+impl Archive {
+    /// The repeat callers under a rule set (text like `10/7d` or `5/30d,12/90d`), with their
+    /// episodes, profiles, CSU and triage suggestion; demand per UK day; and how many callers
+    /// each threshold from 2 to 20 would flag with the first rule's window. JSON.
+    pub fn analyse(&self, rule_set: &str) -> Result<String, JsError> {
+        let rule_set = rules(rule_set)?;
+        let found = detect(&rule_set, &self.keys, &self.times).map_err(js_error)?;
+        let table = TriageTable::default_table();
+        let mut by_caller: Vec<Vec<usize>> = vec![Vec::new(); self.callers.len()];
+        for (i, &k) in self.keys.iter().enumerate() {
+            if k != NO_KEY {
+                by_caller[k as usize].push(i);
+            }
+        }
+        let mut episodes: BTreeMap<u32, Vec<EpisodeOut>> = BTreeMap::new();
+        for (no, e) in found.numbered_episodes() {
+            episodes.entry(e.key).or_default().push(EpisodeOut {
+                no,
+                start: e.start,
+                end: e.end,
+                first_flagged_at: e.first_flagged_at,
+                contacts: e.contacts,
+                peak_counts: e.peak_counts.as_slice().to_vec(),
+            });
+        }
+        let mut callers: Vec<CallerOut> = episodes
+            .into_iter()
+            .map(|(key, episodes)| {
+                let rows = &by_caller[key as usize];
+                let mut profile = CallerProfile::default();
+                for &i in rows {
+                    profile.add(table, facts(self, i));
+                }
+                CallerOut {
+                    caller_key: self.callers[key as usize].clone(),
+                    first_flagged_at: episodes[0].first_flagged_at,
+                    episodes,
+                    total_contacts: profile.contacts,
+                    last_contact_at: profile.last_contact,
+                    calls_999: profile.by_line.emergency_999,
+                    calls_101: profile.by_line.non_emergency_101,
+                    calls_other: profile.by_line.other_line,
+                    agencies: agencies(&profile),
+                    night_share: profile.night_share(),
+                    top_categories: profile.top_categories(3).into_iter().map(|(c, n)| (c.to_string(), n)).collect(),
+                    suggested_type: profile.suggested_type().as_str(),
+                    triage_evidence: profile.triage.summary(),
+                    csu: most_frequent(&self.text, rows.iter().map(|&i| self.csus[i])),
+                }
+            })
+            .collect();
+        callers.sort_by(|a, b| (a.first_flagged_at, &a.caller_key).cmp(&(b.first_flagged_at, &b.caller_key)));
+
+        let mut demand: BTreeMap<i32, DayOut> = BTreeMap::new();
+        let in_episode = found.episode_numbers_of_contacts();
+        for (i, &t) in self.times.iter().enumerate() {
+            let Some(day) = london_date(t) else { continue };
+            let d = demand.entry(day).or_insert(DayOut { day, contacts: 0, from_repeat_callers: 0 });
+            d.contacts += 1;
+            d.from_repeat_callers += (in_episode[i] > 0) as u32;
+        }
+
+        let window = rule_set.rules()[0].window;
+        let mut flagged_by_threshold = Vec::new();
+        for threshold in 2..=20 {
+            let single = RuleSet::new(vec![Rule::new(threshold, window).map_err(js_error)?]).map_err(js_error)?;
+            let d = detect(&single, &self.keys, &self.times).map_err(js_error)?;
+            let mut keys: Vec<u32> = d.episodes().iter().map(|e| e.key).collect();
+            keys.dedup();
+            flagged_by_threshold.push(ThresholdOut { threshold, callers: keys.len() });
+        }
+
+        let out = AnalysisOut {
+            rules: rule_set.to_string(),
+            contacts: self.times.len(),
+            keyed_contacts: self.keys.iter().filter(|&&k| k != NO_KEY).count(),
+            callers,
+            demand: demand.into_values().collect(),
+            flagged_by_threshold,
+        };
+        serde_json::to_string(&out).map_err(js_error)
+    }
+
+    /// One caller in depth: every contact in time order with its rolling counts, whether it
+    /// qualifies and its episode; the hour × weekday grid (UK local, Monday first); categories.
+    /// JSON.
+    pub fn caller(&self, caller_key: &str, rule_set: &str) -> Result<String, JsError> {
+        #[derive(Serialize)]
+        struct ContactOut<'a> {
+            t: Micros,
+            line: &'a str,
+            agency: &'a str,
+            category: Option<&'a str>,
+            rolling_counts: Vec<u32>,
+            qualifies: bool,
+            episode: Option<u32>,
+        }
+        #[derive(Serialize)]
+        struct Out<'a> {
+            caller_key: &'a str,
+            thresholds: Vec<u32>,
+            contacts: Vec<ContactOut<'a>>,
+            by_hour_weekday: Vec<u32>,
+            categories: Vec<(String, u32)>,
+        }
+        let rule_set = rules(rule_set)?;
+        let key = self
+            .callers
+            .iter()
+            .position(|c| c == caller_key)
+            .ok_or_else(|| js_error(format!("no contacts from `{caller_key}`")))? as u32;
+        let mut rows: Vec<usize> = (0..self.keys.len()).filter(|&i| self.keys[i] == key).collect();
+        rows.sort_by_key(|&i| self.times[i]);
+        let times: Vec<Micros> = rows.iter().map(|&i| self.times[i]).collect();
+        let found = engage_kernel::detect_run(&rule_set, &times).map_err(js_error)?;
+        let table = TriageTable::default_table();
+        let mut profile = CallerProfile::default();
+        for &i in &rows {
+            profile.add(table, facts(self, i));
+        }
+        let contacts = rows
+            .iter()
+            .enumerate()
+            .map(|(p, &i)| {
+                let f = facts(self, i);
+                ContactOut {
+                    t: f.received_at,
+                    line: f.line,
+                    agency: f.agency,
+                    category: f.category,
+                    rolling_counts: (0..rule_set.len()).map(|r| found.rolling_counts(r)[p]).collect(),
+                    qualifies: found.qualifies()[p],
+                    episode: found.episode_of(p),
+                }
+            })
+            .collect();
+        let out = Out {
+            caller_key,
+            thresholds: rule_set.rules().iter().map(|r| r.min_contacts).collect(),
+            contacts,
+            by_hour_weekday: profile.hour_weekday_flat().to_vec(),
+            categories: profile.top_categories(usize::MAX).into_iter().map(|(c, n)| (c.to_string(), n)).collect(),
+        };
+        serde_json::to_string(&out).map_err(js_error)
+    }
+}
+
+/// Contacts replayed in time order through the streaming detector, as in a control room.
+#[wasm_bindgen]
+pub struct Replay {
+    detector: StreamingDetector<u32>,
+    order: Vec<usize>,
+    keys: Vec<u32>,
+    times: Vec<Micros>,
+    callers: Vec<String>,
+    next: usize,
+}
+
+#[wasm_bindgen]
+impl Replay {
+    /// A replay of an archive's keyed contacts under a rule set.
+    #[wasm_bindgen(constructor)]
+    pub fn new(archive: &Archive, rule_set: &str) -> Result<Replay, JsError> {
+        let mut order: Vec<usize> = (0..archive.keys.len()).filter(|&i| archive.keys[i] != NO_KEY).collect();
+        order.sort_by_key(|&i| (archive.times[i], i));
+        Ok(Replay {
+            detector: StreamingDetector::new(rules(rule_set)?),
+            order,
+            keys: archive.keys.clone(),
+            times: archive.times.clone(),
+            callers: archive.callers.clone(),
+            next: 0,
+        })
+    }
+
+    /// Feeds the next `n` contacts; JSON: each one's time, caller, rolling counts, whether it
+    /// qualifies and whether it opens an episode (the moment the caller is flagged).
+    pub fn step(&mut self, n: usize) -> Result<String, JsError> {
+        #[derive(Serialize)]
+        struct VerdictOut<'a> {
+            t: Micros,
+            caller_key: &'a str,
+            rolling_counts: Vec<u32>,
+            qualifies: bool,
+            opens_episode: bool,
+        }
+        let end = (self.next + n).min(self.order.len());
+        let mut out = Vec::with_capacity(end - self.next);
+        for &i in &self.order[self.next..end] {
+            let v = self.detector.push(self.keys[i], self.times[i]).map_err(js_error)?;
+            out.push(VerdictOut {
+                t: self.times[i],
+                caller_key: &self.callers[self.keys[i] as usize],
+                rolling_counts: v.rolling_counts.as_slice().to_vec(),
+                qualifies: v.qualifies,
+                opens_episode: v.opens_episode(),
+            });
+        }
+        self.next = end;
+        serde_json::to_string(&out).map_err(js_error)
+    }
+
+    /// Contacts not yet replayed.
+    #[wasm_bindgen(getter)]
+    pub fn remaining(&self) -> usize {
+        self.order.len() - self.next
+    }
+
+    /// Contacts the detector remembers now (all inside the longest window).
+    #[wasm_bindgen(getter)]
+    pub fn remembered(&self) -> usize {
+        self.detector.remembered_contacts()
+    }
+}
