@@ -24,7 +24,8 @@
 --   csu               most frequent non-null csu of the caller's contacts (ties: first by
 --                     name); NULL when none has one
 --
--- Ordered by caller_key.
+-- The SELECT sorts by caller_key, but a view does not keep its order once queried (SQL
+-- semantics; DataFusion drops the sort): write ORDER BY caller_key when order matters.
 WITH keyed AS (
     SELECT
         caller_key,

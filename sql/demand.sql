@@ -19,7 +19,8 @@
 --   withheld             contacts without a presented number (cli_status is not 'present':
 --                        withheld or unavailable)
 --
--- Ordered by day.
+-- The SELECT sorts by day, but a view does not keep its order once queried (SQL semantics;
+-- DataFusion drops the sort): write ORDER BY day when order matters.
 WITH tagged AS (
     SELECT
         received_at,

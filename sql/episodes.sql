@@ -24,7 +24,9 @@
 --   csu               most frequent non-null csu of the episode's contacts (ties: first by
 --                     name); NULL when none has one
 --
--- Ordered by caller_key, episode_no.
+-- The SELECT sorts by caller_key, episode_no, but a view does not keep its order once queried
+-- (SQL semantics; DataFusion drops the sort): write ORDER BY caller_key, episode_no when order
+-- matters.
 WITH keyed AS (
     SELECT
         caller_key,

@@ -17,7 +17,8 @@
 --   is_repeat_caller  whether the caller has at least one episode under the session's rule set
 --                     (engage_rule_set())
 --
--- Ordered by caller_key.
+-- The SELECT sorts by caller_key, but a view does not keep its order once queried (SQL
+-- semantics; DataFusion drops the sort): write ORDER BY caller_key when order matters.
 WITH keyed AS (
     SELECT
         caller_key,
