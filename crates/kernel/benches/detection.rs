@@ -9,7 +9,7 @@ use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use engage_kernel::time::DAY;
-use engage_kernel::{Micros, RuleSet, StreamingDetector, detect};
+use engage_kernel::{Micros, RuleSet, StreamingDetector, detect, detect_episodes};
 
 /// splitmix64: a small, good, deterministic generator, so the bench needs no extra crate.
 struct SplitMix(u64);
@@ -68,6 +68,9 @@ fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Elements(n as u64));
     group.bench_function("batch_time_ordered", |b| {
         b.iter(|| detect(&rules, black_box(&keys), black_box(&times)).unwrap())
+    });
+    group.bench_function("episodes_only_time_ordered", |b| {
+        b.iter(|| detect_episodes(&rules, black_box(&keys), black_box(&times)).unwrap())
     });
     group.bench_function("batch_sorted_by_caller", |b| {
         b.iter(|| detect(&rules, black_box(&sorted_keys), black_box(&sorted_times)).unwrap())

@@ -17,6 +17,7 @@ use crate::time::Micros;
 pub struct Detection {
     rules: usize,
     len: usize,
+    per_contact: bool,
     rolling_counts: Vec<u32>,
     qualifies: Vec<bool>,
     episode_no: Vec<u32>,
@@ -36,25 +37,30 @@ impl Detection {
     }
 
     /// Rolling counts under rule `rule` (index into the rule set), one per contact in input
-    /// order; 0 for contacts without a key.
+    /// order; 0 for contacts without a key. Empty from [`detect_episodes`].
     pub fn rolling_counts(&self, rule: usize) -> &[u32] {
+        if !self.per_contact {
+            return &[];
+        }
         &self.rolling_counts[rule * self.len..(rule + 1) * self.len]
     }
 
-    /// Whether each contact qualifies under at least one rule.
+    /// Whether each contact qualifies under at least one rule. Empty from [`detect_episodes`].
     pub fn qualifies(&self) -> &[bool] {
         &self.qualifies
     }
 
     /// Per contact, the number (1, 2, ... within its caller, in time order) of the episode
-    /// whose span `[start, end]` holds it, or 0 when it is in none.
+    /// whose span `[start, end]` holds it, or 0 when it is in none. Empty from
+    /// [`detect_episodes`].
     pub fn episode_numbers_of_contacts(&self) -> &[u32] {
         &self.episode_no
     }
 
-    /// The episode number of contact `i`, if it is inside an episode.
+    /// The episode number of contact `i`, if it is inside an episode (always `None` from
+    /// [`detect_episodes`]).
     pub fn episode_of(&self, i: usize) -> Option<u32> {
-        Some(self.episode_no[i]).filter(|&n| n > 0)
+        self.episode_no.get(i).copied().filter(|&n| n > 0)
     }
 
     /// The episodes, grouped by key (in ascending key code) and in time order within a key.
@@ -116,6 +122,25 @@ pub enum DetectError {
 /// assert_eq!(d.episodes()[0].first_flagged_at, 2 * HOUR);
 /// ```
 pub fn detect(rules: &RuleSet, keys: &[u32], times: &[Micros]) -> Result<Detection, DetectError> {
+    detect_with(rules, keys, times, true)
+}
+
+/// Like [`detect`], but only the episodes: no per-contact figures are kept, so nothing is
+/// written per contact in input order (the costly part on unsorted input).
+pub fn detect_episodes(
+    rules: &RuleSet,
+    keys: &[u32],
+    times: &[Micros],
+) -> Result<Detection, DetectError> {
+    detect_with(rules, keys, times, false)
+}
+
+fn detect_with(
+    rules: &RuleSet,
+    keys: &[u32],
+    times: &[Micros],
+    per_contact: bool,
+) -> Result<Detection, DetectError> {
     if keys.len() != times.len() {
         return Err(DetectError::LengthMismatch {
             keys: keys.len(),
@@ -126,7 +151,7 @@ pub fn detect(rules: &RuleSet, keys: &[u32], times: &[Micros]) -> Result<Detecti
     if n >= u32::MAX as usize {
         return Err(DetectError::TooMany(n));
     }
-    let mut out = Detection::with_len(rules.len(), n);
+    let mut out = Detection::with_len(rules.len(), n, per_contact);
     let mut chain = EpisodeChain::default();
 
     if is_sorted_by_key_and_time(keys, times) {
@@ -138,10 +163,10 @@ pub fn detect(rules: &RuleSet, keys: &[u32], times: &[Micros]) -> Result<Detecti
             });
         }
     } else {
-        let sorted = SortedContacts::new(keys, times);
+        let sorted = SortedContacts::new(keys, times, per_contact);
         for run in runs(&sorted.keys) {
             let key = sorted.keys[run.start];
-            let positions = &sorted.positions[run.clone()];
+            let positions = sorted.positions.get(run.clone()).unwrap_or(&[]);
             out.scan(rules.rules(), key, &sorted.times[run], &mut chain, |p| {
                 positions[p] as usize
             });
@@ -162,20 +187,22 @@ pub fn detect_run(rules: &RuleSet, times: &[Micros]) -> Result<Detection, Detect
     if times.len() >= u32::MAX as usize {
         return Err(DetectError::TooMany(times.len()));
     }
-    let mut out = Detection::with_len(rules.len(), times.len());
+    let mut out = Detection::with_len(rules.len(), times.len(), true);
     let mut chain = EpisodeChain::default();
     out.scan(rules.rules(), 0, times, &mut chain, |p| p);
     Ok(out)
 }
 
 impl Detection {
-    fn with_len(rules: usize, len: usize) -> Self {
+    fn with_len(rules: usize, len: usize, per_contact: bool) -> Self {
+        let kept = if per_contact { len } else { 0 };
         Detection {
             rules,
             len,
-            rolling_counts: vec![0; rules * len],
-            qualifies: vec![false; len],
-            episode_no: vec![0; len],
+            per_contact,
+            rolling_counts: vec![0; rules * kept],
+            qualifies: vec![false; kept],
+            episode_no: vec![0; kept],
             episodes: Vec::new(),
             episode_numbers: Vec::new(),
         }
@@ -191,7 +218,11 @@ impl Detection {
         chain: &mut EpisodeChain,
         slot: impl Fn(usize) -> usize,
     ) {
+        let per_contact = self.per_contact;
         scan_run(rules, times, chain, |group, counts, qualifies| {
+            if !per_contact {
+                return;
+            }
             for p in group {
                 let i = slot(p);
                 for (r, &c) in counts.as_slice().iter().enumerate() {
@@ -202,8 +233,10 @@ impl Detection {
         });
         for (no, open) in chain.take_all().enumerate() {
             let no = no as u32 + 1;
-            for p in open.first_ordinal as usize..=open.last_ordinal as usize {
-                self.episode_no[slot(p)] = no;
+            if per_contact {
+                for p in open.first_ordinal as usize..=open.last_ordinal as usize {
+                    self.episode_no[slot(p)] = no;
+                }
             }
             self.episodes.push(open.close(key));
             self.episode_numbers.push(no);
@@ -297,17 +330,19 @@ impl SortedContacts {
     /// Sorts with a least-significant-digit radix sort on the key codes, which is stable, so
     /// contacts already in time order (as archives are) need no further work; groups that are
     /// not in time order are then sorted on their own.
-    fn new(keys: &[u32], times: &[Micros]) -> Self {
+    fn new(keys: &[u32], times: &[Micros], with_positions: bool) -> Self {
         let mut sorted = SortedContacts {
             keys: Vec::with_capacity(keys.len()),
             times: Vec::with_capacity(keys.len()),
-            positions: Vec::with_capacity(keys.len()),
+            positions: Vec::with_capacity(if with_positions { keys.len() } else { 0 }),
         };
         for (i, (&k, &t)) in keys.iter().zip(times).enumerate() {
             if k != NO_KEY {
                 sorted.keys.push(k);
                 sorted.times.push(t);
-                sorted.positions.push(i as u32);
+                if with_positions {
+                    sorted.positions.push(i as u32);
+                }
             }
         }
         let n = sorted.keys.len();
@@ -315,7 +350,7 @@ impl SortedContacts {
         let mut spare = SortedContacts {
             keys: vec![0; n],
             times: vec![0; n],
-            positions: vec![0; n],
+            positions: vec![0; if with_positions { n } else { 0 }],
         };
         let buckets = 1usize << Self::RADIX_BITS;
         let mut shift = 0;
@@ -340,7 +375,9 @@ impl SortedContacts {
                 let to = &mut next[digit(k)];
                 spare.keys[*to] = k;
                 spare.times[*to] = sorted.times[i];
-                spare.positions[*to] = sorted.positions[i];
+                if with_positions {
+                    spare.positions[*to] = sorted.positions[i];
+                }
                 *to += 1;
             }
             std::mem::swap(&mut sorted, &mut spare);
@@ -348,6 +385,10 @@ impl SortedContacts {
         }
         for run in runs(&sorted.keys) {
             if !sorted.times[run.clone()].is_sorted() {
+                if !with_positions {
+                    sorted.times[run].sort_unstable();
+                    continue;
+                }
                 let mut rows: Vec<(Micros, u32)> = sorted.times[run.clone()]
                     .iter()
                     .copied()

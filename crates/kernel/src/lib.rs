@@ -24,7 +24,7 @@ pub mod stream;
 pub mod time;
 pub mod triage;
 
-pub use detect::{DetectError, Detection, detect, detect_run};
+pub use detect::{DetectError, Detection, detect, detect_episodes, detect_run};
 pub use episode::{ChainEvent, Episode};
 pub use keys::{KeyCodes, NO_KEY, encode_keys};
 pub use rule::{PerRule, Rule, RuleError, RuleSet};

@@ -296,7 +296,7 @@ mod tests {
         assert_eq!(ambulance.longest_window(), 90 * DAY);
         assert_eq!(
             " 3 / 2w , 4/36h ".parse::<RuleSet>().unwrap().to_string(),
-            "3/2w,4/36h"
+            "3/14d,4/36h"
         );
     }
 

@@ -163,7 +163,10 @@ proptest! {
             prop_assert_eq!(got.episode_numbers_of_contacts(), &expected.episode_no[..]);
             let mut episodes = got.episodes().to_vec();
             episodes.sort_by_key(|e| (e.key, e.start));
-            prop_assert_eq!(episodes, expected.episodes.clone());
+            prop_assert_eq!(&episodes, &expected.episodes);
+            let only = engage_kernel::detect_episodes(&rules, &keys, &times).unwrap();
+            prop_assert_eq!(only.episodes(), got.episodes());
+            prop_assert!(only.rolling_counts(0).is_empty());
         }
     }
 
