@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use arrow::array::{Array, AsArray};
+use arrow::array::AsArray;
 use arrow::datatypes::TimestampMicrosecondType;
 use engage_kernel::pseudonym::PseudonymKey;
 use engage_kernel::{RuleSet, detect, encode_keys};
@@ -12,52 +12,119 @@ use engage_tests::{engage, engage_ok, scratch, workspace_root};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 fn sample() -> String {
-    workspace_root().join("datasets/sample/snapshot").to_string_lossy().into_owned()
+    workspace_root()
+        .join("datasets/sample/snapshot")
+        .to_string_lossy()
+        .into_owned()
 }
 
 fn json_rows(stdout: &str) -> Vec<serde_json::Value> {
-    stdout.lines().map(|l| serde_json::from_str(l).expect("a JSON row")).collect()
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON row"))
+        .collect()
 }
 
 /// The callers with an episode, by the kernel on the snapshot's own rows.
 fn kernel_repeat_callers(rules: &RuleSet) -> BTreeSet<String> {
     let dir = workspace_root().join("datasets/sample/snapshot");
-    let snapshot = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).find(|p| p.join("manifest.json").exists()).unwrap();
+    let snapshot = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.join("manifest.json").exists())
+        .unwrap();
     let mut keys: Vec<Option<String>> = Vec::new();
     let mut times: Vec<i64> = Vec::new();
     for file in std::fs::read_dir(snapshot.join("contacts")).unwrap() {
-        let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(file.unwrap().path()).unwrap()).unwrap().build().unwrap();
+        let reader = ParquetRecordBatchReaderBuilder::try_new(
+            std::fs::File::open(file.unwrap().path()).unwrap(),
+        )
+        .unwrap()
+        .build()
+        .unwrap();
         for batch in reader {
             let batch = batch.unwrap();
-            let k = batch.column_by_name("caller_key").unwrap().as_string::<i32>();
+            let k = batch
+                .column_by_name("caller_key")
+                .unwrap()
+                .as_string::<i32>();
             keys.extend(k.iter().map(|v| v.map(str::to_string)));
-            times.extend(batch.column_by_name("received_at").unwrap().as_primitive::<TimestampMicrosecondType>().values().iter());
+            times.extend(
+                batch
+                    .column_by_name("received_at")
+                    .unwrap()
+                    .as_primitive::<TimestampMicrosecondType>()
+                    .values()
+                    .iter(),
+            );
         }
     }
     let codes = encode_keys(keys.iter().map(|k| k.as_deref()));
     let found = detect(rules, &codes.codes, &times).unwrap();
-    found.episodes().iter().map(|e| codes.keys[e.key as usize].to_string()).collect()
+    found
+        .episodes()
+        .iter()
+        .map(|e| codes.keys[e.key as usize].to_string())
+        .collect()
 }
 
 #[test]
 fn the_views_find_exactly_the_callers_the_rule_implies() {
     for rule in ["10/7d", "5/30d,12/90d", "3/1d", "4/36h"] {
-        let out = engage_ok(&["sql", "--data", &sample(), "--rule", rule, "--format", "json", "-c", "SELECT caller_key FROM repeat_callers"]);
-        let from_views: BTreeSet<String> = json_rows(&out).iter().map(|r| r["caller_key"].as_str().unwrap().to_string()).collect();
+        let out = engage_ok(&[
+            "sql",
+            "--data",
+            &sample(),
+            "--rule",
+            rule,
+            "--format",
+            "json",
+            "-c",
+            "SELECT caller_key FROM repeat_callers",
+        ]);
+        let from_views: BTreeSet<String> = json_rows(&out)
+            .iter()
+            .map(|r| r["caller_key"].as_str().unwrap().to_string())
+            .collect();
         let expected = kernel_repeat_callers(&rule.parse().unwrap());
-        assert!(!expected.is_empty(), "{rule}: the sample has no repeat caller");
+        assert!(
+            !expected.is_empty(),
+            "{rule}: the sample has no repeat caller"
+        );
         assert_eq!(from_views, expected, "{rule}");
-        let episodes = engage_ok(&["sql", "--data", &sample(), "--rule", rule, "--format", "json", "-c", "SELECT DISTINCT caller_key FROM episodes"]);
+        let episodes = engage_ok(&[
+            "sql",
+            "--data",
+            &sample(),
+            "--rule",
+            rule,
+            "--format",
+            "json",
+            "-c",
+            "SELECT DISTINCT caller_key FROM episodes",
+        ]);
         assert_eq!(json_rows(&episodes).len(), expected.len(), "{rule}");
     }
 }
 
 #[test]
 fn triage_suggestions_match_the_planted_truth() {
-    let truth = std::fs::read_to_string(workspace_root().join("datasets/sample/raw/planted_truth.csv")).unwrap();
-    let key_text = std::fs::read_to_string(workspace_root().join("datasets/sample/raw/partner_key.txt")).unwrap();
+    let truth =
+        std::fs::read_to_string(workspace_root().join("datasets/sample/raw/planted_truth.csv"))
+            .unwrap();
+    let key_text =
+        std::fs::read_to_string(workspace_root().join("datasets/sample/raw/partner_key.txt"))
+            .unwrap();
     let key = PseudonymKey::from_text(&key_text).unwrap();
-    let out = engage_ok(&["sql", "--data", &sample(), "--format", "json", "-c", "SELECT caller_key, suggested_type, agencies, csu FROM repeat_callers"]);
+    let out = engage_ok(&[
+        "sql",
+        "--data",
+        &sample(),
+        "--format",
+        "json",
+        "-c",
+        "SELECT caller_key, suggested_type, agencies, csu FROM repeat_callers",
+    ]);
     let rows = json_rows(&out);
     let find = |k: &str| rows.iter().find(|r| r["caller_key"] == k);
     let mut checked = 0;
@@ -80,28 +147,77 @@ fn triage_suggestions_match_the_planted_truth() {
         }
     }
     assert!(checked >= 4, "only {checked} planted callers checked");
-    let multi = engage_ok(&["sql", "--data", &sample(), "--format", "json", "-c", "SELECT caller_key, police, fire, ambulance, is_repeat_caller FROM multi_agency WHERE is_repeat_caller"]);
-    assert!(!json_rows(&multi).is_empty(), "the planted multi-agency caller is missing");
+    let multi = engage_ok(&[
+        "sql",
+        "--data",
+        &sample(),
+        "--format",
+        "json",
+        "-c",
+        "SELECT caller_key, police, fire, ambulance, is_repeat_caller FROM multi_agency WHERE is_repeat_caller",
+    ]);
+    assert!(
+        !json_rows(&multi).is_empty(),
+        "the planted multi-agency caller is missing"
+    );
 }
 
 #[test]
 fn formats_files_tables_and_errors() {
     let dir = scratch("sql-cli");
     let script = dir.join("q.sql");
-    std::fs::write(&script, "-- two statements\nSELECT 1 AS one;\nSELECT parse_rule_set('2/2w') AS r;\n").unwrap();
+    std::fs::write(
+        &script,
+        "-- two statements\nSELECT 1 AS one;\nSELECT parse_rule_set('2/2w') AS r;\n",
+    )
+    .unwrap();
     let out = dir.join("out.csv");
-    engage_ok(&["sql", "-f", script.to_str().unwrap(), "--format", "csv", "--output", out.to_str().unwrap()]);
+    engage_ok(&[
+        "sql",
+        "-f",
+        script.to_str().unwrap(),
+        "--format",
+        "csv",
+        "--output",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "one\n1\nr\n2/14d\n");
 
-    let snapshot = std::fs::read_dir(workspace_root().join("datasets/sample/snapshot")).unwrap().map(|e| e.unwrap().path()).find(|p| p.join("manifest.json").exists()).unwrap();
+    let snapshot = std::fs::read_dir(workspace_root().join("datasets/sample/snapshot"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.join("manifest.json").exists())
+        .unwrap();
     let table = format!("calls={}", snapshot.join("contacts").display());
-    let counted = engage_ok(&["sql", "--table", &table, "-c", "SELECT count(*) AS n FROM calls", "--format", "json"]);
+    let counted = engage_ok(&[
+        "sql",
+        "--table",
+        &table,
+        "-c",
+        "SELECT count(*) AS n FROM calls",
+        "--format",
+        "json",
+    ]);
     assert!(json_rows(&counted)[0]["n"].as_u64().unwrap() > 1000);
 
-    let bad = engage(&["sql", "--data", &sample(), "--rule", "10/7x", "-c", "SELECT 1"]);
+    let bad = engage(&[
+        "sql",
+        "--data",
+        &sample(),
+        "--rule",
+        "10/7x",
+        "-c",
+        "SELECT 1",
+    ]);
     assert!(!bad.status.success());
     let err = String::from_utf8_lossy(&bad.stderr);
     assert!(err.contains("unknown unit `x`"), "{err}");
-    let nowhere = engage(&["sql", "--data", dir.join("none").to_str().unwrap(), "-c", "SELECT 1"]);
+    let nowhere = engage(&[
+        "sql",
+        "--data",
+        dir.join("none").to_str().unwrap(),
+        "-c",
+        "SELECT 1",
+    ]);
     assert!(!nowhere.status.success());
 }

@@ -4,7 +4,7 @@
 use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, Int64Array, ListArray, StringArray, TimestampMicrosecondArray,
+    Array, ArrayRef, AsArray, ListArray, StringArray, TimestampMicrosecondArray,
 };
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields, Int64Type, TimeUnit};
 use datafusion::common::scalar::ScalarStructBuilder;
@@ -222,9 +222,9 @@ impl RowsAccumulator {
     fn append(&mut self, columns: &[ArrayRef]) -> Result<()> {
         if self.kind == Kind::CallerProfile {
             let times = micros(&columns[0])?;
-            for i in 0..columns[0].len() {
+            for (i, &t) in times.iter().enumerate().take(columns[0].len()) {
                 if columns[0].is_valid(i) {
-                    self.rows.times.push(times[i]);
+                    self.rows.times.push(t);
                     self.rows
                         .lines
                         .push(columns[1].as_string::<i32>().value(i).to_string());
@@ -482,6 +482,3 @@ impl Accumulator for PeakAccumulator {
         std::mem::size_of_val(self) + self.peaks.capacity() * 8
     }
 }
-
-#[allow(dead_code)]
-fn _assert_int64(_: &Int64Array) {}
