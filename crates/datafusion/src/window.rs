@@ -3,7 +3,8 @@
 //!
 //! Each partition (one caller, `PARTITION BY caller_key ORDER BY received_at`) is handed to the
 //! kernel whole ([`engage_kernel::detect_run`]); the window frame is not used. On a snapshot
-//! declared sorted by caller and time, DataFusion does not sort again, so this is one pass.
+//! declared sorted by caller and time, DataFusion sorts again after repartitioning by key unless
+//! `datafusion.optimizer.prefer_existing_sort` is on (`engage sql` sets it).
 
 use std::sync::{Arc, LazyLock};
 
