@@ -82,7 +82,13 @@ impl Archive {
     /// Ingests the default CSV exports (`docs/exports.md`) as `engage publish` would, without
     /// pseudonymising. Missing sources may be empty strings.
     #[wasm_bindgen(js_name = addExports)]
-    pub fn add_exports(&mut self, acd: &str, recordings: &str, incidents: &str, partners: &str) -> Result<(), JsError> {
+    pub fn add_exports(
+        &mut self,
+        acd: &str,
+        recordings: &str,
+        incidents: &str,
+        partners: &str,
+    ) -> Result<(), JsError> {
         let profiles = Profiles::default();
         let mut ingest = Ingest::new(IngestOptions {
             profiles: &profiles,
@@ -102,7 +108,9 @@ impl Archive {
                 ingest.absent(kind);
                 continue;
             }
-            ingest.read(kind, text.as_bytes(), &mut |_| {}).map_err(js_error)?;
+            ingest
+                .read(kind, text.as_bytes(), &mut |_| {})
+                .map_err(js_error)?;
         }
         let ingested = ingest.finish();
         self.report = Some(serde_json::to_string(&ingested.report).map_err(js_error)?);
@@ -133,21 +141,42 @@ impl Archive {
 }
 
 impl Archive {
-    fn add_batch(&mut self, batch: &RecordBatch, keys: &mut Vec<Option<String>>) -> Result<(), JsError> {
+    fn add_batch(
+        &mut self,
+        batch: &RecordBatch,
+        keys: &mut Vec<Option<String>>,
+    ) -> Result<(), JsError> {
         let column = |name: &str| {
-            batch
-                .column_by_name(name)
-                .ok_or_else(|| js_error(format!("this Parquet file has no column `{name}`: is it a snapshot's contacts table?")))
+            batch.column_by_name(name).ok_or_else(|| {
+                js_error(format!(
+                    "this Parquet file has no column `{name}`: is it a snapshot's contacts table?"
+                ))
+            })
         };
         let received = column("received_at")?;
-        if !matches!(received.data_type(), DataType::Timestamp(TimeUnit::Microsecond, _)) {
-            return Err(js_error(format!("received_at is {}, expected a microsecond timestamp", received.data_type())));
+        if !matches!(
+            received.data_type(),
+            DataType::Timestamp(TimeUnit::Microsecond, _)
+        ) {
+            return Err(js_error(format!(
+                "received_at is {}, expected a microsecond timestamp",
+                received.data_type()
+            )));
         }
-        self.times.extend(received.as_primitive::<TimestampMicrosecondType>().values().iter());
+        self.times.extend(
+            received
+                .as_primitive::<TimestampMicrosecondType>()
+                .values()
+                .iter(),
+        );
         let strings = |name: &str| -> Result<Vec<Option<String>>, JsError> {
             let array = column(name)?;
             let array = arrow::compute::cast(&array, &DataType::Utf8).map_err(js_error)?;
-            Ok(array.as_string::<i32>().iter().map(|v| v.map(str::to_string)).collect())
+            Ok(array
+                .as_string::<i32>()
+                .iter()
+                .map(|v| v.map(str::to_string))
+                .collect())
         };
         keys.extend(strings("caller_key")?);
         for v in strings("line")? {
@@ -162,7 +191,11 @@ impl Archive {
             let c = self.text.code(v.as_deref());
             self.categories.push(c);
         }
-        let csu = if batch.column_by_name("csu").is_some() { strings("csu")? } else { vec![None; batch.num_rows()] };
+        let csu = if batch.column_by_name("csu").is_some() {
+            strings("csu")?
+        } else {
+            vec![None; batch.num_rows()]
+        };
         for v in csu {
             let c = self.text.code(v.as_deref());
             self.csus.push(c);

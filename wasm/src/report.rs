@@ -81,11 +81,16 @@ fn facts<'a>(archive: &'a Archive, i: usize) -> ContactFacts<'a> {
 
 fn agencies(p: &CallerProfile) -> Vec<&'static str> {
     let a = &p.by_agency;
-    [("ambulance", a.ambulance), ("fire", a.fire), ("other", a.other), ("police", a.police)]
-        .into_iter()
-        .filter(|(_, n)| *n > 0)
-        .map(|(name, _)| name)
-        .collect()
+    [
+        ("ambulance", a.ambulance),
+        ("fire", a.fire),
+        ("other", a.other),
+        ("police", a.police),
+    ]
+    .into_iter()
+    .filter(|(_, n)| *n > 0)
+    .map(|(name, _)| name)
+    .collect()
 }
 
 fn most_frequent(text: &Interned, codes: impl Iterator<Item = u32>) -> Option<String> {
@@ -94,7 +99,10 @@ fn most_frequent(text: &Interned, codes: impl Iterator<Item = u32>) -> Option<St
         *counts.entry(text.name(c).unwrap_or("")).or_default() += 1;
     }
     let best = counts.values().copied().max()?;
-    counts.into_iter().find(|(_, n)| *n == best).map(|(name, _)| name.to_string())
+    counts
+        .into_iter()
+        .find(|(_, n)| *n == best)
+        .map(|(name, _)| name.to_string())
 }
 
 #[wasm_bindgen]
@@ -142,20 +150,30 @@ impl Archive {
                     calls_other: profile.by_line.other_line,
                     agencies: agencies(&profile),
                     night_share: profile.night_share(),
-                    top_categories: profile.top_categories(3).into_iter().map(|(c, n)| (c.to_string(), n)).collect(),
+                    top_categories: profile
+                        .top_categories(3)
+                        .into_iter()
+                        .map(|(c, n)| (c.to_string(), n))
+                        .collect(),
                     suggested_type: profile.suggested_type().as_str(),
                     triage_evidence: profile.triage.summary(),
                     csu: most_frequent(&self.text, rows.iter().map(|&i| self.csus[i])),
                 }
             })
             .collect();
-        callers.sort_by(|a, b| (a.first_flagged_at, &a.caller_key).cmp(&(b.first_flagged_at, &b.caller_key)));
+        callers.sort_by(|a, b| {
+            (a.first_flagged_at, &a.caller_key).cmp(&(b.first_flagged_at, &b.caller_key))
+        });
 
         let mut demand: BTreeMap<i32, DayOut> = BTreeMap::new();
         let in_episode = found.episode_numbers_of_contacts();
         for (i, &t) in self.times.iter().enumerate() {
             let Some(day) = london_date(t) else { continue };
-            let d = demand.entry(day).or_insert(DayOut { day, contacts: 0, from_repeat_callers: 0 });
+            let d = demand.entry(day).or_insert(DayOut {
+                day,
+                contacts: 0,
+                from_repeat_callers: 0,
+            });
             d.contacts += 1;
             d.from_repeat_callers += (in_episode[i] > 0) as u32;
         }
@@ -163,11 +181,15 @@ impl Archive {
         let window = rule_set.rules()[0].window;
         let mut flagged_by_threshold = Vec::new();
         for threshold in 2..=20 {
-            let single = RuleSet::new(vec![Rule::new(threshold, window).map_err(js_error)?]).map_err(js_error)?;
+            let single = RuleSet::new(vec![Rule::new(threshold, window).map_err(js_error)?])
+                .map_err(js_error)?;
             let d = detect(&single, &self.keys, &self.times).map_err(js_error)?;
             let mut keys: Vec<u32> = d.episodes().iter().map(|e| e.key).collect();
             keys.dedup();
-            flagged_by_threshold.push(ThresholdOut { threshold, callers: keys.len() });
+            flagged_by_threshold.push(ThresholdOut {
+                threshold,
+                callers: keys.len(),
+            });
         }
 
         let out = AnalysisOut {
@@ -208,8 +230,11 @@ impl Archive {
             .callers
             .iter()
             .position(|c| c == caller_key)
-            .ok_or_else(|| js_error(format!("no contacts from `{caller_key}`")))? as u32;
-        let mut rows: Vec<usize> = (0..self.keys.len()).filter(|&i| self.keys[i] == key).collect();
+            .ok_or_else(|| js_error(format!("no contacts from `{caller_key}`")))?
+            as u32;
+        let mut rows: Vec<usize> = (0..self.keys.len())
+            .filter(|&i| self.keys[i] == key)
+            .collect();
         rows.sort_by_key(|&i| self.times[i]);
         let times: Vec<Micros> = rows.iter().map(|&i| self.times[i]).collect();
         let found = engage_kernel::detect_run(&rule_set, &times).map_err(js_error)?;
@@ -228,7 +253,9 @@ impl Archive {
                     line: f.line,
                     agency: f.agency,
                     category: f.category,
-                    rolling_counts: (0..rule_set.len()).map(|r| found.rolling_counts(r)[p]).collect(),
+                    rolling_counts: (0..rule_set.len())
+                        .map(|r| found.rolling_counts(r)[p])
+                        .collect(),
                     qualifies: found.qualifies()[p],
                     episode: found.episode_of(p),
                 }
@@ -239,7 +266,11 @@ impl Archive {
             thresholds: rule_set.rules().iter().map(|r| r.min_contacts).collect(),
             contacts,
             by_hour_weekday: profile.hour_weekday_flat().to_vec(),
-            categories: profile.top_categories(usize::MAX).into_iter().map(|(c, n)| (c.to_string(), n)).collect(),
+            categories: profile
+                .top_categories(usize::MAX)
+                .into_iter()
+                .map(|(c, n)| (c.to_string(), n))
+                .collect(),
         };
         serde_json::to_string(&out).map_err(js_error)
     }
@@ -261,7 +292,9 @@ impl Replay {
     /// A replay of an archive's keyed contacts under a rule set.
     #[wasm_bindgen(constructor)]
     pub fn new(archive: &Archive, rule_set: &str) -> Result<Replay, JsError> {
-        let mut order: Vec<usize> = (0..archive.keys.len()).filter(|&i| archive.keys[i] != NO_KEY).collect();
+        let mut order: Vec<usize> = (0..archive.keys.len())
+            .filter(|&i| archive.keys[i] != NO_KEY)
+            .collect();
         order.sort_by_key(|&i| (archive.times[i], i));
         Ok(Replay {
             detector: StreamingDetector::new(rules(rule_set)?),
@@ -287,7 +320,10 @@ impl Replay {
         let end = (self.next + n).min(self.order.len());
         let mut out = Vec::with_capacity(end - self.next);
         for &i in &self.order[self.next..end] {
-            let v = self.detector.push(self.keys[i], self.times[i]).map_err(js_error)?;
+            let v = self
+                .detector
+                .push(self.keys[i], self.times[i])
+                .map_err(js_error)?;
             out.push(VerdictOut {
                 t: self.times[i],
                 caller_key: &self.callers[self.keys[i] as usize],

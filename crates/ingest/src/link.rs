@@ -12,6 +12,8 @@ use crate::sources::{AcdRow, IncidentRow, RecordingRow};
 pub const RECORDING_TOLERANCE: Micros = 5 * SECOND;
 /// An incident call links to a call that ended no more than this before it.
 pub const INCIDENT_AFTER_END: Micros = 10 * MINUTE;
+/// No call is answered this long before an incident call that belongs to it.
+pub const LONGEST_CALL: Micros = 24 * 60 * MINUTE;
 
 /// An ACD call's instants, resolved.
 pub(crate) struct AcdCall {
@@ -104,11 +106,19 @@ pub(crate) fn incidents(index: &AcdIndex, incidents: &mut [IncidentRow]) -> Vec<
             };
             inc.call_time.candidates().find_map(|at| {
                 let upto = list.partition_point(|c| c.answered <= at);
-                list[..upto]
-                    .iter()
-                    .filter(|c| c.ended >= at - after_end)
-                    .max_by_key(|c| (c.answered, std::cmp::Reverse(c.order)))
-                    .map(|c| c.call)
+                // Latest answered first; no call lasts a day, which bounds the walk back.
+                let mut best: Option<&Candidate> = None;
+                for c in list[..upto].iter().rev() {
+                    if c.answered < at - LONGEST_CALL
+                        || best.is_some_and(|b| c.answered < b.answered)
+                    {
+                        break;
+                    }
+                    if c.ended >= at - after_end && best.is_none_or(|b| c.order < b.order) {
+                        best = Some(c);
+                    }
+                }
+                best.map(|c| c.call)
             })
         })
         .collect()
