@@ -11,7 +11,9 @@
 //! - [`profile`] and [`triage`]: who the caller is, and a suggestion for the coordinator.
 //! - [`phone`], [`postcode`] and [`pseudonym`]: keys and places, normalised.
 //! - [`keys`]: text keys as dense integer codes.
+//! - [`archive`]: contacts gathered one at a time for batch detection of very large tables.
 
+pub mod archive;
 pub mod detect;
 pub mod episode;
 pub mod keys;
@@ -24,6 +26,7 @@ pub mod stream;
 pub mod time;
 pub mod triage;
 
+pub use archive::Archive;
 pub use detect::{DetectError, Detection, detect, detect_episodes, detect_run};
 pub use episode::{ChainEvent, Episode};
 pub use keys::{KeyCodes, NO_KEY, encode_keys};

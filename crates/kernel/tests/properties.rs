@@ -171,6 +171,25 @@ proptest! {
     }
 
     #[test]
+    fn archive_agrees_with_the_reference((keys, times) in contacts(), rules in rule_set()) {
+        let mut archive = engage_kernel::Archive::new();
+        for (&k, &t) in keys.iter().zip(&times) {
+            archive.push((k != NO_KEY).then(|| k.to_string()).as_deref(), t);
+        }
+        let mut episodes: Vec<Episode> = archive
+            .detect(&rules)
+            .into_iter()
+            .map(|e| {
+                let key = archive.key(e.key).parse().unwrap();
+                e.with_key(key)
+            })
+            .collect();
+        episodes.sort_by_key(|e| (e.key, e.start));
+        prop_assert_eq!(&episodes, &reference(&rules, &keys, &times).episodes);
+        prop_assert_eq!(archive.unkeyed_contacts() as usize, keys.iter().filter(|&&k| k == NO_KEY).count());
+    }
+
+    #[test]
     fn streaming_agrees_with_batch((keys, times) in contacts(), rules in rule_set()) {
         let batch = detect(&rules, &keys, &times).unwrap();
         let mut arrival: Vec<usize> = (0..keys.len()).filter(|&i| keys[i] != NO_KEY).collect();
