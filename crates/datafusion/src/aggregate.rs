@@ -355,22 +355,6 @@ impl Accumulator for RowsAccumulator {
             Kind::CallerProfile => {
                 let p = self.profile();
                 let ts = |t: Option<i64>| ScalarValue::TimestampMicrosecond(t, Some("UTC".into()));
-                let top: Vec<String> = p
-                    .top_categories(3)
-                    .iter()
-                    .map(|(c, n)| format!("{c} {n}"))
-                    .collect();
-                let a = &p.by_agency;
-                let agencies: Vec<&str> = [
-                    ("ambulance", a.ambulance),
-                    ("fire", a.fire),
-                    ("other", a.other),
-                    ("police", a.police),
-                ]
-                .into_iter()
-                .filter(|(_, n)| *n > 0)
-                .map(|(name, _)| name)
-                .collect();
                 let values = vec![
                     ScalarValue::Int64(Some(p.contacts as i64)),
                     ts(p.first_contact),
@@ -381,8 +365,8 @@ impl Accumulator for RowsAccumulator {
                     ScalarValue::Int64(Some(p.by_line.non_emergency_101 as i64)),
                     ScalarValue::Int64(Some(p.by_line.other_line as i64)),
                     ScalarValue::Float64(Some(p.night_share())),
-                    ScalarValue::Utf8(Some(top.join(", "))),
-                    ScalarValue::Utf8(Some(agencies.join(","))),
+                    ScalarValue::Utf8(Some(top_categories_text(&p))),
+                    ScalarValue::Utf8(Some(agencies_text(&p))),
                     ScalarValue::Utf8(Some(p.suggested_type().as_str().to_string())),
                     ScalarValue::Utf8(Some(p.triage.summary())),
                 ];
@@ -412,6 +396,32 @@ impl Accumulator for RowsAccumulator {
                 .sum::<usize>();
         std::mem::size_of_val(self) + self.rows.times.capacity() * 8 + strings
     }
+}
+
+/// A profile's top 3 categories with counts, by count then name: `Silent call 4, Theft 1`.
+pub(crate) fn top_categories_text(p: &CallerProfile) -> String {
+    let top: Vec<String> = p
+        .top_categories(3)
+        .iter()
+        .map(|(c, n)| format!("{c} {n}"))
+        .collect();
+    top.join(", ")
+}
+
+/// The agencies a profile saw, distinct, sorted, comma-separated: `ambulance,police`.
+pub(crate) fn agencies_text(p: &CallerProfile) -> String {
+    let a = &p.by_agency;
+    let agencies: Vec<&str> = [
+        ("ambulance", a.ambulance),
+        ("fire", a.fire),
+        ("other", a.other),
+        ("police", a.police),
+    ]
+    .into_iter()
+    .filter(|(_, n)| *n > 0)
+    .map(|(name, _)| name)
+    .collect();
+    agencies.join(",")
 }
 
 /// Element-wise maximum of lists.

@@ -18,6 +18,7 @@
 
 mod aggregate;
 mod args;
+mod detection;
 mod docs;
 mod options;
 mod scalar;
@@ -44,6 +45,10 @@ pub fn register_all(ctx: &SessionContext) -> Result<()> {
     }
     for udwf in window::functions() {
         state.register_udwf(udwf.into())?;
+    }
+    drop(state);
+    for (name, function) in detection::functions() {
+        ctx.register_udtf(name, function);
     }
     Ok(())
 }

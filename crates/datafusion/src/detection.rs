@@ -1,0 +1,821 @@
+//! Detection over a whole table: the table functions `engage_episodes` and
+//! `engage_repeat_callers`, on which the `episodes` and `repeat_callers` views stand.
+//!
+//! Window functions see one caller at a time, after DataFusion has hash-repartitioned the
+//! table by caller, sorted it and held every partition in memory. These functions instead
+//! stream the table's `caller_key` and `received_at` columns, from all its partitions at once,
+//! into the kernel's [`Archive`] (about 10 bytes a contact plus each key once), detect bucket by
+//! bucket on every core, and only then, if a profile column is asked for, read the table a
+//! second time for the contacts of the callers found. A query that asks only for the detection
+//! columns never reads the rest.
+
+use std::fmt;
+use std::sync::{Arc, LazyLock, Mutex};
+
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, Float64Builder, Int64Builder, ListBuilder, RecordBatch,
+    StringBuilder, TimestampMicrosecondBuilder,
+};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TableProvider};
+use datafusion::common::runtime::SpawnedTask;
+use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::common::{TableReference, exec_err, plan_err};
+use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::{SendableRecordBatchStream, TaskContext, session_state::SessionState};
+use datafusion::logical_expr::{Expr, TableType};
+use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
+use datafusion::physical_plan::execution_plan::{
+    Boundedness, ChildrenPropertiesMode, EmissionType, ReplaceChildrenOptions,
+};
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::{
+    DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties,
+};
+use engage_kernel::profile::{CallerProfile, ContactFacts};
+use engage_kernel::triage::TriageTable;
+use engage_kernel::{Archive, Episode, RuleSet};
+use foldhash::{HashMap, HashMapExt};
+use futures::StreamExt;
+
+use crate::aggregate::{agencies_text, top_categories_text};
+use crate::options::EngageOptions;
+
+/// The table functions.
+pub(crate) fn functions() -> Vec<(&'static str, Arc<dyn TableFunctionImpl>)> {
+    [Grain::Episode, Grain::Caller]
+        .into_iter()
+        .map(|grain| {
+            let function: Arc<dyn TableFunctionImpl> = Arc::new(DetectionFunction { grain });
+            (grain.function_name(), function)
+        })
+        .collect()
+}
+
+/// What one output row is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Grain {
+    /// One row per episode (`engage_episodes`).
+    Episode,
+    /// One row per caller with at least one episode (`engage_repeat_callers`).
+    Caller,
+}
+
+/// The source columns read for profiles, after `caller_key` and `received_at`.
+const FACT_COLUMNS: [&str; 4] = ["line", "agency", "category", "csu"];
+
+fn timestamp() -> DataType {
+    DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
+}
+
+fn int_list() -> DataType {
+    DataType::List(Arc::new(Field::new_list_field(DataType::Int64, true)))
+}
+
+static EPISODE_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
+    let columns = [
+        ("caller_key", DataType::Utf8),
+        ("episode_no", DataType::Int64),
+        ("episode_start", timestamp()),
+        ("episode_end", timestamp()),
+        ("first_flagged_at", timestamp()),
+        ("contacts", DataType::Int64),
+        ("peak_count", DataType::Int64),
+        ("peak_counts", int_list()),
+        ("calls_999", DataType::Int64),
+        ("calls_101", DataType::Int64),
+        ("agencies", DataType::Utf8),
+        ("categories", DataType::Utf8),
+        ("suggested_type", DataType::Utf8),
+        ("triage_evidence", DataType::Utf8),
+        ("csu", DataType::Utf8),
+    ];
+    schema_of(&columns)
+});
+
+static CALLER_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
+    let columns = [
+        ("caller_key", DataType::Utf8),
+        ("episodes", DataType::Int64),
+        ("first_flagged_at", timestamp()),
+        ("last_contact_at", timestamp()),
+        ("total_contacts", DataType::Int64),
+        ("by_hour", int_list()),
+        ("by_weekday", int_list()),
+        ("calls_999", DataType::Int64),
+        ("calls_101", DataType::Int64),
+        ("calls_other", DataType::Int64),
+        ("night_share", DataType::Float64),
+        ("top_categories", DataType::Utf8),
+        ("agencies", DataType::Utf8),
+        ("suggested_type", DataType::Utf8),
+        ("triage_evidence", DataType::Utf8),
+        ("csu", DataType::Utf8),
+    ];
+    schema_of(&columns)
+});
+
+fn schema_of(columns: &[(&str, DataType)]) -> SchemaRef {
+    Arc::new(Schema::new(
+        columns
+            .iter()
+            .map(|(name, t)| Field::new(*name, t.clone(), true))
+            .collect::<Vec<_>>(),
+    ))
+}
+
+impl Grain {
+    fn function_name(self) -> &'static str {
+        match self {
+            Grain::Episode => "engage_episodes",
+            Grain::Caller => "engage_repeat_callers",
+        }
+    }
+
+    fn schema(self) -> SchemaRef {
+        match self {
+            Grain::Episode => EPISODE_SCHEMA.clone(),
+            Grain::Caller => CALLER_SCHEMA.clone(),
+        }
+    }
+
+    /// Whether a column comes from detection alone (no second read of the table).
+    fn is_detection_column(self, name: &str) -> bool {
+        match self {
+            Grain::Episode => !matches!(
+                name,
+                "calls_999"
+                    | "calls_101"
+                    | "agencies"
+                    | "categories"
+                    | "suggested_type"
+                    | "triage_evidence"
+                    | "csu"
+            ),
+            Grain::Caller => matches!(name, "caller_key" | "episodes" | "first_flagged_at"),
+        }
+    }
+}
+
+/// `engage_episodes('contacts' [, '10/7d'])`, `engage_repeat_callers(...)`.
+#[derive(Debug)]
+struct DetectionFunction {
+    grain: Grain,
+}
+
+impl TableFunctionImpl for DetectionFunction {
+    fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
+        let name = self.grain.function_name();
+        let text = |expr: &Expr| match expr {
+            Expr::Literal(value, _) => value.try_as_str().flatten().map(str::to_string),
+            _ => None,
+        };
+        let (table, rules) = match args.exprs() {
+            [table] => (text(table), None),
+            [table, rules] => match text(rules) {
+                Some(rules) => (
+                    text(table),
+                    Some(rules.parse::<RuleSet>().map_err(|e| {
+                        DataFusionError::Plan(format!("{name}: rule set '{rules}': {e}"))
+                    })?),
+                ),
+                None => return plan_err!("{name}: the rule set must be text such as '10/7d'"),
+            },
+            _ => {
+                return plan_err!(
+                    "{name} takes a table name and, optionally, a rule set: {name}('contacts') or {name}('contacts', '5/30d,12/90d')"
+                );
+            }
+        };
+        let Some(table) = table else {
+            return plan_err!("{name}: the first argument must be a table name as text, such as 'contacts'");
+        };
+        Ok(Arc::new(DetectionTable {
+            grain: self.grain,
+            table: TableReference::from(table),
+            rules,
+        }))
+    }
+}
+
+/// The result of a detection table function, planned when queried.
+#[derive(Debug)]
+struct DetectionTable {
+    grain: Grain,
+    table: TableReference,
+    /// None: the session's `engage.rule_set` at the time of the query.
+    rules: Option<RuleSet>,
+}
+
+#[async_trait::async_trait]
+impl TableProvider for DetectionTable {
+    fn schema(&self) -> SchemaRef {
+        self.grain.schema()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Temporary
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        _filters: &[Expr],
+        _limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let name = self.grain.function_name();
+        let Some(session) = state.as_any().downcast_ref::<SessionState>() else {
+            return plan_err!("{name} needs a DataFusion SessionState");
+        };
+        let source = session
+            .schema_for_ref(self.table.clone())?
+            .table(self.table.table())
+            .await?;
+        let Some(source) = source else {
+            return plan_err!("{name}: there is no table named '{}'", self.table);
+        };
+        let source_schema = source.schema();
+        let column = |column: &str| {
+            source_schema.index_of(column).map_err(|_| {
+                DataFusionError::Plan(format!(
+                    "{name}: table '{}' has no column {column} (it needs the contacts schema)",
+                    self.table
+                ))
+            })
+        };
+        let rules = match &self.rules {
+            Some(rules) => rules.clone(),
+            None => state
+                .config_options()
+                .extensions
+                .get::<EngageOptions>()
+                .map(|o| o.rule_set.clone())
+                .unwrap_or_default(),
+        };
+        let output = self.grain.schema();
+        let projection: Vec<usize> = match projection {
+            Some(p) => p.clone(),
+            None => (0..output.fields().len()).collect(),
+        };
+        let names: Vec<String> = projection
+            .iter()
+            .map(|&i| output.field(i).name().clone())
+            .collect();
+        let key_columns = vec![column("caller_key")?, column("received_at")?];
+        let keys = source.scan(state, Some(&key_columns), &[], None).await?;
+        let facts = if names.iter().all(|n| self.grain.is_detection_column(n)) {
+            None
+        } else {
+            let mut columns = key_columns;
+            for c in FACT_COLUMNS {
+                columns.push(column(c)?);
+            }
+            Some(source.scan(state, Some(&columns), &[], None).await?)
+        };
+        Ok(Arc::new(DetectionExec::new(
+            self.grain,
+            rules,
+            Arc::new(output.project(&projection)?),
+            names,
+            keys,
+            facts,
+        )))
+    }
+}
+
+/// Reads keys and times from `keys`, detects, and reads `facts` (when a profile column is
+/// asked for) for the callers found. One output partition.
+#[derive(Debug)]
+struct DetectionExec {
+    grain: Grain,
+    rules: RuleSet,
+    columns: Vec<String>,
+    keys: Arc<dyn ExecutionPlan>,
+    facts: Option<Arc<dyn ExecutionPlan>>,
+    properties: Arc<PlanProperties>,
+}
+
+impl DetectionExec {
+    fn new(
+        grain: Grain,
+        rules: RuleSet,
+        schema: SchemaRef,
+        columns: Vec<String>,
+        keys: Arc<dyn ExecutionPlan>,
+        facts: Option<Arc<dyn ExecutionPlan>>,
+    ) -> Self {
+        let properties = PlanProperties::new(
+            EquivalenceProperties::new(schema),
+            Partitioning::UnknownPartitioning(1),
+            EmissionType::Final,
+            Boundedness::Bounded,
+        );
+        DetectionExec {
+            grain,
+            rules,
+            columns,
+            keys,
+            facts,
+            properties: Arc::new(properties),
+        }
+    }
+}
+
+impl DisplayAs for DetectionExec {
+    fn fmt_as(&self, t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
+        match t {
+            DisplayFormatType::Default | DisplayFormatType::Verbose => write!(
+                f,
+                "EngageDetectionExec: {}, rules={}, profiles={}",
+                self.grain.function_name(),
+                self.rules,
+                self.facts.is_some()
+            ),
+            DisplayFormatType::TreeRender => write!(f, "rules={}", self.rules),
+        }
+    }
+}
+
+impl ExecutionPlan for DetectionExec {
+    fn name(&self) -> &str {
+        "EngageDetectionExec"
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        &self.properties
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        let mut children = vec![&self.keys];
+        children.extend(self.facts.as_ref());
+        children
+    }
+
+    fn benefits_from_input_partitioning(&self) -> Vec<bool> {
+        vec![false; self.children().len()]
+    }
+
+    fn apply_expressions(
+        &self,
+        _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,
+    ) -> Result<TreeNodeRecursion> {
+        Ok(TreeNodeRecursion::Continue)
+    }
+
+    fn replace_children(
+        self: Arc<Self>,
+        mut children: Vec<Arc<dyn ExecutionPlan>>,
+        _options: ReplaceChildrenOptions,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        if children.len() != self.children().len() {
+            return exec_err!("EngageDetectionExec: wrong number of children");
+        }
+        let facts = (children.len() == 2).then(|| children.remove(1));
+        Ok(Arc::new(DetectionExec::new(
+            self.grain,
+            self.rules.clone(),
+            self.schema(),
+            self.columns.clone(),
+            children.remove(0),
+            facts,
+        )))
+    }
+
+    fn with_new_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        self.replace_children(
+            children,
+            ReplaceChildrenOptions::new(ChildrenPropertiesMode::Recompute),
+        )
+    }
+
+    fn execute(
+        &self,
+        partition: usize,
+        context: Arc<TaskContext>,
+    ) -> Result<SendableRecordBatchStream> {
+        if partition != 0 {
+            return exec_err!("EngageDetectionExec has one partition, not {partition}");
+        }
+        let job = Job {
+            grain: self.grain,
+            rules: self.rules.clone(),
+            schema: self.schema(),
+            columns: self.columns.clone(),
+            keys: self.keys.clone(),
+            facts: self.facts.clone(),
+        };
+        let batches = futures::stream::once(job.run(context))
+            .map(|result| match result {
+                Ok(batches) => futures::stream::iter(batches.into_iter().map(Ok)).left_stream(),
+                Err(e) => futures::stream::once(async { Err(e) }).right_stream(),
+            })
+            .flatten();
+        Ok(Box::pin(RecordBatchStreamAdapter::new(
+            self.schema(),
+            batches,
+        )))
+    }
+}
+
+/// One execution of a [`DetectionExec`].
+struct Job {
+    grain: Grain,
+    rules: RuleSet,
+    schema: SchemaRef,
+    columns: Vec<String>,
+    keys: Arc<dyn ExecutionPlan>,
+    facts: Option<Arc<dyn ExecutionPlan>>,
+}
+
+/// The callers found: episodes by code then time, and per output row its episodes.
+struct Found {
+    archive: Arc<Archive>,
+    episodes: Vec<Episode>,
+    /// Per output row, the range of `episodes` it covers (one episode, or a caller's).
+    rows: Vec<std::ops::Range<usize>>,
+}
+
+/// What the second read gathers per output row.
+#[derive(Debug, Default, Clone)]
+struct RowFacts {
+    profile: CallerProfile,
+    csu: Vec<(String, u32)>,
+}
+
+impl RowFacts {
+    fn add(&mut self, facts: ContactFacts<'_>, csu: Option<&str>) {
+        self.profile.add(TriageTable::default_table(), facts);
+        if let Some(csu) = csu {
+            match self.csu.iter_mut().find(|(c, _)| c == csu) {
+                Some((_, n)) => *n += 1,
+                None => self.csu.push((csu.to_string(), 1)),
+            }
+        }
+    }
+
+    fn merge(&mut self, other: RowFacts) {
+        self.profile.merge(&other.profile);
+        for (csu, n) in other.csu {
+            match self.csu.iter_mut().find(|(c, _)| *c == csu) {
+                Some((_, m)) => *m += n,
+                None => self.csu.push((csu, n)),
+            }
+        }
+    }
+
+    /// The most frequent CSU; ties go to the first by name.
+    fn main_csu(&self) -> Option<&str> {
+        self.csu
+            .iter()
+            .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+            .map(|(c, _)| c.as_str())
+    }
+}
+
+impl Job {
+    async fn run(self, context: Arc<TaskContext>) -> Result<Vec<RecordBatch>> {
+        let archive = Arc::new(read_archive(&self.keys, &context).await?);
+        let threads = context.session_config().target_partitions().max(1);
+        let episodes = detect_parallel(&archive, &self.rules, threads);
+        let mut rows = Vec::new();
+        match self.grain {
+            Grain::Episode => rows.extend((0..episodes.len()).map(|i| i..i + 1)),
+            Grain::Caller => {
+                let mut start = 0;
+                for i in 1..=episodes.len() {
+                    if i == episodes.len() || episodes[i].key != episodes[start].key {
+                        rows.push(start..i);
+                        start = i;
+                    }
+                }
+            }
+        }
+        let found = Found {
+            archive,
+            episodes,
+            rows,
+        };
+        let facts = match &self.facts {
+            Some(plan) => Some(read_facts(plan, &context, &found, self.grain).await?),
+            None => None,
+        };
+        let batch = self.output(&found, facts.as_deref())?;
+        let size = context.session_config().batch_size().max(1);
+        Ok((0..batch.num_rows())
+            .step_by(size)
+            .map(|offset| batch.slice(offset, size.min(batch.num_rows() - offset)))
+            .collect())
+    }
+
+    fn output(&self, found: &Found, facts: Option<&[RowFacts]>) -> Result<RecordBatch> {
+        let columns = self
+            .columns
+            .iter()
+            .map(|name| self.column(name, found, facts))
+            .collect::<Result<Vec<_>>>()?;
+        let options =
+            datafusion::arrow::array::RecordBatchOptions::new().with_row_count(Some(found.rows.len()));
+        Ok(RecordBatch::try_new_with_options(
+            self.schema.clone(),
+            columns,
+            &options,
+        )?)
+    }
+
+    fn column(&self, name: &str, found: &Found, facts: Option<&[RowFacts]>) -> Result<ArrayRef> {
+        let episodes = |row: &std::ops::Range<usize>| &found.episodes[row.clone()];
+        let ints = |f: &dyn Fn(usize) -> i64| -> ArrayRef {
+            let mut b = Int64Builder::with_capacity(found.rows.len());
+            for i in 0..found.rows.len() {
+                b.append_value(f(i));
+            }
+            Arc::new(b.finish())
+        };
+        let times = |f: &dyn Fn(usize) -> Option<i64>| -> ArrayRef {
+            let mut b = TimestampMicrosecondBuilder::with_capacity(found.rows.len());
+            for i in 0..found.rows.len() {
+                b.append_option(f(i));
+            }
+            Arc::new(b.finish().with_timezone("UTC"))
+        };
+        let texts = |f: &dyn Fn(usize) -> Option<String>| -> ArrayRef {
+            let mut b = StringBuilder::new();
+            for i in 0..found.rows.len() {
+                b.append_option(f(i));
+            }
+            Arc::new(b.finish())
+        };
+        let lists = |f: &dyn Fn(usize) -> Vec<i64>| -> ArrayRef {
+            let mut b = ListBuilder::new(Int64Builder::new());
+            for i in 0..found.rows.len() {
+                b.values().append_slice(&f(i));
+                b.append(true);
+            }
+            Arc::new(b.finish())
+        };
+        let first = |i: usize| &found.episodes[found.rows[i].start];
+        if facts.is_none() && !self.grain.is_detection_column(name) && !found.rows.is_empty() {
+            return exec_err!("EngageDetectionExec: column {name} needs the second read");
+        }
+        let facts = facts.unwrap_or(&[]);
+        let p = |i: usize| &facts[i].profile;
+        Ok(match (self.grain, name) {
+            (_, "caller_key") => texts(&|i| Some(found.archive.key(first(i).key).to_string())),
+            (Grain::Episode, "episode_no") => {
+                // Episodes of a caller are consecutive, in time order.
+                let mut b = Int64Builder::with_capacity(found.rows.len());
+                let mut previous: Option<(u32, i64)> = None;
+                for i in 0..found.rows.len() {
+                    let key = first(i).key;
+                    let no = match previous {
+                        Some((k, n)) if k == key => n + 1,
+                        _ => 1,
+                    };
+                    previous = Some((key, no));
+                    b.append_value(no);
+                }
+                Arc::new(b.finish())
+            }
+            (Grain::Episode, "episode_start") => times(&|i| Some(first(i).start)),
+            (Grain::Episode, "episode_end") => times(&|i| Some(first(i).end)),
+            (_, "first_flagged_at") => times(&|i| {
+                episodes(&found.rows[i]).iter().map(|e| e.first_flagged_at).min()
+            }),
+            (Grain::Episode, "contacts") => ints(&|i| first(i).contacts as i64),
+            (Grain::Episode, "peak_count") => {
+                ints(&|i| first(i).peak_counts.as_slice().first().copied().unwrap_or(0) as i64)
+            }
+            (Grain::Episode, "peak_counts") => {
+                lists(&|i| first(i).peak_counts.as_slice().iter().map(|&c| c as i64).collect())
+            }
+            (Grain::Caller, "episodes") => ints(&|i| found.rows[i].len() as i64),
+            (Grain::Caller, "last_contact_at") => times(&|i| p(i).last_contact),
+            (Grain::Caller, "total_contacts") => ints(&|i| p(i).contacts as i64),
+            (Grain::Caller, "by_hour") => lists(&|i| p(i).by_hour().map(i64::from).to_vec()),
+            (Grain::Caller, "by_weekday") => {
+                lists(&|i| p(i).by_weekday().map(i64::from).to_vec())
+            }
+            (_, "calls_999") => ints(&|i| p(i).by_line.emergency_999 as i64),
+            (_, "calls_101") => ints(&|i| p(i).by_line.non_emergency_101 as i64),
+            (Grain::Caller, "calls_other") => ints(&|i| p(i).by_line.other_line as i64),
+            (Grain::Caller, "night_share") => {
+                let mut b = Float64Builder::with_capacity(found.rows.len());
+                for i in 0..found.rows.len() {
+                    b.append_value(p(i).night_share());
+                }
+                Arc::new(b.finish())
+            }
+            (Grain::Caller, "top_categories") | (Grain::Episode, "categories") => {
+                texts(&|i| Some(top_categories_text(p(i))))
+            }
+            (_, "agencies") => texts(&|i| Some(agencies_text(p(i)))),
+            (_, "suggested_type") => {
+                texts(&|i| Some(p(i).suggested_type().as_str().to_string()))
+            }
+            (_, "triage_evidence") => texts(&|i| Some(p(i).triage.summary())),
+            (_, "csu") => texts(&|i| facts.get(i).and_then(RowFacts::main_csu).map(str::to_string)),
+            (grain, other) => {
+                return exec_err!("{}: no column {other}", grain.function_name());
+            }
+        })
+    }
+}
+
+/// Streams `caller_key` and `received_at` of every partition of `plan` into one archive.
+async fn read_archive(plan: &Arc<dyn ExecutionPlan>, context: &Arc<TaskContext>) -> Result<Archive> {
+    let archive = Arc::new(Mutex::new(Archive::new()));
+    let mut tasks = Vec::new();
+    for partition in 0..plan.properties().partitioning.partition_count() {
+        let mut stream = plan.execute(partition, context.clone())?;
+        let archive = archive.clone();
+        tasks.push(SpawnedTask::spawn(async move {
+            while let Some(batch) = stream.next().await {
+                let batch = batch?;
+                let keys = Text::of(batch.column(0))?;
+                let times = micros_of(batch.column(1))?;
+                let times_column = times.as_primitive::<datafusion::arrow::datatypes::TimestampMicrosecondType>();
+                let mut archive = archive.lock().map_err(|_| {
+                    DataFusionError::Execution("EngageDetectionExec: a reader panicked".into())
+                })?;
+                for i in 0..batch.num_rows() {
+                    if times_column.is_valid(i) {
+                        archive.push(keys.get(i), times_column.value(i));
+                    }
+                }
+            }
+            Ok::<_, DataFusionError>(())
+        }));
+    }
+    for task in tasks {
+        task.join()
+            .await
+            .map_err(|e| DataFusionError::External(Box::new(e)))??;
+    }
+    Arc::try_unwrap(archive)
+        .map_err(|_| DataFusionError::Internal("archive still shared".into()))?
+        .into_inner()
+        .map_err(|_| DataFusionError::Execution("EngageDetectionExec: a reader panicked".into()))
+}
+
+/// The archive's episodes, its buckets shared among `threads` threads.
+fn detect_parallel(archive: &Archive, rules: &RuleSet, threads: usize) -> Vec<Episode> {
+    let buckets = archive.bucket_count();
+    let threads = threads.min(buckets).max(1);
+    if threads == 1 {
+        return archive.detect(rules);
+    }
+    let mut per_bucket: Vec<Vec<Episode>> = vec![Vec::new(); buckets];
+    std::thread::scope(|scope| {
+        let chunks: Vec<_> = per_bucket
+            .chunks_mut(buckets.div_ceil(threads))
+            .enumerate()
+            .map(|(t, chunk)| {
+                scope.spawn(move || {
+                    let first = t * buckets.div_ceil(threads);
+                    for (b, out) in chunk.iter_mut().enumerate() {
+                        *out = archive.detect_bucket(rules, first + b);
+                    }
+                })
+            })
+            .collect();
+        for chunk in chunks {
+            chunk.join().expect("detection does not panic");
+        }
+    });
+    per_bucket.into_iter().flatten().collect()
+}
+
+/// The second read: each contact of a caller found, folded into its output row.
+async fn read_facts(
+    plan: &Arc<dyn ExecutionPlan>,
+    context: &Arc<TaskContext>,
+    found: &Found,
+    grain: Grain,
+) -> Result<Vec<RowFacts>> {
+    // code -> first output row of that caller
+    let mut row_of_code: HashMap<u32, usize> = HashMap::with_capacity(found.rows.len());
+    for (row, range) in found.rows.iter().enumerate() {
+        row_of_code
+            .entry(found.episodes[range.start].key)
+            .or_insert(row);
+    }
+    let shared = Arc::new((
+        row_of_code,
+        found.archive.clone(),
+        found.episodes.clone(),
+        found.rows.len(),
+    ));
+    let mut tasks = Vec::new();
+    for partition in 0..plan.properties().partitioning.partition_count() {
+        let mut stream = plan.execute(partition, context.clone())?;
+        let shared = shared.clone();
+        tasks.push(SpawnedTask::spawn(async move {
+            let (row_of_code, archive, episodes, rows) = &*shared;
+            let mut facts: HashMap<usize, RowFacts> = HashMap::new();
+            while let Some(batch) = stream.next().await {
+                let batch = batch?;
+                let keys = Text::of(batch.column(0))?;
+                let times = micros_of(batch.column(1))?;
+                let times = times.as_primitive::<datafusion::arrow::datatypes::TimestampMicrosecondType>();
+                let texts: Vec<Text> = (2..6).map(|c| Text::of(batch.column(c))).collect::<Result<_>>()?;
+                for i in 0..batch.num_rows() {
+                    let (Some(key), true) = (keys.get(i), times.is_valid(i)) else {
+                        continue;
+                    };
+                    let Some(&first_row) = archive.code_of(key).and_then(|c| row_of_code.get(&c)) else {
+                        continue;
+                    };
+                    let t = times.value(i);
+                    let row = match grain {
+                        Grain::Caller => first_row,
+                        Grain::Episode => {
+                            let code = episodes[first_row].key;
+                            let ahead = episodes[first_row..]
+                                .iter()
+                                .take_while(|e| e.key == code)
+                                .position(|e| e.start <= t && t <= e.end);
+                            match ahead {
+                                Some(offset) => first_row + offset,
+                                None => continue,
+                            }
+                        }
+                    };
+                    facts.entry(row).or_default().add(
+                        ContactFacts {
+                            received_at: t,
+                            line: texts[0].get(i).unwrap_or(""),
+                            agency: texts[1].get(i).unwrap_or(""),
+                            category: texts[2].get(i),
+                        },
+                        texts[3].get(i),
+                    );
+                }
+            }
+            let _ = rows;
+            Ok::<_, DataFusionError>(facts)
+        }));
+    }
+    let mut all = vec![RowFacts::default(); found.rows.len()];
+    for task in tasks {
+        let facts = task
+            .join()
+            .await
+            .map_err(|e| DataFusionError::External(Box::new(e)))??;
+        for (row, f) in facts {
+            all[row].merge(f);
+        }
+    }
+    Ok(all)
+}
+
+/// A text column of any string type.
+enum Text {
+    Utf8(ArrayRef),
+    Large(ArrayRef),
+    View(ArrayRef),
+}
+
+impl Text {
+    fn of(array: &ArrayRef) -> Result<Text> {
+        Ok(match array.data_type() {
+            DataType::Utf8 => Text::Utf8(array.clone()),
+            DataType::LargeUtf8 => Text::Large(array.clone()),
+            DataType::Utf8View => Text::View(array.clone()),
+            DataType::Null | DataType::Dictionary(..) => {
+                Text::View(cast(array, &DataType::Utf8View)?)
+            }
+            other => return exec_err!("expected a text column, found {other}"),
+        })
+    }
+
+    fn get(&self, i: usize) -> Option<&str> {
+        match self {
+            Text::Utf8(a) => {
+                let a = a.as_string::<i32>();
+                a.is_valid(i).then(|| a.value(i))
+            }
+            Text::Large(a) => {
+                let a = a.as_string::<i64>();
+                a.is_valid(i).then(|| a.value(i))
+            }
+            Text::View(a) => {
+                let a = a.as_string_view();
+                a.is_valid(i).then(|| a.value(i))
+            }
+        }
+    }
+}
+
+/// A timestamp column as UTC microseconds.
+fn micros_of(array: &ArrayRef) -> Result<ArrayRef> {
+    match array.data_type() {
+        DataType::Timestamp(TimeUnit::Microsecond, _) => Ok(array.clone()),
+        DataType::Timestamp(..) | DataType::Null => Ok(cast(array, &timestamp())?),
+        other => exec_err!("received_at must be a timestamp, found {other}"),
+    }
+}
