@@ -1,6 +1,8 @@
-//! Reading arguments: constant text (rule sets, keys) and timestamps.
+//! Reading arguments and columns: constant text (rule sets, keys), text of any string type,
+//! timestamps.
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray};
+use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, TimeUnit, TimestampMicrosecondType};
 use datafusion::common::{ScalarValue, exec_err, plan_err};
 use datafusion::error::Result;
@@ -60,5 +62,55 @@ pub(crate) fn micros(array: &ArrayRef) -> Result<&[i64]> {
             Ok(array.as_primitive::<TimestampMicrosecondType>().values())
         }
         other => exec_err!("expected a microsecond timestamp, found {other}"),
+    }
+}
+
+/// A text column of any string type.
+pub(crate) enum Text {
+    Utf8(ArrayRef),
+    Large(ArrayRef),
+    View(ArrayRef),
+}
+
+impl Text {
+    pub(crate) fn of(array: &ArrayRef) -> Result<Text> {
+        Ok(match array.data_type() {
+            DataType::Utf8 => Text::Utf8(array.clone()),
+            DataType::LargeUtf8 => Text::Large(array.clone()),
+            DataType::Utf8View => Text::View(array.clone()),
+            DataType::Null | DataType::Dictionary(..) => {
+                Text::View(cast(array, &DataType::Utf8View)?)
+            }
+            other => return exec_err!("expected a text column, found {other}"),
+        })
+    }
+
+    pub(crate) fn get(&self, i: usize) -> Option<&str> {
+        match self {
+            Text::Utf8(a) => {
+                let a = a.as_string::<i32>();
+                a.is_valid(i).then(|| a.value(i))
+            }
+            Text::Large(a) => {
+                let a = a.as_string::<i64>();
+                a.is_valid(i).then(|| a.value(i))
+            }
+            Text::View(a) => {
+                let a = a.as_string_view();
+                a.is_valid(i).then(|| a.value(i))
+            }
+        }
+    }
+}
+
+/// A timestamp column as UTC microseconds.
+pub(crate) fn micros_of(array: &ArrayRef) -> Result<ArrayRef> {
+    match array.data_type() {
+        DataType::Timestamp(TimeUnit::Microsecond, _) => Ok(array.clone()),
+        DataType::Timestamp(..) | DataType::Null => Ok(cast(
+            array,
+            &DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+        )?),
+        other => exec_err!("received_at must be a timestamp, found {other}"),
     }
 }

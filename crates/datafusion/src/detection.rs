@@ -4,20 +4,21 @@
 //! Window functions see one caller at a time, after DataFusion has hash-repartitioned the
 //! table by caller, sorted it and held every partition in memory. These functions instead
 //! stream the table's `caller_key` and `received_at` columns, from all its partitions at once,
-//! into the kernel's [`Archive`] (about 10 bytes a contact plus each key once), detect bucket by
-//! bucket on every core, and only then, if a profile column is asked for, read the table a
+//! into the kernel's [`engage_kernel::Archive`], sharded by key (about 10 bytes a contact plus
+//! each key once), detect bucket by bucket on every core, and only then, if a profile column is asked for, read the table a
 //! second time for the contacts of the callers found. A query that asks only for the detection
 //! columns never reads the rest.
 
 use std::fmt;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, Float64Builder, Int64Builder, ListBuilder, RecordBatch,
     StringBuilder, TimestampMicrosecondBuilder,
 };
-use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use datafusion::arrow::datatypes::{
+    DataType, Field, Schema, SchemaRef, TimeUnit, TimestampMicrosecondType,
+};
 use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::common::runtime::SpawnedTask;
 use datafusion::common::tree_node::TreeNodeRecursion;
@@ -35,11 +36,13 @@ use datafusion::physical_plan::{
 };
 use engage_kernel::profile::{CallerProfile, ContactFacts};
 use engage_kernel::triage::TriageTable;
-use engage_kernel::{Archive, Episode, RuleSet};
+use engage_kernel::{Episode, RuleSet};
 use foldhash::{HashMap, HashMapExt};
 use futures::StreamExt;
 
 use crate::aggregate::{agencies_text, top_categories_text};
+use crate::args::{Text, micros_of};
+use crate::sharded::{CallerId, FrozenArchive, ShardedArchive};
 use crate::options::EngageOptions;
 
 /// The table functions.
@@ -61,6 +64,9 @@ enum Grain {
     /// One row per caller with at least one episode (`engage_repeat_callers`).
     Caller,
 }
+
+/// Shards of the archive per thread: enough that two readers rarely want the same one.
+const SHARDS_PER_THREAD: usize = 8;
 
 /// The source columns read for profiles, after `caller_key` and `received_at`.
 const FACT_COLUMNS: [&str; 4] = ["line", "agency", "category", "csu"];
@@ -434,8 +440,8 @@ struct Job {
 
 /// The callers found: episodes by code then time, and per output row its episodes.
 struct Found {
-    archive: Arc<Archive>,
-    episodes: Vec<Episode>,
+    archive: Arc<FrozenArchive>,
+    episodes: Vec<Episode<CallerId>>,
     /// Per output row, the range of `episodes` it covers (one episode, or a caller's).
     rows: Vec<std::ops::Range<usize>>,
 }
@@ -479,9 +485,9 @@ impl RowFacts {
 
 impl Job {
     async fn run(self, context: Arc<TaskContext>) -> Result<Vec<RecordBatch>> {
-        let archive = Arc::new(read_archive(&self.keys, &context).await?);
         let threads = context.session_config().target_partitions().max(1);
-        let episodes = detect_parallel(&archive, &self.rules, threads);
+        let archive = Arc::new(read_archive(&self.keys, &context, SHARDS_PER_THREAD * threads).await?);
+        let episodes = archive.detect(&self.rules, threads);
         let mut rows = Vec::new();
         match self.grain {
             Grain::Episode => rows.extend((0..episodes.len()).map(|i| i..i + 1)),
@@ -569,7 +575,7 @@ impl Job {
             (Grain::Episode, "episode_no") => {
                 // Episodes of a caller are consecutive, in time order.
                 let mut b = Int64Builder::with_capacity(found.rows.len());
-                let mut previous: Option<(u32, i64)> = None;
+                let mut previous: Option<(CallerId, i64)> = None;
                 for i in 0..found.rows.len() {
                     let key = first(i).key;
                     let no = match previous {
@@ -626,9 +632,13 @@ impl Job {
     }
 }
 
-/// Streams `caller_key` and `received_at` of every partition of `plan` into one archive.
-async fn read_archive(plan: &Arc<dyn ExecutionPlan>, context: &Arc<TaskContext>) -> Result<Archive> {
-    let archive = Arc::new(Mutex::new(Archive::new()));
+/// Streams `caller_key` and `received_at` of every partition of `plan` into a sharded archive.
+async fn read_archive(
+    plan: &Arc<dyn ExecutionPlan>,
+    context: &Arc<TaskContext>,
+    shards: usize,
+) -> Result<FrozenArchive> {
+    let archive = Arc::new(ShardedArchive::new(shards));
     let mut tasks = Vec::new();
     for partition in 0..plan.properties().partitioning.partition_count() {
         let mut stream = plan.execute(partition, context.clone())?;
@@ -638,15 +648,7 @@ async fn read_archive(plan: &Arc<dyn ExecutionPlan>, context: &Arc<TaskContext>)
                 let batch = batch?;
                 let keys = Text::of(batch.column(0))?;
                 let times = micros_of(batch.column(1))?;
-                let times_column = times.as_primitive::<datafusion::arrow::datatypes::TimestampMicrosecondType>();
-                let mut archive = archive.lock().map_err(|_| {
-                    DataFusionError::Execution("EngageDetectionExec: a reader panicked".into())
-                })?;
-                for i in 0..batch.num_rows() {
-                    if times_column.is_valid(i) {
-                        archive.push(keys.get(i), times_column.value(i));
-                    }
-                }
+                archive.push_batch(&keys, times.as_primitive::<TimestampMicrosecondType>())?;
             }
             Ok::<_, DataFusionError>(())
         }));
@@ -658,36 +660,7 @@ async fn read_archive(plan: &Arc<dyn ExecutionPlan>, context: &Arc<TaskContext>)
     }
     Arc::try_unwrap(archive)
         .map_err(|_| DataFusionError::Internal("archive still shared".into()))?
-        .into_inner()
-        .map_err(|_| DataFusionError::Execution("EngageDetectionExec: a reader panicked".into()))
-}
-
-/// The archive's episodes, its buckets shared among `threads` threads.
-fn detect_parallel(archive: &Archive, rules: &RuleSet, threads: usize) -> Vec<Episode> {
-    let buckets = archive.bucket_count();
-    let threads = threads.min(buckets).max(1);
-    if threads == 1 {
-        return archive.detect(rules);
-    }
-    let mut per_bucket: Vec<Vec<Episode>> = vec![Vec::new(); buckets];
-    std::thread::scope(|scope| {
-        let chunks: Vec<_> = per_bucket
-            .chunks_mut(buckets.div_ceil(threads))
-            .enumerate()
-            .map(|(t, chunk)| {
-                scope.spawn(move || {
-                    let first = t * buckets.div_ceil(threads);
-                    for (b, out) in chunk.iter_mut().enumerate() {
-                        *out = archive.detect_bucket(rules, first + b);
-                    }
-                })
-            })
-            .collect();
-        for chunk in chunks {
-            chunk.join().expect("detection does not panic");
-        }
-    });
-    per_bucket.into_iter().flatten().collect()
+        .freeze()
 }
 
 /// The second read: each contact of a caller found, folded into its output row.
@@ -698,7 +671,7 @@ async fn read_facts(
     grain: Grain,
 ) -> Result<Vec<RowFacts>> {
     // code -> first output row of that caller
-    let mut row_of_code: HashMap<u32, usize> = HashMap::with_capacity(found.rows.len());
+    let mut row_of_code: HashMap<CallerId, usize> = HashMap::with_capacity(found.rows.len());
     for (row, range) in found.rows.iter().enumerate() {
         row_of_code
             .entry(found.episodes[range.start].key)
@@ -721,13 +694,13 @@ async fn read_facts(
                 let batch = batch?;
                 let keys = Text::of(batch.column(0))?;
                 let times = micros_of(batch.column(1))?;
-                let times = times.as_primitive::<datafusion::arrow::datatypes::TimestampMicrosecondType>();
+                let times = times.as_primitive::<TimestampMicrosecondType>();
                 let texts: Vec<Text> = (2..6).map(|c| Text::of(batch.column(c))).collect::<Result<_>>()?;
                 for i in 0..batch.num_rows() {
                     let (Some(key), true) = (keys.get(i), times.is_valid(i)) else {
                         continue;
                     };
-                    let Some(&first_row) = archive.code_of(key).and_then(|c| row_of_code.get(&c)) else {
+                    let Some(&first_row) = archive.find(key).and_then(|c| row_of_code.get(&c)) else {
                         continue;
                     };
                     let t = times.value(i);
@@ -773,49 +746,3 @@ async fn read_facts(
     Ok(all)
 }
 
-/// A text column of any string type.
-enum Text {
-    Utf8(ArrayRef),
-    Large(ArrayRef),
-    View(ArrayRef),
-}
-
-impl Text {
-    fn of(array: &ArrayRef) -> Result<Text> {
-        Ok(match array.data_type() {
-            DataType::Utf8 => Text::Utf8(array.clone()),
-            DataType::LargeUtf8 => Text::Large(array.clone()),
-            DataType::Utf8View => Text::View(array.clone()),
-            DataType::Null | DataType::Dictionary(..) => {
-                Text::View(cast(array, &DataType::Utf8View)?)
-            }
-            other => return exec_err!("expected a text column, found {other}"),
-        })
-    }
-
-    fn get(&self, i: usize) -> Option<&str> {
-        match self {
-            Text::Utf8(a) => {
-                let a = a.as_string::<i32>();
-                a.is_valid(i).then(|| a.value(i))
-            }
-            Text::Large(a) => {
-                let a = a.as_string::<i64>();
-                a.is_valid(i).then(|| a.value(i))
-            }
-            Text::View(a) => {
-                let a = a.as_string_view();
-                a.is_valid(i).then(|| a.value(i))
-            }
-        }
-    }
-}
-
-/// A timestamp column as UTC microseconds.
-fn micros_of(array: &ArrayRef) -> Result<ArrayRef> {
-    match array.data_type() {
-        DataType::Timestamp(TimeUnit::Microsecond, _) => Ok(array.clone()),
-        DataType::Timestamp(..) | DataType::Null => Ok(cast(array, &timestamp())?),
-        other => exec_err!("received_at must be a timestamp, found {other}"),
-    }
-}

@@ -22,6 +22,7 @@ mod detection;
 mod docs;
 mod options;
 mod scalar;
+mod sharded;
 mod views;
 mod window;
 

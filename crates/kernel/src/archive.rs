@@ -22,12 +22,60 @@ use crate::time::Micros;
 pub struct Archive {
     hasher: FixedState,
     index: HashTable<u32>,
-    key_text: String,
-    key_ends: Vec<usize>,
+    /// Per code, its key: inline when short (every phone number), else where it is in `long_keys`.
+    keys: Vec<KeyRecord>,
+    long_keys: String,
     buckets: Vec<Bucket>,
     contacts: u64,
     unkeyed: u64,
+    /// The last key pushed and its code: compared in cache, unlike the key texts.
     previous: Option<u32>,
+    previous_key: String,
+}
+
+/// A key in 16 bytes: byte 0 is its length when at most [`KeyRecord::INLINE`] bytes, which
+/// follow; else [`KeyRecord::LONG`], then its offset (u64) and length (u32) in the long keys. One
+/// record is one cache line's quarter: a lookup touches the hash table and this, nothing else.
+#[derive(Clone, Copy, Debug)]
+struct KeyRecord([u8; 16]);
+
+impl KeyRecord {
+    const INLINE: usize = 15;
+    const LONG: u8 = u8::MAX;
+
+    fn new(key: &str, long_keys: &mut String) -> Self {
+        let mut record = [0u8; 16];
+        if key.len() <= Self::INLINE {
+            record[0] = key.len() as u8;
+            record[1..=key.len()].copy_from_slice(key.as_bytes());
+        } else {
+            record[0] = Self::LONG;
+            record[1..9].copy_from_slice(&(long_keys.len() as u64).to_le_bytes());
+            record[9..13].copy_from_slice(&(key.len() as u32).to_le_bytes());
+            long_keys.push_str(key);
+        }
+        KeyRecord(record)
+    }
+
+    fn text<'a>(&'a self, long_keys: &'a str) -> &'a str {
+        let r = &self.0;
+        if r[0] == Self::LONG {
+            let start = u64::from_le_bytes(r[1..9].try_into().expect("8 bytes")) as usize;
+            let len = u32::from_le_bytes(r[9..13].try_into().expect("4 bytes")) as usize;
+            &long_keys[start..start + len]
+        } else {
+            std::str::from_utf8(&r[1..=r[0] as usize]).expect("stored from a str")
+        }
+    }
+
+    fn is(&self, key: &str, long_keys: &str) -> bool {
+        let r = &self.0;
+        if r[0] == Self::LONG {
+            key.len() > Self::INLINE && self.text(long_keys) == key
+        } else {
+            r[0] as usize == key.len() && &r[1..=key.len()] == key.as_bytes()
+        }
+    }
 }
 
 /// The contacts of [`Archive::BUCKET_CALLERS`] consecutive codes, in arrival order.
@@ -55,10 +103,15 @@ impl Archive {
             return None;
         };
         let code = match self.previous {
-            Some(code) if self.key(code) == key => code,
-            _ => self.intern(key),
+            Some(code) if self.previous_key == key => code,
+            _ => {
+                let code = self.intern(key);
+                self.previous = Some(code);
+                self.previous_key.clear();
+                self.previous_key.push_str(key);
+                code
+            }
         };
-        self.previous = Some(code);
         let bucket = &mut self.buckets[code as usize / Self::BUCKET_CALLERS];
         bucket.low_codes.push(code as u16);
         bucket.times.push(at);
@@ -68,20 +121,21 @@ impl Archive {
 
     fn intern(&mut self, key: &str) -> u32 {
         let hash = self.hasher.hash_one(key);
-        let (text, ends) = (&self.key_text, &self.key_ends);
-        let text_of = |code: u32| key_of(text, ends, code);
-        if let Some(&code) = self.index.find(hash, |&c| text_of(c) == key) {
+        let (keys, long_keys) = (&self.keys, &self.long_keys);
+        if let Some(&code) = self
+            .index
+            .find(hash, |&c| keys[c as usize].is(key, long_keys))
+        {
             return code;
         }
-        let code = u32::try_from(self.key_ends.len())
+        let code = u32::try_from(self.keys.len())
             .ok()
             .filter(|&c| c != crate::NO_KEY)
             .expect("more than 4 billion callers");
-        self.key_text.push_str(key);
-        self.key_ends.push(self.key_text.len());
-        let (text, ends, hasher) = (&self.key_text, &self.key_ends, &self.hasher);
+        self.keys.push(KeyRecord::new(key, &mut self.long_keys));
+        let (keys, long_keys, hasher) = (&self.keys, &self.long_keys, &self.hasher);
         self.index.insert_unique(hash, code, |&c| {
-            hasher.hash_one(key_of(text, ends, c))
+            hasher.hash_one(keys[c as usize].text(long_keys))
         });
         if code as usize % Self::BUCKET_CALLERS == 0 {
             self.buckets.push(Bucket::default());
@@ -93,18 +147,18 @@ impl Archive {
     pub fn code_of(&self, key: &str) -> Option<u32> {
         let hash = self.hasher.hash_one(key);
         self.index
-            .find(hash, |&c| self.key(c) == key)
+            .find(hash, |&c| self.keys[c as usize].is(key, &self.long_keys))
             .copied()
     }
 
     /// The key text of a code.
     pub fn key(&self, code: u32) -> &str {
-        key_of(&self.key_text, &self.key_ends, code)
+        self.keys[code as usize].text(&self.long_keys)
     }
 
     /// How many distinct callers.
     pub fn callers(&self) -> usize {
-        self.key_ends.len()
+        self.keys.len()
     }
 
     /// How many contacts with a key were pushed.
@@ -164,12 +218,6 @@ impl Archive {
     }
 }
 
-fn key_of<'a>(text: &'a str, ends: &[usize], code: u32) -> &'a str {
-    let code = code as usize;
-    let start = if code == 0 { 0 } else { ends[code - 1] };
-    &text[start..ends[code]]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,7 +235,9 @@ mod tests {
         // interleaved with a withheld number.
         for round in 0..3i64 {
             for c in 0..callers {
-                keys.push(Some(format!("k{c}")));
+                // Short keys are kept inline, long ones (pseudonyms) apart: both kinds.
+                let key = if c % 3 == 0 { format!("ps:{c:032x}") } else { format!("k{c}") };
+                keys.push(Some(key));
                 let t = if c % 2 == 0 { round } else { 2 - round };
                 times.push(c as i64 * 10 * HOUR + t * HOUR);
             }
@@ -221,6 +271,9 @@ mod tests {
         assert_eq!(got.len(), callers);
         assert_eq!(got, want);
         assert_eq!(archive.code_of("k7"), Some(7));
+        assert_eq!(archive.key(6), format!("ps:{:032x}", 6));
+        assert_eq!(archive.code_of(&format!("ps:{:032x}", 6)), Some(6));
+        assert_eq!(archive.code_of(&format!("ps:{:032x}", 7)), None);
         assert_eq!(archive.code_of("nobody"), None);
     }
 }

@@ -1,0 +1,168 @@
+//! The kernel's [`Archive`] split into shards by a hash of the caller key, so that the readers
+//! of a table's partitions intern keys on every core at once, and detection runs on every core.
+//!
+//! Interning is the costly part of reading an archive in time order: each contact's key is a
+//! hash lookup that misses the cache. One lock per shard per batch keeps the readers apart.
+
+use std::hash::BuildHasher;
+use std::sync::Mutex;
+
+use datafusion::arrow::array::{Array, TimestampMicrosecondArray};
+use datafusion::error::{DataFusionError, Result};
+use engage_kernel::{Archive, Episode, RuleSet};
+use foldhash::fast::FixedState;
+
+use crate::args::Text;
+
+/// A caller: its shard and its code in that shard's archive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct CallerId {
+    pub shard: u32,
+    pub code: u32,
+}
+
+/// Shards being filled by concurrent readers.
+pub(crate) struct ShardedArchive {
+    shards: Vec<Mutex<Archive>>,
+    // Seeded apart from the archives' own hasher, whose low bits pick hash-table slots.
+    hasher: FixedState,
+}
+
+/// The shards once every reader is done: detection and lookups.
+pub(crate) struct FrozenArchive {
+    shards: Vec<Archive>,
+    hasher: FixedState,
+}
+
+const SHARD_SEED: u64 = 0x656e_6761_6765; // "engage"
+
+fn shard_of(hasher: &FixedState, key: &str, shards: usize) -> usize {
+    // The high bits: independent of the low bits a hash table would use.
+    ((hasher.hash_one(key) >> 32) as usize) % shards
+}
+
+fn poisoned<T>(_: T) -> DataFusionError {
+    DataFusionError::Execution("a reader of the contacts table panicked".into())
+}
+
+impl ShardedArchive {
+    pub fn new(shards: usize) -> Self {
+        ShardedArchive {
+            shards: (0..shards.max(1)).map(|_| Mutex::new(Archive::new())).collect(),
+            hasher: FixedState::with_seed(SHARD_SEED),
+        }
+    }
+
+    /// Files a batch of contacts (rows with a NULL time are not contacts in time and are left
+    /// out), locking each shard once.
+    pub fn push_batch(&self, keys: &Text, times: &TimestampMicrosecondArray) -> Result<()> {
+        let n = self.shards.len();
+        let rows = times.len();
+        // Rows grouped by shard with a counting sort; keyless rows go to shard 0's count.
+        let mut shard = Vec::with_capacity(rows);
+        let mut starts = vec![0usize; n + 1];
+        for i in 0..rows {
+            let s = keys.get(i).map_or(0, |k| shard_of(&self.hasher, k, n));
+            shard.push(s as u32);
+            starts[s + 1] += 1;
+        }
+        for s in 0..n {
+            starts[s + 1] += starts[s];
+        }
+        let mut next = starts.clone();
+        let mut order = vec![0u32; rows];
+        for (i, &s) in shard.iter().enumerate() {
+            order[next[s as usize]] = i as u32;
+            next[s as usize] += 1;
+        }
+        for s in 0..n {
+            let span = &order[starts[s]..starts[s + 1]];
+            if span.is_empty() {
+                continue;
+            }
+            let mut archive = self.shards[s].lock().map_err(poisoned)?;
+            for &i in span {
+                let i = i as usize;
+                if times.is_valid(i) {
+                    archive.push(keys.get(i), times.value(i));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn freeze(self) -> Result<FrozenArchive> {
+        Ok(FrozenArchive {
+            shards: self
+                .shards
+                .into_iter()
+                .map(|m| m.into_inner().map_err(poisoned))
+                .collect::<Result<_>>()?,
+            hasher: self.hasher,
+        })
+    }
+}
+
+impl FrozenArchive {
+    /// Every episode, by shard, then code, then time, detected on `threads` threads.
+    pub fn detect(&self, rules: &RuleSet, threads: usize) -> Vec<Episode<CallerId>> {
+        let work: Vec<(usize, usize)> = self
+            .shards
+            .iter()
+            .enumerate()
+            .flat_map(|(s, a)| (0..a.bucket_count()).map(move |b| (s, b)))
+            .collect();
+        let threads = threads.clamp(1, work.len().max(1));
+        let mut found: Vec<Vec<Episode<CallerId>>> = vec![Vec::new(); work.len()];
+        let detect = |&(s, b): &(usize, usize)| -> Vec<Episode<CallerId>> {
+            self.shards[s]
+                .detect_bucket(rules, b)
+                .into_iter()
+                .map(|e| {
+                    let id = CallerId {
+                        shard: s as u32,
+                        code: e.key,
+                    };
+                    e.with_key(id)
+                })
+                .collect()
+        };
+        if threads == 1 {
+            for (out, item) in found.iter_mut().zip(&work) {
+                *out = detect(item);
+            }
+        } else {
+            std::thread::scope(|scope| {
+                // Item i goes to thread i % threads: shards are of similar size.
+                let mut per_thread: Vec<Vec<(&mut Vec<Episode<CallerId>>, &(usize, usize))>> =
+                    (0..threads).map(|_| Vec::new()).collect();
+                for (i, pair) in found.iter_mut().zip(&work).enumerate() {
+                    per_thread[i % threads].push(pair);
+                }
+                for items in per_thread {
+                    let detect = &detect;
+                    scope.spawn(move || {
+                        for (out, item) in items {
+                            *out = detect(item);
+                        }
+                    });
+                }
+            });
+        }
+        found.into_iter().flatten().collect()
+    }
+
+    /// The key text of a caller.
+    pub fn key(&self, id: CallerId) -> &str {
+        self.shards[id.shard as usize].key(id.code)
+    }
+
+    /// The caller of a key, if it was filed.
+    pub fn find(&self, key: &str) -> Option<CallerId> {
+        let shard = shard_of(&self.hasher, key, self.shards.len());
+        self.shards[shard].code_of(key).map(|code| CallerId {
+            shard: shard as u32,
+            code,
+        })
+    }
+}
