@@ -75,17 +75,21 @@ impl ShardedArchive {
             order[next[s as usize]] = i as u32;
             next[s as usize] += 1;
         }
+        let mut shard_keys = Vec::new();
+        let mut shard_times = Vec::new();
         for s in 0..n {
-            let span = &order[starts[s]..starts[s + 1]];
-            if span.is_empty() {
-                continue;
-            }
-            let mut archive = self.shards[s].lock().map_err(poisoned)?;
-            for &i in span {
+            shard_keys.clear();
+            shard_times.clear();
+            for &i in &order[starts[s]..starts[s + 1]] {
                 let i = i as usize;
                 if times.is_valid(i) {
-                    archive.push(keys.get(i), times.value(i));
+                    shard_keys.push(keys.get(i));
+                    shard_times.push(times.value(i));
                 }
+            }
+            if !shard_keys.is_empty() {
+                let mut archive = self.shards[s].lock().map_err(poisoned)?;
+                archive.push_batch(&shard_keys, &shard_times);
             }
         }
         Ok(())

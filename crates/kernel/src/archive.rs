@@ -9,7 +9,6 @@
 //! adapter may detect them on several threads. The answer is [`crate::detect_episodes`]'s.
 
 use foldhash::fast::FixedState;
-use hashbrown::HashTable;
 use std::hash::BuildHasher;
 
 use crate::detect::scan_run;
@@ -21,7 +20,7 @@ use crate::time::Micros;
 #[derive(Clone, Debug, Default)]
 pub struct Archive {
     hasher: FixedState,
-    index: HashTable<u32>,
+    index: KeyIndex,
     /// Per code, its key: inline when short (every phone number), else where it is in `long_keys`.
     keys: Vec<KeyRecord>,
     long_keys: String,
@@ -78,6 +77,93 @@ impl KeyRecord {
     }
 }
 
+/// Key hash to code: open addressing with linear probing. A slot holds the hash's high 32 bits
+/// and the code plus one (0 is empty), so a probe reads one slot and, only when the high bits
+/// agree, one key record. Written here rather than taken from a hash-map crate because
+/// [`Archive::push_batch`] prefetches slots, which no map's API allows.
+#[derive(Clone, Debug, Default)]
+struct KeyIndex {
+    slots: Vec<u64>,
+    len: usize,
+}
+
+impl KeyIndex {
+    const MIN_SLOTS: usize = 1 << 10;
+
+    fn slot_of(&self, hash: u64) -> usize {
+        // An empty table's mask is all ones: `get` then finds nothing.
+        hash as usize & self.slots.len().wrapping_sub(1)
+    }
+
+    fn prefetch_slot(&self, hash: u64) {
+        if let Some(slot) = self.slots.get(self.slot_of(hash)) {
+            prefetch(slot);
+        }
+    }
+
+    /// The code in the key's first slot if its high bits agree (a guess, for prefetching).
+    fn probable_code(&self, hash: u64) -> Option<u32> {
+        let slot = *self.slots.get(self.slot_of(hash))?;
+        (slot != 0 && (slot >> 32) as u32 == (hash >> 32) as u32).then(|| slot as u32 - 1)
+    }
+
+    fn find(&self, hash: u64, is: impl Fn(u32) -> bool) -> Option<u32> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mask = self.slots.len() - 1;
+        let high = (hash >> 32) as u32;
+        let mut i = hash as usize & mask;
+        loop {
+            let slot = self.slots[i];
+            if slot == 0 {
+                return None;
+            }
+            let code = slot as u32 - 1;
+            if (slot >> 32) as u32 == high && is(code) {
+                return Some(code);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Adds a code known to be absent; `rehash(code)` gives a code's hash when the table grows.
+    fn insert(&mut self, hash: u64, code: u32, rehash: impl Fn(u32) -> u64) {
+        if (self.len + 1) * 8 > self.slots.len() * 7 {
+            let size = (self.slots.len() * 2).max(Self::MIN_SLOTS);
+            let old = std::mem::replace(&mut self.slots, vec![0; size]);
+            for slot in old.into_iter().filter(|&s| s != 0) {
+                let code = slot as u32 - 1;
+                self.place(rehash(code), code);
+            }
+        }
+        self.place(hash, code);
+        self.len += 1;
+    }
+
+    fn place(&mut self, hash: u64, code: u32) {
+        let mask = self.slots.len() - 1;
+        let mut i = hash as usize & mask;
+        while self.slots[i] != 0 {
+            i = (i + 1) & mask;
+        }
+        self.slots[i] = (hash >> 32 << 32) | (code as u64 + 1);
+    }
+}
+
+/// Asks the CPU to bring `value` into the cache (a hint; nothing on other targets).
+#[inline]
+fn prefetch<T>(value: &T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        // SAFETY: a prefetch is a hint that never faults, and the pointer comes from a reference.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>((value as *const T).cast::<i8>()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = value;
+}
+
 /// The contacts of [`Archive::BUCKET_CALLERS`] consecutive codes, in arrival order.
 #[derive(Clone, Debug, Default)]
 struct Bucket {
@@ -102,10 +188,40 @@ impl Archive {
             self.unkeyed += 1;
             return None;
         };
+        self.file(key, self.hasher.hash_one(key), at);
+        self.previous
+    }
+
+    /// Files a batch of contacts, as [`Archive::push`] one by one, but faster on large
+    /// archives: the hash-table slots and key records of contacts a little ahead are fetched
+    /// into the cache while the current ones are filed, so the cache misses overlap.
+    pub fn push_batch(&mut self, keys: &[Option<&str>], times: &[Micros]) {
+        const AHEAD: usize = 16;
+        let hashes: Vec<u64> = keys
+            .iter()
+            .map(|k| k.map_or(0, |k| self.hasher.hash_one(k)))
+            .collect();
+        for (i, (&key, &at)) in keys.iter().zip(times).enumerate() {
+            if let Some(Some(_)) = keys.get(i + AHEAD) {
+                self.index.prefetch_slot(hashes[i + AHEAD]);
+            }
+            if let Some(Some(_)) = keys.get(i + AHEAD / 2) {
+                if let Some(code) = self.index.probable_code(hashes[i + AHEAD / 2]) {
+                    prefetch(&self.keys[code as usize]);
+                }
+            }
+            match key {
+                None => self.unkeyed += 1,
+                Some(key) => self.file(key, hashes[i], at),
+            }
+        }
+    }
+
+    fn file(&mut self, key: &str, hash: u64, at: Micros) {
         let code = match self.previous {
             Some(code) if self.previous_key == key => code,
             _ => {
-                let code = self.intern(key);
+                let code = self.intern(key, hash);
                 self.previous = Some(code);
                 self.previous_key.clear();
                 self.previous_key.push_str(key);
@@ -116,25 +232,20 @@ impl Archive {
         bucket.low_codes.push(code as u16);
         bucket.times.push(at);
         self.contacts += 1;
-        Some(code)
     }
 
-    fn intern(&mut self, key: &str) -> u32 {
-        let hash = self.hasher.hash_one(key);
+    fn intern(&mut self, key: &str, hash: u64) -> u32 {
         let (keys, long_keys) = (&self.keys, &self.long_keys);
-        if let Some(&code) = self
-            .index
-            .find(hash, |&c| keys[c as usize].is(key, long_keys))
-        {
+        if let Some(code) = self.index.find(hash, |c| keys[c as usize].is(key, long_keys)) {
             return code;
         }
         let code = u32::try_from(self.keys.len())
             .ok()
-            .filter(|&c| c != crate::NO_KEY)
+            .filter(|&c| c < crate::NO_KEY - 1)
             .expect("more than 4 billion callers");
         self.keys.push(KeyRecord::new(key, &mut self.long_keys));
         let (keys, long_keys, hasher) = (&self.keys, &self.long_keys, &self.hasher);
-        self.index.insert_unique(hash, code, |&c| {
+        self.index.insert(hash, code, |c| {
             hasher.hash_one(keys[c as usize].text(long_keys))
         });
         if code as usize % Self::BUCKET_CALLERS == 0 {
@@ -147,8 +258,7 @@ impl Archive {
     pub fn code_of(&self, key: &str) -> Option<u32> {
         let hash = self.hasher.hash_one(key);
         self.index
-            .find(hash, |&c| self.keys[c as usize].is(key, &self.long_keys))
-            .copied()
+            .find(hash, |c| self.keys[c as usize].is(key, &self.long_keys))
     }
 
     /// The key text of a code.
@@ -245,9 +355,8 @@ mod tests {
             times.push(0);
         }
         let mut archive = Archive::new();
-        for (k, &t) in keys.iter().zip(&times) {
-            archive.push(k.as_deref(), t);
-        }
+        let batch: Vec<Option<&str>> = keys.iter().map(|k| k.as_deref()).collect();
+        archive.push_batch(&batch, &times);
         assert_eq!(archive.callers(), callers);
         assert_eq!(archive.bucket_count(), 2);
         assert_eq!(archive.unkeyed_contacts(), 3);

@@ -173,11 +173,18 @@ proptest! {
     #[test]
     fn archive_agrees_with_the_reference((keys, times) in contacts(), rules in rule_set()) {
         let mut archive = engage_kernel::Archive::new();
-        for (&k, &t) in keys.iter().zip(&times) {
-            // Odd keys padded past the inline length: both ways of keeping a key are tested.
-            let text = if k % 2 == 0 { k.to_string() } else { format!("{k:0>24}") };
-            archive.push((k != NO_KEY).then_some(text).as_deref(), t);
+        // Odd keys padded past the inline length: both ways of keeping a key are tested.
+        let texts: Vec<Option<String>> = keys
+            .iter()
+            .map(|&k| (k != NO_KEY).then(|| if k % 2 == 0 { k.to_string() } else { format!("{k:0>24}") }))
+            .collect();
+        // The first half one at a time, the rest as a batch.
+        let half = keys.len() / 2;
+        for (k, &t) in texts[..half].iter().zip(&times) {
+            archive.push(k.as_deref(), t);
         }
+        let batch: Vec<Option<&str>> = texts[half..].iter().map(|k| k.as_deref()).collect();
+        archive.push_batch(&batch, &times[half..]);
         let mut episodes: Vec<Episode> = archive
             .detect(&rules)
             .into_iter()
