@@ -60,8 +60,7 @@ async fn run_async(args: Args) -> Result<(), Error> {
     // rather than sorting again (measured: 6.0 s to 4.7 s on 10M contacts, benches/peers).
     let mut config = SessionConfig::new().with_information_schema(true);
     config.options_mut().optimizer.prefer_existing_sort = true;
-    let ctx = SessionContext::new_with_config(config);
-    engage_datafusion::register_all(&ctx)?;
+    let ctx = engage_datafusion::new_session(config)?;
     if let Some(data) = &args.data {
         register_snapshot(&ctx, data).await?;
     }

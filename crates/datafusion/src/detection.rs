@@ -42,8 +42,8 @@ use futures::StreamExt;
 
 use crate::aggregate::{agencies_text, top_categories_text};
 use crate::args::{Text, micros_of};
-use crate::sharded::{CallerId, FrozenArchive, ShardedArchive};
 use crate::options::EngageOptions;
+use crate::sharded::{CallerId, FrozenArchive, ShardedArchive};
 
 /// The table functions.
 pub(crate) fn functions() -> Vec<(&'static str, Arc<dyn TableFunctionImpl>)> {
@@ -195,7 +195,9 @@ impl TableFunctionImpl for DetectionFunction {
             }
         };
         let Some(table) = table else {
-            return plan_err!("{name}: the first argument must be a table name as text, such as 'contacts'");
+            return plan_err!(
+                "{name}: the first argument must be a table name as text, such as 'contacts'"
+            );
         };
         Ok(Arc::new(DetectionTable {
             grain: self.grain,
@@ -486,7 +488,8 @@ impl RowFacts {
 impl Job {
     async fn run(self, context: Arc<TaskContext>) -> Result<Vec<RecordBatch>> {
         let threads = context.session_config().target_partitions().max(1);
-        let archive = Arc::new(read_archive(&self.keys, &context, SHARDS_PER_THREAD * threads).await?);
+        let archive =
+            Arc::new(read_archive(&self.keys, &context, SHARDS_PER_THREAD * threads).await?);
         let episodes = archive.detect(&self.rules, threads);
         let mut rows = Vec::new();
         match self.grain {
@@ -524,8 +527,8 @@ impl Job {
             .iter()
             .map(|name| self.column(name, found, facts))
             .collect::<Result<Vec<_>>>()?;
-        let options =
-            datafusion::arrow::array::RecordBatchOptions::new().with_row_count(Some(found.rows.len()));
+        let options = datafusion::arrow::array::RecordBatchOptions::new()
+            .with_row_count(Some(found.rows.len()));
         Ok(RecordBatch::try_new_with_options(
             self.schema.clone(),
             columns,
@@ -590,22 +593,33 @@ impl Job {
             (Grain::Episode, "episode_start") => times(&|i| Some(first(i).start)),
             (Grain::Episode, "episode_end") => times(&|i| Some(first(i).end)),
             (_, "first_flagged_at") => times(&|i| {
-                episodes(&found.rows[i]).iter().map(|e| e.first_flagged_at).min()
+                episodes(&found.rows[i])
+                    .iter()
+                    .map(|e| e.first_flagged_at)
+                    .min()
             }),
             (Grain::Episode, "contacts") => ints(&|i| first(i).contacts as i64),
-            (Grain::Episode, "peak_count") => {
-                ints(&|i| first(i).peak_counts.as_slice().first().copied().unwrap_or(0) as i64)
-            }
-            (Grain::Episode, "peak_counts") => {
-                lists(&|i| first(i).peak_counts.as_slice().iter().map(|&c| c as i64).collect())
-            }
+            (Grain::Episode, "peak_count") => ints(&|i| {
+                first(i)
+                    .peak_counts
+                    .as_slice()
+                    .first()
+                    .copied()
+                    .unwrap_or(0) as i64
+            }),
+            (Grain::Episode, "peak_counts") => lists(&|i| {
+                first(i)
+                    .peak_counts
+                    .as_slice()
+                    .iter()
+                    .map(|&c| c as i64)
+                    .collect()
+            }),
             (Grain::Caller, "episodes") => ints(&|i| found.rows[i].len() as i64),
             (Grain::Caller, "last_contact_at") => times(&|i| p(i).last_contact),
             (Grain::Caller, "total_contacts") => ints(&|i| p(i).contacts as i64),
             (Grain::Caller, "by_hour") => lists(&|i| p(i).by_hour().map(i64::from).to_vec()),
-            (Grain::Caller, "by_weekday") => {
-                lists(&|i| p(i).by_weekday().map(i64::from).to_vec())
-            }
+            (Grain::Caller, "by_weekday") => lists(&|i| p(i).by_weekday().map(i64::from).to_vec()),
             (_, "calls_999") => ints(&|i| p(i).by_line.emergency_999 as i64),
             (_, "calls_101") => ints(&|i| p(i).by_line.non_emergency_101 as i64),
             (Grain::Caller, "calls_other") => ints(&|i| p(i).by_line.other_line as i64),
@@ -620,11 +634,14 @@ impl Job {
                 texts(&|i| Some(top_categories_text(p(i))))
             }
             (_, "agencies") => texts(&|i| Some(agencies_text(p(i)))),
-            (_, "suggested_type") => {
-                texts(&|i| Some(p(i).suggested_type().as_str().to_string()))
-            }
+            (_, "suggested_type") => texts(&|i| Some(p(i).suggested_type().as_str().to_string())),
             (_, "triage_evidence") => texts(&|i| Some(p(i).triage.summary())),
-            (_, "csu") => texts(&|i| facts.get(i).and_then(RowFacts::main_csu).map(str::to_string)),
+            (_, "csu") => texts(&|i| {
+                facts
+                    .get(i)
+                    .and_then(RowFacts::main_csu)
+                    .map(str::to_string)
+            }),
             (grain, other) => {
                 return exec_err!("{}: no column {other}", grain.function_name());
             }
@@ -648,7 +665,11 @@ async fn read_archive(
                 let batch = batch?;
                 let keys = Text::of(batch.column(0))?;
                 let times = micros_of(batch.column(1))?;
-                archive.push_batch(&keys, times.as_primitive::<TimestampMicrosecondType>())?;
+                archive.push_batch(
+                    &keys,
+                    times.as_primitive::<TimestampMicrosecondType>(),
+                    None,
+                )?;
             }
             Ok::<_, DataFusionError>(())
         }));
@@ -695,12 +716,15 @@ async fn read_facts(
                 let keys = Text::of(batch.column(0))?;
                 let times = micros_of(batch.column(1))?;
                 let times = times.as_primitive::<TimestampMicrosecondType>();
-                let texts: Vec<Text> = (2..6).map(|c| Text::of(batch.column(c))).collect::<Result<_>>()?;
+                let texts: Vec<Text> = (2..6)
+                    .map(|c| Text::of(batch.column(c)))
+                    .collect::<Result<_>>()?;
                 for i in 0..batch.num_rows() {
                     let (Some(key), true) = (keys.get(i), times.is_valid(i)) else {
                         continue;
                     };
-                    let Some(&first_row) = archive.find(key).and_then(|c| row_of_code.get(&c)) else {
+                    let Some(&first_row) = archive.find(key).and_then(|c| row_of_code.get(&c))
+                    else {
                         continue;
                     };
                     let t = times.value(i);
@@ -745,4 +769,3 @@ async fn read_facts(
     }
     Ok(all)
 }
-

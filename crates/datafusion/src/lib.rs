@@ -24,14 +24,42 @@ mod options;
 mod scalar;
 mod sharded;
 mod views;
+mod whole_table_window;
 mod window;
 
 use datafusion::error::Result;
 use datafusion::execution::FunctionRegistry;
-use datafusion::prelude::SessionContext;
+use datafusion::execution::SessionStateBuilder;
+use datafusion::execution::session_state::SessionState;
+use datafusion::physical_optimizer::PhysicalOptimizerRule;
+use datafusion::physical_optimizer::optimizer::PhysicalOptimizer;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use std::sync::Arc;
 
 pub use options::EngageOptions;
 pub use views::{VIEWS, register_views};
+pub use whole_table_window::{WholeTableWindowExec, WholeTableWindows};
+
+/// A session state whose physical optimizer first plans Engage's window functions over the
+/// whole table ([`WholeTableWindows`]), then runs DataFusion's own rules.
+pub fn session_state(config: SessionConfig) -> SessionState {
+    let mut rules: Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> =
+        vec![Arc::new(WholeTableWindows)];
+    rules.extend(PhysicalOptimizer::new().rules);
+    SessionStateBuilder::new()
+        .with_config(config)
+        .with_default_features()
+        .with_physical_optimizer_rules(rules)
+        .build()
+}
+
+/// A new session for Engage: [`session_state`] with every function registered
+/// ([`register_all`]).
+pub fn new_session(config: SessionConfig) -> Result<SessionContext> {
+    let ctx = SessionContext::new_with_state(session_state(config));
+    register_all(&ctx)?;
+    Ok(ctx)
+}
 
 /// Registers every Engage function and the `engage.*` settings on a session.
 pub fn register_all(ctx: &SessionContext) -> Result<()> {

@@ -34,6 +34,9 @@ pub(crate) struct FrozenArchive {
     hasher: FixedState,
 }
 
+/// A row filed under no caller (no key, or no time).
+pub(crate) const NO_CALLER: u64 = u64::MAX;
+
 const SHARD_SEED: u64 = 0x656e_6761_6765; // "engage"
 
 fn shard_of(hasher: &FixedState, key: &str, shards: usize) -> usize {
@@ -48,14 +51,22 @@ fn poisoned<T>(_: T) -> DataFusionError {
 impl ShardedArchive {
     pub fn new(shards: usize) -> Self {
         ShardedArchive {
-            shards: (0..shards.max(1)).map(|_| Mutex::new(Archive::new())).collect(),
+            shards: (0..shards.max(1))
+                .map(|_| Mutex::new(Archive::new()))
+                .collect(),
             hasher: FixedState::with_seed(SHARD_SEED),
         }
     }
 
     /// Files a batch of contacts (rows with a NULL time are not contacts in time and are left
-    /// out), locking each shard once.
-    pub fn push_batch(&self, keys: &Text, times: &TimestampMicrosecondArray) -> Result<()> {
+    /// out), locking each shard once. With `callers`, each row's caller is written there
+    /// ([`FrozenArchive::code`] makes it a code), [`NO_CALLER`] for rows filed nowhere.
+    pub fn push_batch(
+        &self,
+        keys: &Text,
+        times: &TimestampMicrosecondArray,
+        mut callers: Option<&mut [u64]>,
+    ) -> Result<()> {
         let n = self.shards.len();
         let rows = times.len();
         // Rows grouped by shard with a counting sort; keyless rows go to shard 0's count.
@@ -75,21 +86,34 @@ impl ShardedArchive {
             order[next[s as usize]] = i as u32;
             next[s as usize] += 1;
         }
+        if let Some(callers) = callers.as_deref_mut() {
+            callers.fill(NO_CALLER);
+        }
         let mut shard_keys = Vec::new();
         let mut shard_times = Vec::new();
+        let mut shard_rows = Vec::new();
         for s in 0..n {
             shard_keys.clear();
             shard_times.clear();
+            shard_rows.clear();
             for &i in &order[starts[s]..starts[s + 1]] {
                 let i = i as usize;
                 if times.is_valid(i) {
                     shard_keys.push(keys.get(i));
                     shard_times.push(times.value(i));
+                    shard_rows.push(i);
                 }
             }
             if !shard_keys.is_empty() {
                 let mut archive = self.shards[s].lock().map_err(poisoned)?;
-                archive.push_batch(&shard_keys, &shard_times);
+                match callers.as_deref_mut() {
+                    None => archive.push_batch(&shard_keys, &shard_times),
+                    Some(callers) => {
+                        archive.push_batch_with(&shard_keys, &shard_times, |row, code| {
+                            callers[shard_rows[row]] = ((s as u64) << 32) | code as u64;
+                        })
+                    }
+                }
             }
         }
         Ok(())
@@ -138,22 +162,41 @@ impl FrozenArchive {
         } else {
             std::thread::scope(|scope| {
                 // Item i goes to thread i % threads: shards are of similar size.
-                let mut per_thread: Vec<Vec<(&mut Vec<Episode<CallerId>>, &(usize, usize))>> =
-                    (0..threads).map(|_| Vec::new()).collect();
-                for (i, pair) in found.iter_mut().zip(&work).enumerate() {
-                    per_thread[i % threads].push(pair);
-                }
-                for items in per_thread {
-                    let detect = &detect;
-                    scope.spawn(move || {
-                        for (out, item) in items {
-                            *out = detect(item);
-                        }
-                    });
+                let handles: Vec<_> = (0..threads)
+                    .map(|t| {
+                        let (work, detect) = (&work, &detect);
+                        scope.spawn(move || {
+                            (t..work.len())
+                                .step_by(threads)
+                                .map(|i| (i, detect(&work[i])))
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                for handle in handles {
+                    for (i, episodes) in handle.join().expect("detection does not panic") {
+                        found[i] = episodes;
+                    }
                 }
             });
         }
         found.into_iter().flatten().collect()
+    }
+
+    /// A caller written by [`ShardedArchive::push_batch`] as one dense code over all shards
+    /// (shard after shard), or None for [`NO_CALLER`].
+    pub fn code(&self, caller: u64, offsets: &[u32]) -> Option<u32> {
+        (caller != NO_CALLER).then(|| offsets[(caller >> 32) as usize] + caller as u32)
+    }
+
+    /// Where each shard's codes start in [`FrozenArchive::code`]'s numbering; the last entry
+    /// is the number of callers.
+    pub fn code_offsets(&self) -> Vec<u32> {
+        let mut offsets = vec![0u32];
+        for shard in &self.shards {
+            offsets.push(offsets.last().copied().unwrap_or(0) + shard.callers() as u32);
+        }
+        offsets
     }
 
     /// The key text of a caller.

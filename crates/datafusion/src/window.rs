@@ -39,7 +39,7 @@ pub(crate) fn functions() -> Vec<WindowUDF> {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Kind {
+pub(crate) enum Kind {
     RollingCount,
     Episode,
     Qualifies,
@@ -177,9 +177,16 @@ struct RepeatEvaluator {
     kind: Kind,
 }
 
-impl RepeatEvaluator {
-    fn rules(&self, argument: &ArrayRef) -> Result<RuleSet> {
-        if self.kind != Kind::RollingCount {
+impl Kind {
+    /// The Engage window function behind a DataFusion window UDF, if it is one.
+    pub(crate) fn of(udf: &WindowUDF) -> Option<Kind> {
+        let inner: &dyn std::any::Any = udf.inner().as_ref();
+        inner.downcast_ref::<RepeatWindow>().map(|w| w.kind)
+    }
+
+    /// The rules from the second argument: a window for `rolling_count`, else a rule set.
+    pub(crate) fn rules(self, argument: &ArrayRef) -> Result<RuleSet> {
+        if self != Kind::RollingCount {
             let Some(text) = first_text(argument)? else {
                 return exec_err!("the rule set is NULL; give rules like '10/7d'");
             };
@@ -230,30 +237,41 @@ impl PartitionEvaluator for RepeatEvaluator {
             );
         }
         let times = &micros(times_array)?[..num_rows];
-        let rules = self.rules(&values[1])?;
+        let rules = self.kind.rules(&values[1])?;
         let detection: Detection = detect_run(&rules, times).map_err(|e| {
             DataFusionError::Execution(format!(
                 "{e}; use OVER (PARTITION BY caller_key ORDER BY received_at)"
             ))
         })?;
-        Ok(match self.kind {
+        Ok(self.kind.values(&detection, 0..num_rows, rules.len()))
+    }
+}
+
+impl Kind {
+    /// This function's values for the contacts `range` of a detection.
+    pub(crate) fn values(
+        self,
+        detection: &Detection,
+        range: std::ops::Range<usize>,
+        rules: usize,
+    ) -> ArrayRef {
+        match self {
             Kind::RollingCount => Arc::new(Int64Array::from_iter_values(
-                detection.rolling_counts(0).iter().map(|&c| c as i64),
+                detection.rolling_counts(0)[range].iter().map(|&c| c as i64),
             )),
             Kind::Episode => Arc::new(Int64Array::from_iter(
-                detection
-                    .episode_numbers_of_contacts()
+                detection.episode_numbers_of_contacts()[range]
                     .iter()
                     .map(|&n| (n > 0).then_some(n as i64)),
             )),
-            Kind::Qualifies => Arc::new(BooleanArray::from(detection.qualifies().to_vec())),
+            Kind::Qualifies => Arc::new(BooleanArray::from(detection.qualifies()[range].to_vec())),
             Kind::RollingCounts => {
                 let mut list = ListBuilder::with_capacity(
-                    Int64Builder::with_capacity(num_rows * rules.len()),
-                    num_rows,
+                    Int64Builder::with_capacity(range.len() * rules),
+                    range.len(),
                 );
-                for i in 0..num_rows {
-                    for r in 0..rules.len() {
+                for i in range {
+                    for r in 0..rules {
                         list.values()
                             .append_value(detection.rolling_counts(r)[i] as i64);
                     }
@@ -261,6 +279,6 @@ impl PartitionEvaluator for RepeatEvaluator {
                 }
                 Arc::new(list.finish())
             }
-        })
+        }
     }
 }

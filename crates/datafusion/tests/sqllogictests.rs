@@ -1,6 +1,9 @@
 //! Runs the `.slt` files in `tests/slt/` with DataFusion's own sqllogictest driver. Each file
 //! gets a fresh session with every Engage function registered, an empty `contacts` table with
-//! the snapshot's schema, and the views.
+//! the snapshot's schema, and the views; and runs twice: in Engage's session (window functions
+//! over the whole table, `WholeTableWindowExec`) and in a plain DataFusion session (window
+//! functions one partition at a time in DataFusion's window operator). Both must give the
+//! file's answers.
 //!
 //! `cargo test -p engage-datafusion --test sqllogictests [-- NAME_SUBSTRING]`
 
@@ -9,7 +12,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use datafusion::datasource::MemTable;
-use datafusion::prelude::SessionContext;
+use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion_sqllogictest::{DataFusion, df_value_validator, value_normalizer};
 use sqllogictest::{Record, strict_column_validator};
 
@@ -40,9 +43,22 @@ fn contacts_schema() -> Arc<Schema> {
     ]))
 }
 
-async fn session() -> datafusion::error::Result<SessionContext> {
-    let ctx = SessionContext::new();
-    engage_datafusion::register_all(&ctx)?;
+/// Where Engage's window functions run.
+#[derive(Clone, Copy, Debug)]
+enum Windows {
+    WholeTable,
+    DataFusionOperator,
+}
+
+async fn session(windows: Windows) -> datafusion::error::Result<SessionContext> {
+    let ctx = match windows {
+        Windows::WholeTable => engage_datafusion::new_session(SessionConfig::new())?,
+        Windows::DataFusionOperator => {
+            let ctx = SessionContext::new();
+            engage_datafusion::register_all(&ctx)?;
+            ctx
+        }
+    };
     let schema = contacts_schema();
     ctx.register_table(
         "contacts",
@@ -52,8 +68,10 @@ async fn session() -> datafusion::error::Result<SessionContext> {
     Ok(ctx)
 }
 
-async fn run_file(path: &Path) -> Result<usize, String> {
-    let ctx = session().await.map_err(|e| format!("session: {e}"))?;
+async fn run_file(path: &Path, windows: Windows) -> Result<usize, String> {
+    let ctx = session(windows)
+        .await
+        .map_err(|e| format!("session: {e}"))?;
     let relative = PathBuf::from(path.file_name().expect("a file"));
     let mut runner = sqllogictest::Runner::new(|| {
         let ctx = ctx.clone();
@@ -107,14 +125,16 @@ async fn main() {
     let (mut passed, mut failed) = (0, 0);
     for file in &files {
         let name = file.file_name().unwrap().to_string_lossy();
-        match run_file(file).await {
-            Ok(records) => {
-                passed += 1;
-                println!("test {name} ({records} records) ... ok");
-            }
-            Err(e) => {
-                failed += 1;
-                println!("test {name} ... FAILED\n{e}\n");
+        for windows in [Windows::WholeTable, Windows::DataFusionOperator] {
+            match run_file(file, windows).await {
+                Ok(records) => {
+                    passed += 1;
+                    println!("test {name} [{windows:?}] ({records} records) ... ok");
+                }
+                Err(e) => {
+                    failed += 1;
+                    println!("test {name} [{windows:?}] ... FAILED\n{e}\n");
+                }
             }
         }
     }

@@ -188,14 +188,23 @@ impl Archive {
             self.unkeyed += 1;
             return None;
         };
-        self.file(key, self.hasher.hash_one(key), at);
-        self.previous
+        Some(self.file(key, self.hasher.hash_one(key), at))
     }
 
     /// Files a batch of contacts, as [`Archive::push`] one by one, but faster on large
     /// archives: the hash-table slots and key records of contacts a little ahead are fetched
     /// into the cache while the current ones are filed, so the cache misses overlap.
     pub fn push_batch(&mut self, keys: &[Option<&str>], times: &[Micros]) {
+        self.push_batch_with(keys, times, |_, _| {});
+    }
+
+    /// Like [`Archive::push_batch`], telling `coded(row, code)` each keyed row's code.
+    pub fn push_batch_with(
+        &mut self,
+        keys: &[Option<&str>],
+        times: &[Micros],
+        mut coded: impl FnMut(usize, u32),
+    ) {
         const AHEAD: usize = 16;
         let hashes: Vec<u64> = keys
             .iter()
@@ -205,19 +214,19 @@ impl Archive {
             if let Some(Some(_)) = keys.get(i + AHEAD) {
                 self.index.prefetch_slot(hashes[i + AHEAD]);
             }
-            if let Some(Some(_)) = keys.get(i + AHEAD / 2) {
-                if let Some(code) = self.index.probable_code(hashes[i + AHEAD / 2]) {
-                    prefetch(&self.keys[code as usize]);
-                }
+            if let Some(Some(_)) = keys.get(i + AHEAD / 2)
+                && let Some(code) = self.index.probable_code(hashes[i + AHEAD / 2])
+            {
+                prefetch(&self.keys[code as usize]);
             }
             match key {
                 None => self.unkeyed += 1,
-                Some(key) => self.file(key, hashes[i], at),
+                Some(key) => coded(i, self.file(key, hashes[i], at)),
             }
         }
     }
 
-    fn file(&mut self, key: &str, hash: u64, at: Micros) {
+    fn file(&mut self, key: &str, hash: u64, at: Micros) -> u32 {
         let code = match self.previous {
             Some(code) if self.previous_key == key => code,
             _ => {
@@ -232,11 +241,15 @@ impl Archive {
         bucket.low_codes.push(code as u16);
         bucket.times.push(at);
         self.contacts += 1;
+        code
     }
 
     fn intern(&mut self, key: &str, hash: u64) -> u32 {
         let (keys, long_keys) = (&self.keys, &self.long_keys);
-        if let Some(code) = self.index.find(hash, |c| keys[c as usize].is(key, long_keys)) {
+        if let Some(code) = self
+            .index
+            .find(hash, |c| keys[c as usize].is(key, long_keys))
+        {
             return code;
         }
         let code = u32::try_from(self.keys.len())
@@ -248,7 +261,7 @@ impl Archive {
         self.index.insert(hash, code, |c| {
             hasher.hash_one(keys[c as usize].text(long_keys))
         });
-        if code as usize % Self::BUCKET_CALLERS == 0 {
+        if (code as usize).is_multiple_of(Self::BUCKET_CALLERS) {
             self.buckets.push(Bucket::default());
         }
         code
@@ -346,7 +359,11 @@ mod tests {
         for round in 0..3i64 {
             for c in 0..callers {
                 // Short keys are kept inline, long ones (pseudonyms) apart: both kinds.
-                let key = if c % 3 == 0 { format!("ps:{c:032x}") } else { format!("k{c}") };
+                let key = if c % 3 == 0 {
+                    format!("ps:{c:032x}")
+                } else {
+                    format!("k{c}")
+                };
                 keys.push(Some(key));
                 let t = if c % 2 == 0 { round } else { 2 - round };
                 times.push(c as i64 * 10 * HOUR + t * HOUR);

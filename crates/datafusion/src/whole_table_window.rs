@@ -1,0 +1,427 @@
+//! Engage's window functions over a whole table at once: a physical optimizer rule and the
+//! operator it plans.
+//!
+//! DataFusion runs a window function by hash-repartitioning its input by the PARTITION BY
+//! key, sorting every partition by key and time, and handing the function one caller at a
+//! time: for a table of contacts, most of the time goes to moving and comparing text keys. When
+//! every function of a window node is Engage's (`rolling_count`, `repeat_episode`,
+//! `repeat_qualifies`, `repeat_rolling_counts`) over one PARTITION BY column and ORDER BY the
+//! time they take, [`WholeTableWindows`] plans [`WholeTableWindowExec`] instead, before
+//! DataFusion adds any repartitioning or sort: it reads every input partition at once, interns
+//! the keys (the sharded archive), detects over the whole table in the kernel, and emits the
+//! input rows, in no particular order, with the functions' values. Answers are the same; the
+//! input rows are held in memory, as DataFusion's own window operator holds its partitions.
+
+use std::any::Any;
+use std::fmt;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
+use datafusion::arrow::datatypes::{DataType, SchemaRef, TimestampMicrosecondType};
+use datafusion::common::config::ConfigOptions;
+use datafusion::common::runtime::SpawnedTask;
+use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode, TreeNodeRecursion};
+use datafusion::common::{exec_err, internal_err};
+use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::physical_expr::expressions::{Column, Literal};
+use datafusion::physical_expr::window::StandardWindowFunctionExpr;
+use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
+use datafusion::physical_optimizer::PhysicalOptimizerRule;
+use datafusion::physical_plan::execution_plan::{
+    Boundedness, ChildrenPropertiesMode, EmissionType, ReplaceChildrenOptions,
+};
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::windows::{
+    BoundedWindowAggExec, StandardWindowExpr, WindowAggExec, WindowUDFExpr,
+};
+use datafusion::physical_plan::{
+    DisplayAs, DisplayFormatType, ExecutionPlan, ExecutionPlanProperties, Partitioning,
+    PlanProperties, WindowExpr,
+};
+use engage_kernel::{Detection, RuleSet, detect};
+use futures::StreamExt;
+use tokio::sync::OnceCell;
+
+use crate::args::{Text, micros_of};
+use crate::sharded::{NO_CALLER, ShardedArchive};
+use crate::window::Kind;
+
+/// Plans [`WholeTableWindowExec`] for window nodes made only of Engage's functions. Put it
+/// before DataFusion's own physical optimizer rules ([`crate::session_state`] does).
+#[derive(Debug, Default)]
+pub struct WholeTableWindows;
+
+impl PhysicalOptimizerRule for WholeTableWindows {
+    fn optimize(
+        &self,
+        plan: Arc<dyn ExecutionPlan>,
+        _config: &ConfigOptions,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        plan.transform_up(|node| {
+            Ok(match WholeTableWindowExec::replacing(&node)? {
+                Some(exec) => Transformed::yes(Arc::new(exec) as Arc<dyn ExecutionPlan>),
+                None => Transformed::no(node),
+            })
+        })
+        .data()
+    }
+
+    fn name(&self) -> &str {
+        "engage_whole_table_windows"
+    }
+
+    fn schema_check(&self) -> bool {
+        true
+    }
+}
+
+/// One window function of the node: which, under which rules.
+#[derive(Debug, Clone)]
+struct Function {
+    kind: Kind,
+    rules: RuleSet,
+}
+
+/// The batches of every output partition, or the error that stopped them, shared by all.
+type SharedOutput = std::result::Result<Arc<Vec<Vec<RecordBatch>>>, Arc<DataFusionError>>;
+
+/// The input rows with the values of Engage window functions, detected over the whole input.
+#[derive(Debug)]
+pub struct WholeTableWindowExec {
+    input: Arc<dyn ExecutionPlan>,
+    key: usize,
+    time: usize,
+    functions: Vec<Function>,
+    properties: Arc<PlanProperties>,
+    /// The output, computed once for all output partitions.
+    output: Arc<OnceCell<SharedOutput>>,
+}
+
+fn column_index(expr: &Arc<dyn PhysicalExpr>) -> Option<usize> {
+    let any: &dyn Any = expr.as_ref();
+    any.downcast_ref::<Column>().map(Column::index)
+}
+
+impl WholeTableWindowExec {
+    /// The operator that replaces `node`, if `node` is a window node of Engage's functions only.
+    fn replacing(node: &Arc<dyn ExecutionPlan>) -> Result<Option<WholeTableWindowExec>> {
+        let any: &dyn Any = node.as_ref();
+        let (exprs, input) = if let Some(w) = any.downcast_ref::<BoundedWindowAggExec>() {
+            (w.window_expr(), w.input())
+        } else if let Some(w) = any.downcast_ref::<WindowAggExec>() {
+            (w.window_expr(), w.input())
+        } else {
+            return Ok(None);
+        };
+        let mut functions = Vec::new();
+        let mut columns: Option<(usize, usize)> = None;
+        for expr in exprs {
+            let Some(function) = Self::engage_function(expr.as_ref(), &mut columns)? else {
+                return Ok(None);
+            };
+            functions.push(function);
+        }
+        let Some((key, time)) = columns else {
+            return Ok(None);
+        };
+        let text_key = matches!(
+            input.schema().field(key).data_type(),
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null
+        );
+        if !text_key {
+            return Ok(None);
+        }
+        let partitions = input.output_partitioning().partition_count().max(1);
+        let properties = PlanProperties::new(
+            EquivalenceProperties::new(node.schema()),
+            Partitioning::UnknownPartitioning(partitions),
+            EmissionType::Final,
+            Boundedness::Bounded,
+        );
+        Ok(Some(WholeTableWindowExec {
+            input: input.clone(),
+            key,
+            time,
+            functions,
+            properties: Arc::new(properties),
+            output: Arc::new(OnceCell::new()),
+        }))
+    }
+
+    /// The function of one window expression if it is Engage's, over the same key and time
+    /// columns as the others (`columns`).
+    fn engage_function(
+        expr: &dyn WindowExpr,
+        columns: &mut Option<(usize, usize)>,
+    ) -> Result<Option<Function>> {
+        let Some(standard) = expr.as_any().downcast_ref::<StandardWindowExpr>() else {
+            return Ok(None);
+        };
+        let Some(udf) = standard
+            .get_standard_func_expr()
+            .as_any()
+            .downcast_ref::<WindowUDFExpr>()
+        else {
+            return Ok(None);
+        };
+        let Some(kind) = Kind::of(udf.fun()) else {
+            return Ok(None);
+        };
+        let (Some(key), Some(time)) = (
+            expr.partition_by().first().and_then(column_index),
+            expr.order_by().first().and_then(|o| {
+                (!o.options.descending)
+                    .then(|| column_index(&o.expr))
+                    .flatten()
+            }),
+        ) else {
+            return Ok(None);
+        };
+        if expr.partition_by().len() != 1 || expr.order_by().len() != 1 {
+            return Ok(None);
+        }
+        let args = udf.expressions();
+        let [received_at, second] = args.as_slice() else {
+            return Ok(None);
+        };
+        let argument: &dyn Any = second.as_ref();
+        let (Some(arg_time), Some(literal)) = (
+            column_index(received_at),
+            argument.downcast_ref::<Literal>(),
+        ) else {
+            return Ok(None);
+        };
+        if arg_time != time || columns.is_some_and(|c| c != (key, time)) {
+            return Ok(None);
+        }
+        *columns = Some((key, time));
+        let rules = kind.rules(&literal.value().to_array_of_size(1)?)?;
+        Ok(Some(Function { kind, rules }))
+    }
+}
+
+impl DisplayAs for WholeTableWindowExec {
+    fn fmt_as(&self, t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
+        let functions: Vec<String> = self
+            .functions
+            .iter()
+            .map(|f| format!("{:?}({})", f.kind, f.rules))
+            .collect();
+        match t {
+            DisplayFormatType::Default | DisplayFormatType::Verbose => write!(
+                f,
+                "EngageWholeTableWindowExec: key=#{}, time=#{}, [{}]",
+                self.key,
+                self.time,
+                functions.join(", ")
+            ),
+            DisplayFormatType::TreeRender => write!(f, "{}", functions.join(", ")),
+        }
+    }
+}
+
+impl ExecutionPlan for WholeTableWindowExec {
+    fn name(&self) -> &str {
+        "EngageWholeTableWindowExec"
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        &self.properties
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![&self.input]
+    }
+
+    fn benefits_from_input_partitioning(&self) -> Vec<bool> {
+        vec![false]
+    }
+
+    fn apply_expressions(
+        &self,
+        _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,
+    ) -> Result<TreeNodeRecursion> {
+        Ok(TreeNodeRecursion::Continue)
+    }
+
+    fn replace_children(
+        self: Arc<Self>,
+        mut children: Vec<Arc<dyn ExecutionPlan>>,
+        _options: ReplaceChildrenOptions,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let [_] = children.as_slice() else {
+            return internal_err!("EngageWholeTableWindowExec has one child");
+        };
+        let input = children.remove(0);
+        let partitions = input.output_partitioning().partition_count().max(1);
+        let properties = PlanProperties::new(
+            EquivalenceProperties::new(self.schema()),
+            Partitioning::UnknownPartitioning(partitions),
+            EmissionType::Final,
+            Boundedness::Bounded,
+        );
+        Ok(Arc::new(WholeTableWindowExec {
+            input,
+            key: self.key,
+            time: self.time,
+            functions: self.functions.clone(),
+            properties: Arc::new(properties),
+            output: Arc::new(OnceCell::new()),
+        }))
+    }
+
+    fn with_new_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        self.replace_children(
+            children,
+            ReplaceChildrenOptions::new(ChildrenPropertiesMode::Recompute),
+        )
+    }
+
+    fn execute(
+        &self,
+        partition: usize,
+        context: Arc<TaskContext>,
+    ) -> Result<SendableRecordBatchStream> {
+        let partitions = self.properties.partitioning.partition_count();
+        if partition >= partitions {
+            return exec_err!(
+                "EngageWholeTableWindowExec has {partitions} partitions, not {partition}"
+            );
+        }
+        let output = self.output.clone();
+        let job = Job {
+            input: self.input.clone(),
+            key: self.key,
+            time: self.time,
+            functions: self.functions.clone(),
+            schema: self.schema(),
+            partitions,
+        };
+        let batches = futures::stream::once(async move {
+            let all = output
+                .get_or_init(
+                    || async move { job.run(context).await.map(Arc::new).map_err(Arc::new) },
+                )
+                .await
+                .clone()
+                .map_err(DataFusionError::Shared)?;
+            Ok::<_, DataFusionError>(all[partition].clone())
+        })
+        .map(|result| match result {
+            Ok(batches) => futures::stream::iter(batches.into_iter().map(Ok)).left_stream(),
+            Err(e) => futures::stream::once(async { Err(e) }).right_stream(),
+        })
+        .flatten();
+        Ok(Box::pin(RecordBatchStreamAdapter::new(
+            self.schema(),
+            batches,
+        )))
+    }
+}
+
+/// One execution: all input rows, then their values, dealt to the output partitions.
+struct Job {
+    input: Arc<dyn ExecutionPlan>,
+    key: usize,
+    time: usize,
+    functions: Vec<Function>,
+    schema: SchemaRef,
+    partitions: usize,
+}
+
+/// One input partition's rows and each row's caller.
+type PartitionRows = (Vec<RecordBatch>, Vec<u64>);
+
+impl Job {
+    async fn run(self, context: Arc<TaskContext>) -> Result<Vec<Vec<RecordBatch>>> {
+        let threads = context.session_config().target_partitions().max(1);
+        let archive = Arc::new(ShardedArchive::new(8 * threads));
+        let mut tasks = Vec::new();
+        for partition in 0..self.input.output_partitioning().partition_count() {
+            let mut stream = self.input.execute(partition, context.clone())?;
+            let archive = archive.clone();
+            let (key, time) = (self.key, self.time);
+            tasks.push(SpawnedTask::spawn(async move {
+                let mut rows: PartitionRows = (Vec::new(), Vec::new());
+                while let Some(batch) = stream.next().await {
+                    let batch = batch?;
+                    let times = micros_of(batch.column(time))?;
+                    let times = times.as_primitive::<TimestampMicrosecondType>();
+                    if times.null_count() > 0 {
+                        return exec_err!(
+                            "received_at is NULL in {} rows; every contact needs a time",
+                            times.null_count()
+                        );
+                    }
+                    let start = rows.1.len();
+                    rows.1.resize(start + batch.num_rows(), NO_CALLER);
+                    let keys = Text::of(batch.column(key))?;
+                    archive.push_batch(&keys, times, Some(&mut rows.1[start..]))?;
+                    rows.0.push(batch);
+                }
+                Ok::<_, DataFusionError>(rows)
+            }));
+        }
+        let mut parts: Vec<PartitionRows> = Vec::new();
+        for task in tasks {
+            parts.push(
+                task.join()
+                    .await
+                    .map_err(|e| DataFusionError::External(Box::new(e)))??,
+            );
+        }
+        let archive = Arc::try_unwrap(archive)
+            .map_err(|_| DataFusionError::Internal("archive still shared".into()))?
+            .freeze()?;
+        let offsets = archive.code_offsets();
+        let callers = *offsets.last().unwrap_or(&0);
+        // Rows without a key form one partition of their own, as in SQL: one more code.
+        let mut codes = Vec::new();
+        let mut times = Vec::new();
+        for (batches, rows) in &parts {
+            codes.extend(
+                rows.iter()
+                    .map(|&c| archive.code(c, &offsets).unwrap_or(callers)),
+            );
+            for batch in batches {
+                let column = micros_of(batch.column(self.time))?;
+                times.extend_from_slice(column.as_primitive::<TimestampMicrosecondType>().values());
+            }
+        }
+        drop(archive);
+        let mut detections: Vec<(RuleSet, Detection)> = Vec::new();
+        for f in &self.functions {
+            if !detections.iter().any(|(r, _)| *r == f.rules) {
+                let d = detect(&f.rules, &codes, &times)
+                    .map_err(|e| DataFusionError::Execution(e.to_string()))?;
+                detections.push((f.rules.clone(), d));
+            }
+        }
+        drop((codes, times));
+        let mut output: Vec<Vec<RecordBatch>> = vec![Vec::new(); self.partitions];
+        let mut offset = 0;
+        let mut n = 0;
+        for (batches, _) in parts {
+            for batch in batches {
+                let range = offset..offset + batch.num_rows();
+                offset = range.end;
+                let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
+                for f in &self.functions {
+                    let (_, d) = detections
+                        .iter()
+                        .find(|(r, _)| *r == f.rules)
+                        .expect("detected above");
+                    columns.push(f.kind.values(d, range.clone(), f.rules.len()));
+                }
+                output[n % self.partitions]
+                    .push(RecordBatch::try_new(self.schema.clone(), columns)?);
+                n += 1;
+            }
+        }
+        Ok(output)
+    }
+}
