@@ -35,13 +35,6 @@ ENGINES = [
     Engine("engage", "engage `rolling_count`", FILES, "engage-job", common.ENGAGE_WINDOW),
     Engine("engage-episodes", "engage `episodes` view", FILES, "engage-episodes"),
     Engine("engage-df-window", "engage + DataFusion RANGE window", FILES, "engage-job", common.DF_WINDOW),
-    # diagnostics: would the snapshot's declared order save the sort if DataFusion kept it?
-    Engine("engage-presorted", "engage `rolling_count`, prefer_existing_sort=true",
-           ("snapshot",), "engage-job", common.ENGAGE_WINDOW,
-           "SET datafusion.optimizer.prefer_existing_sort = true; "),
-    Engine("engage-1part", "engage `rolling_count`, target_partitions=1",
-           ("snapshot",), "engage-job", common.ENGAGE_WINDOW,
-           "SET datafusion.execution.target_partitions = 1; "),
     Engine("datafusion-py", "datafusion-py RANGE window", FILES, "peer"),
     Engine("duckdb", "DuckDB RANGE window", ("unsorted", "sorted"), "peer"),
     Engine("polars", "Polars `rolling`", ("unsorted", "sorted"), "peer"),

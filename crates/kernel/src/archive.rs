@@ -27,15 +27,14 @@ pub struct Archive {
     buckets: Vec<Bucket>,
     contacts: u64,
     unkeyed: u64,
-    /// The last key pushed and its code: compared in cache, unlike the key texts.
-    previous: Option<u32>,
-    previous_key: String,
+    /// The last key pushed: its code and record.
+    previous: Option<(u32, KeyRecord)>,
 }
 
 /// A key in 16 bytes: byte 0 is its length when at most [`KeyRecord::INLINE`] bytes, which
 /// follow; else [`KeyRecord::LONG`], then its offset (u64) and length (u32) in the long keys. One
 /// record is one cache line's quarter: a lookup touches the hash table and this, nothing else.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct KeyRecord([u8; 16]);
 
 impl KeyRecord {
@@ -67,12 +66,16 @@ impl KeyRecord {
         }
     }
 
-    fn is(&self, key: &str, long_keys: &str) -> bool {
-        let r = &self.0;
-        if r[0] == Self::LONG {
-            key.len() > Self::INLINE && self.text(long_keys) == key
-        } else {
-            r[0] as usize == key.len() && &r[1..=key.len()] == key.as_bytes()
+    /// The record of a short key, built to compare whole records (two words, no memcmp).
+    fn inline(key: &str) -> Option<Self> {
+        (key.len() <= Self::INLINE).then(|| Self::new(key, &mut String::new()))
+    }
+
+    /// Whether this is the record of `key`, whose inline record is `probe` if it is short.
+    fn is(&self, key: &str, probe: Option<KeyRecord>, long_keys: &str) -> bool {
+        match probe {
+            Some(probe) => *self == probe,
+            None => self.0[0] == Self::LONG && self.text(long_keys) == key,
         }
     }
 }
@@ -227,13 +230,12 @@ impl Archive {
     }
 
     fn file(&mut self, key: &str, hash: u64, at: Micros) -> u32 {
+        let probe = KeyRecord::inline(key);
         let code = match self.previous {
-            Some(code) if self.previous_key == key => code,
+            Some((code, record)) if record.is(key, probe, &self.long_keys) => code,
             _ => {
-                let code = self.intern(key, hash);
-                self.previous = Some(code);
-                self.previous_key.clear();
-                self.previous_key.push_str(key);
+                let code = self.intern(key, probe, hash);
+                self.previous = Some((code, self.keys[code as usize]));
                 code
             }
         };
@@ -244,11 +246,11 @@ impl Archive {
         code
     }
 
-    fn intern(&mut self, key: &str, hash: u64) -> u32 {
+    fn intern(&mut self, key: &str, probe: Option<KeyRecord>, hash: u64) -> u32 {
         let (keys, long_keys) = (&self.keys, &self.long_keys);
         if let Some(code) = self
             .index
-            .find(hash, |c| keys[c as usize].is(key, long_keys))
+            .find(hash, |c| keys[c as usize].is(key, probe, long_keys))
         {
             return code;
         }
@@ -270,8 +272,9 @@ impl Archive {
     /// The code of a key already pushed.
     pub fn code_of(&self, key: &str) -> Option<u32> {
         let hash = self.hasher.hash_one(key);
+        let probe = KeyRecord::inline(key);
         self.index
-            .find(hash, |c| self.keys[c as usize].is(key, &self.long_keys))
+            .find(hash, |c| self.keys[c as usize].is(key, probe, &self.long_keys))
     }
 
     /// The key text of a code.
