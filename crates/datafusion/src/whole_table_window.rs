@@ -45,7 +45,7 @@ use tokio::sync::OnceCell;
 
 use crate::args::{Text, micros_of};
 use crate::sharded::{NO_CALLER, ShardedArchive};
-use crate::window::Kind;
+use crate::window::{Kind, PerContact};
 
 /// Plans [`WholeTableWindowExec`] for window nodes made only of Engage's functions. Put it
 /// before DataFusion's own physical optimizer rules ([`crate::session_state`] does).
@@ -338,8 +338,9 @@ type PartitionRows = (Vec<RecordBatch>, Vec<u64>);
 
 impl Job {
     async fn run(self, context: Arc<TaskContext>) -> Result<Vec<Vec<RecordBatch>>> {
-        let threads = context.session_config().target_partitions().max(1);
-        let archive = Arc::new(ShardedArchive::new(8 * threads));
+        let archive = Arc::new(ShardedArchive::new(
+            8 * context.session_config().target_partitions().max(1),
+        ));
         let mut tasks = Vec::new();
         for partition in 0..self.input.output_partitioning().partition_count() {
             let mut stream = self.input.execute(partition, context.clone())?;
@@ -393,12 +394,12 @@ impl Job {
             }
         }
         drop(archive);
-        let mut detections: Vec<(RuleSet, Detection)> = Vec::new();
+        let threads = context.session_config().target_partitions().max(1);
+        let mut detections: Vec<(RuleSet, PerContact)> = Vec::new();
         for f in &self.functions {
             if !detections.iter().any(|(r, _)| *r == f.rules) {
-                let d = detect(&f.rules, &codes, &times)
-                    .map_err(|e| DataFusionError::Execution(e.to_string()))?;
-                detections.push((f.rules.clone(), d));
+                let figures = detect_in_groups(&f.rules, &codes, &times, threads)?;
+                detections.push((f.rules.clone(), figures));
             }
         }
         drop((codes, times));
@@ -424,4 +425,54 @@ impl Job {
         }
         Ok(output)
     }
+}
+
+/// Detects on `threads` threads, each taking the callers whose code is its number modulo
+/// `threads`, and gathers each contact's figures back into input order.
+fn detect_in_groups(
+    rules: &RuleSet,
+    codes: &[u32],
+    times: &[i64],
+    threads: usize,
+) -> Result<PerContact> {
+    let mut rows: Vec<Vec<u32>> = vec![Vec::new(); threads];
+    for (i, &code) in codes.iter().enumerate() {
+        rows[code as usize % threads].push(i as u32);
+    }
+    let detections: Vec<Result<Detection>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = rows
+            .iter()
+            .map(|rows| {
+                scope.spawn(move || {
+                    let codes: Vec<u32> = rows.iter().map(|&r| codes[r as usize]).collect();
+                    let times: Vec<i64> = rows.iter().map(|&r| times[r as usize]).collect();
+                    detect(rules, &codes, &times)
+                        .map_err(|e| DataFusionError::Execution(e.to_string()))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("detection does not panic"))
+            .collect()
+    });
+    let n = codes.len();
+    let mut figures = PerContact {
+        counts: vec![vec![0; n]; rules.len()],
+        qualifies: vec![false; n],
+        episode_no: vec![0; n],
+    };
+    for (rows, detection) in rows.iter().zip(detections) {
+        let detection = detection?;
+        for (r, counts) in figures.counts.iter_mut().enumerate() {
+            for (&row, &c) in rows.iter().zip(detection.rolling_counts(r)) {
+                counts[row as usize] = c;
+            }
+        }
+        for (k, &row) in rows.iter().enumerate() {
+            figures.qualifies[row as usize] = detection.qualifies()[k];
+            figures.episode_no[row as usize] = detection.episode_numbers_of_contacts()[k];
+        }
+    }
+    Ok(figures)
 }

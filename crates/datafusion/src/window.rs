@@ -247,24 +247,67 @@ impl PartitionEvaluator for RepeatEvaluator {
     }
 }
 
+/// Per-contact figures, in input order: a kernel [`Detection`], or [`PerContact`] gathered
+/// from several.
+pub(crate) trait Figures {
+    fn count(&self, rule: usize, i: usize) -> u32;
+    fn qualifies(&self, i: usize) -> bool;
+    /// 0 outside every episode.
+    fn episode_no(&self, i: usize) -> u32;
+}
+
+impl Figures for Detection {
+    fn count(&self, rule: usize, i: usize) -> u32 {
+        self.rolling_counts(rule)[i]
+    }
+    fn qualifies(&self, i: usize) -> bool {
+        self.qualifies()[i]
+    }
+    fn episode_no(&self, i: usize) -> u32 {
+        self.episode_numbers_of_contacts()[i]
+    }
+}
+
+/// Per-contact figures kept as plain columns.
+#[derive(Debug, Default)]
+pub(crate) struct PerContact {
+    /// `[rule][contact]`
+    pub counts: Vec<Vec<u32>>,
+    pub qualifies: Vec<bool>,
+    pub episode_no: Vec<u32>,
+}
+
+impl Figures for PerContact {
+    fn count(&self, rule: usize, i: usize) -> u32 {
+        self.counts[rule][i]
+    }
+    fn qualifies(&self, i: usize) -> bool {
+        self.qualifies[i]
+    }
+    fn episode_no(&self, i: usize) -> u32 {
+        self.episode_no[i]
+    }
+}
+
 impl Kind {
     /// This function's values for the contacts `range` of a detection.
     pub(crate) fn values(
         self,
-        detection: &Detection,
+        figures: &impl Figures,
         range: std::ops::Range<usize>,
         rules: usize,
     ) -> ArrayRef {
         match self {
             Kind::RollingCount => Arc::new(Int64Array::from_iter_values(
-                detection.rolling_counts(0)[range].iter().map(|&c| c as i64),
+                range.map(|i| figures.count(0, i) as i64),
             )),
-            Kind::Episode => Arc::new(Int64Array::from_iter(
-                detection.episode_numbers_of_contacts()[range]
-                    .iter()
-                    .map(|&n| (n > 0).then_some(n as i64)),
+            Kind::Episode => Arc::new(Int64Array::from_iter(range.map(|i| {
+                let n = figures.episode_no(i);
+                (n > 0).then_some(n as i64)
+            }))),
+            Kind::Qualifies => Arc::new(BooleanArray::from(
+                range.map(|i| figures.qualifies(i)).collect::<Vec<_>>(),
             )),
-            Kind::Qualifies => Arc::new(BooleanArray::from(detection.qualifies()[range].to_vec())),
             Kind::RollingCounts => {
                 let mut list = ListBuilder::with_capacity(
                     Int64Builder::with_capacity(range.len() * rules),
@@ -272,8 +315,7 @@ impl Kind {
                 );
                 for i in range {
                     for r in 0..rules {
-                        list.values()
-                            .append_value(detection.rolling_counts(r)[i] as i64);
+                        list.values().append_value(figures.count(r, i) as i64);
                     }
                     list.append(true);
                 }

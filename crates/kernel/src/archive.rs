@@ -80,34 +80,43 @@ impl KeyRecord {
     }
 }
 
-/// Key hash to code: open addressing with linear probing. A slot holds the hash's high 32 bits
-/// and the code plus one (0 is empty), so a probe reads one slot and, only when the high bits
-/// agree, one key record. Written here rather than taken from a hash-map crate because
+/// Key hash to code: open addressing with linear probing. A slot holds the hash's low 32 bits
+/// (its tag) and the code plus one (0 is empty), so a probe reads one slot and, only when the
+/// tags agree, one key record. A key's first slot is the low bits of its tag, so the table
+/// grows without rehashing a key. (Callers that shard archives by a hash use its high bits.) Written here rather than taken from a hash-map crate because
 /// [`Archive::push_batch`] prefetches slots, which no map's API allows.
 #[derive(Clone, Debug, Default)]
 struct KeyIndex {
     slots: Vec<u64>,
+    /// `slots.len() == 1 << bits` (no slots at all before the first key).
+    bits: u32,
     len: usize,
 }
 
 impl KeyIndex {
-    const MIN_SLOTS: usize = 1 << 10;
+    const MIN_BITS: u32 = 10;
+    const MAX_BITS: u32 = 32;
 
-    fn slot_of(&self, hash: u64) -> usize {
-        // An empty table's mask is all ones: `get` then finds nothing.
-        hash as usize & self.slots.len().wrapping_sub(1)
+    fn tag(hash: u64) -> u32 {
+        hash as u32
+    }
+
+    fn first_slot(&self, tag: u32) -> usize {
+        // With no slots yet (`bits == 0`) this is slot 0, which `get` lacks.
+        (tag as u64 & ((1u64 << self.bits) - 1)) as usize
     }
 
     fn prefetch_slot(&self, hash: u64) {
-        if let Some(slot) = self.slots.get(self.slot_of(hash)) {
+        if let Some(slot) = self.slots.get(self.first_slot(Self::tag(hash))) {
             prefetch(slot);
         }
     }
 
-    /// The code in the key's first slot if its high bits agree (a guess, for prefetching).
+    /// The code in the key's first slot if the tags agree (a guess, for prefetching).
     fn probable_code(&self, hash: u64) -> Option<u32> {
-        let slot = *self.slots.get(self.slot_of(hash))?;
-        (slot != 0 && (slot >> 32) as u32 == (hash >> 32) as u32).then(|| slot as u32 - 1)
+        let tag = Self::tag(hash);
+        let slot = *self.slots.get(self.first_slot(tag))?;
+        (slot != 0 && (slot >> 32) as u32 == tag).then(|| slot as u32 - 1)
     }
 
     fn find(&self, hash: u64, is: impl Fn(u32) -> bool) -> Option<u32> {
@@ -115,42 +124,42 @@ impl KeyIndex {
             return None;
         }
         let mask = self.slots.len() - 1;
-        let high = (hash >> 32) as u32;
-        let mut i = hash as usize & mask;
+        let tag = Self::tag(hash);
+        let mut i = self.first_slot(tag);
         loop {
             let slot = self.slots[i];
             if slot == 0 {
                 return None;
             }
             let code = slot as u32 - 1;
-            if (slot >> 32) as u32 == high && is(code) {
+            if (slot >> 32) as u32 == tag && is(code) {
                 return Some(code);
             }
             i = (i + 1) & mask;
         }
     }
 
-    /// Adds a code known to be absent; `rehash(code)` gives a code's hash when the table grows.
-    fn insert(&mut self, hash: u64, code: u32, rehash: impl Fn(u32) -> u64) {
+    /// Adds a code known to be absent, growing the table past seven eighths full.
+    fn insert(&mut self, hash: u64, code: u32) {
         if (self.len + 1) * 8 > self.slots.len() * 7 {
-            let size = (self.slots.len() * 2).max(Self::MIN_SLOTS);
-            let old = std::mem::replace(&mut self.slots, vec![0; size]);
+            self.bits = (self.bits + 1).max(Self::MIN_BITS);
+            assert!(self.bits <= Self::MAX_BITS, "more than 3 billion keys in one archive");
+            let old = std::mem::replace(&mut self.slots, vec![0; 1 << self.bits]);
             for slot in old.into_iter().filter(|&s| s != 0) {
-                let code = slot as u32 - 1;
-                self.place(rehash(code), code);
+                self.place(slot);
             }
         }
-        self.place(hash, code);
+        self.place(((Self::tag(hash) as u64) << 32) | (code as u64 + 1));
         self.len += 1;
     }
 
-    fn place(&mut self, hash: u64, code: u32) {
+    fn place(&mut self, slot: u64) {
         let mask = self.slots.len() - 1;
-        let mut i = hash as usize & mask;
+        let mut i = self.first_slot((slot >> 32) as u32);
         while self.slots[i] != 0 {
             i = (i + 1) & mask;
         }
-        self.slots[i] = (hash >> 32 << 32) | (code as u64 + 1);
+        self.slots[i] = slot;
     }
 }
 
@@ -259,10 +268,7 @@ impl Archive {
             .filter(|&c| c < crate::NO_KEY - 1)
             .expect("more than 4 billion callers");
         self.keys.push(KeyRecord::new(key, &mut self.long_keys));
-        let (keys, long_keys, hasher) = (&self.keys, &self.long_keys, &self.hasher);
-        self.index.insert(hash, code, |c| {
-            hasher.hash_one(keys[c as usize].text(long_keys))
-        });
+        self.index.insert(hash, code);
         if (code as usize).is_multiple_of(Self::BUCKET_CALLERS) {
             self.buckets.push(Bucket::default());
         }
