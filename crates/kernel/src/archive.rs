@@ -143,7 +143,10 @@ impl KeyIndex {
     fn insert(&mut self, hash: u64, code: u32) {
         if (self.len + 1) * 8 > self.slots.len() * 7 {
             self.bits = (self.bits + 1).max(Self::MIN_BITS);
-            assert!(self.bits <= Self::MAX_BITS, "more than 3 billion keys in one archive");
+            assert!(
+                self.bits <= Self::MAX_BITS,
+                "more than 3 billion keys in one archive"
+            );
             let old = std::mem::replace(&mut self.slots, vec![0; 1 << self.bits]);
             for slot in old.into_iter().filter(|&s| s != 0) {
                 self.place(slot);
@@ -279,8 +282,9 @@ impl Archive {
     pub fn code_of(&self, key: &str) -> Option<u32> {
         let hash = self.hasher.hash_one(key);
         let probe = KeyRecord::inline(key);
-        self.index
-            .find(hash, |c| self.keys[c as usize].is(key, probe, &self.long_keys))
+        self.index.find(hash, |c| {
+            self.keys[c as usize].is(key, probe, &self.long_keys)
+        })
     }
 
     /// The key text of a code.
