@@ -79,20 +79,6 @@ fn facts<'a>(archive: &'a Archive, i: usize) -> ContactFacts<'a> {
     }
 }
 
-fn agencies(p: &CallerProfile) -> Vec<&'static str> {
-    let a = &p.by_agency;
-    [
-        ("ambulance", a.ambulance),
-        ("fire", a.fire),
-        ("other", a.other),
-        ("police", a.police),
-    ]
-    .into_iter()
-    .filter(|(_, n)| *n > 0)
-    .map(|(name, _)| name)
-    .collect()
-}
-
 fn most_frequent(text: &Interned, codes: impl Iterator<Item = u32>) -> Option<String> {
     let mut counts: BTreeMap<&str, u32> = BTreeMap::new();
     for c in codes.filter(|&c| c != Interned::NONE) {
@@ -148,7 +134,7 @@ impl Archive {
                     calls_999: profile.by_line.emergency_999,
                     calls_101: profile.by_line.non_emergency_101,
                     calls_other: profile.by_line.other_line,
-                    agencies: agencies(&profile),
+                    agencies: profile.by_agency.names_seen(),
                     night_share: profile.night_share(),
                     top_categories: profile
                         .top_categories(3)

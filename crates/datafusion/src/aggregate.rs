@@ -410,18 +410,7 @@ pub(crate) fn top_categories_text(p: &CallerProfile) -> String {
 
 /// The agencies a profile saw, distinct, sorted, comma-separated: `ambulance,police`.
 pub(crate) fn agencies_text(p: &CallerProfile) -> String {
-    let a = &p.by_agency;
-    let agencies: Vec<&str> = [
-        ("ambulance", a.ambulance),
-        ("fire", a.fire),
-        ("other", a.other),
-        ("police", a.police),
-    ]
-    .into_iter()
-    .filter(|(_, n)| *n > 0)
-    .map(|(name, _)| name)
-    .collect();
-    agencies.join(",")
+    p.by_agency.names_seen().join(",")
 }
 
 /// Element-wise maximum of lists.

@@ -30,7 +30,6 @@ use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
 use datafusion::physical_plan::execution_plan::{
     Boundedness, ChildrenPropertiesMode, EmissionType, ReplaceChildrenOptions,
 };
-use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties,
 };
@@ -42,6 +41,7 @@ use futures::StreamExt;
 
 use crate::aggregate::{agencies_text, top_categories_text};
 use crate::args::{Text, micros_of};
+use crate::batches::stream_of;
 use crate::options::EngageOptions;
 use crate::sharded::{CallerId, FrozenArchive, ShardedArchive};
 
@@ -417,16 +417,7 @@ impl ExecutionPlan for DetectionExec {
             keys: self.keys.clone(),
             facts: self.facts.clone(),
         };
-        let batches = futures::stream::once(job.run(context))
-            .map(|result| match result {
-                Ok(batches) => futures::stream::iter(batches.into_iter().map(Ok)).left_stream(),
-                Err(e) => futures::stream::once(async { Err(e) }).right_stream(),
-            })
-            .flatten();
-        Ok(Box::pin(RecordBatchStreamAdapter::new(
-            self.schema(),
-            batches,
-        )))
+        Ok(stream_of(self.schema(), job.run(context)))
     }
 }
 

@@ -18,6 +18,7 @@
 
 mod aggregate;
 mod args;
+mod batches;
 mod detection;
 mod docs;
 mod options;

@@ -31,7 +31,6 @@ use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::execution_plan::{
     Boundedness, ChildrenPropertiesMode, EmissionType, ReplaceChildrenOptions,
 };
-use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::windows::{
     BoundedWindowAggExec, StandardWindowExpr, WindowAggExec, WindowUDFExpr,
 };
@@ -44,6 +43,7 @@ use futures::StreamExt;
 use tokio::sync::OnceCell;
 
 use crate::args::{Text, micros_of};
+use crate::batches::stream_of;
 use crate::sharded::{NO_CALLER, ShardedArchive};
 use crate::window::{Kind, PerContact};
 
@@ -301,25 +301,14 @@ impl ExecutionPlan for WholeTableWindowExec {
             schema: self.schema(),
             partitions,
         };
-        let batches = futures::stream::once(async move {
+        Ok(stream_of(self.schema(), async move {
             let all = output
-                .get_or_init(
-                    || async move { job.run(context).await.map(Arc::new).map_err(Arc::new) },
-                )
+                .get_or_init(|| async move { job.run(context).await.map(Arc::new).map_err(Arc::new) })
                 .await
                 .clone()
                 .map_err(DataFusionError::Shared)?;
-            Ok::<_, DataFusionError>(all[partition].clone())
-        })
-        .map(|result| match result {
-            Ok(batches) => futures::stream::iter(batches.into_iter().map(Ok)).left_stream(),
-            Err(e) => futures::stream::once(async { Err(e) }).right_stream(),
-        })
-        .flatten();
-        Ok(Box::pin(RecordBatchStreamAdapter::new(
-            self.schema(),
-            batches,
-        )))
+            Ok(all[partition].clone())
+        }))
     }
 }
 

@@ -123,6 +123,20 @@ impl AgencyCounts {
         self.other = self.other.saturating_add(other.other);
     }
 
+    /// The agencies with at least one contact, by name: `ambulance`, `fire`, `other`, `police`.
+    pub fn names_seen(&self) -> Vec<&'static str> {
+        [
+            ("ambulance", self.ambulance),
+            ("fire", self.fire),
+            ("other", self.other),
+            ("police", self.police),
+        ]
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(name, _)| name)
+        .collect()
+    }
+
     /// How many of police, fire and ambulance (and other, counted as one) have at least one
     /// contact: more than one means a multi-agency caller.
     pub fn agencies_seen(&self) -> u32 {
