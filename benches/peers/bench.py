@@ -76,7 +76,7 @@ def plan_summary(plan: str) -> dict:
     lines = plan.splitlines()
     sorts = [ln.strip() for ln in lines if re.search(r"\bSortExec\b", ln)]
     windows = sorted({m.group(0) for ln in lines
-                      for m in [re.search(r"\b(Bounded)?WindowAggExec\b", ln)] if m})
+                      for m in [re.search(r"\b((Bounded)?WindowAggExec|EngageWholeTableWindowExec|EngageDetectionExec)\b", ln)] if m})
     return {
         "sort_exec": len(sorts),
         "sorts": sorts,

@@ -26,6 +26,7 @@ use datafusion::common::{TableReference, exec_err, plan_err};
 use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext, session_state::SessionState};
 use datafusion::logical_expr::{Expr, TableType};
+use datafusion::physical_expr::expressions::Column;
 use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
 use datafusion::physical_plan::execution_plan::{
     Boundedness, ChildrenPropertiesMode, EmissionType, ReplaceChildrenOptions,
@@ -35,7 +36,7 @@ use datafusion::physical_plan::{
 };
 use engage_kernel::profile::{CallerProfile, ContactFacts};
 use engage_kernel::triage::TriageTable;
-use engage_kernel::{Episode, RuleSet};
+use engage_kernel::{Episode, RuleSet, detect_run_episodes};
 use foldhash::{HashMap, HashMapExt};
 use futures::StreamExt;
 
@@ -336,9 +337,14 @@ impl DisplayAs for DetectionExec {
         match t {
             DisplayFormatType::Default | DisplayFormatType::Verbose => write!(
                 f,
-                "EngageDetectionExec: {}, rules={}, profiles={}",
+                "EngageDetectionExec: {}, rules={}, input={}, profiles={}",
                 self.grain.function_name(),
                 self.rules,
+                if is_sorted_by_key_and_time(&self.keys) {
+                    "sorted by caller"
+                } else {
+                    "any order"
+                },
                 self.facts.is_some()
             ),
             DisplayFormatType::TreeRender => write!(f, "rules={}", self.rules),
@@ -479,9 +485,14 @@ impl RowFacts {
 impl Job {
     async fn run(self, context: Arc<TaskContext>) -> Result<Vec<RecordBatch>> {
         let threads = context.session_config().target_partitions().max(1);
-        let archive =
-            Arc::new(read_archive(&self.keys, &context, SHARDS_PER_THREAD * threads).await?);
-        let episodes = archive.detect(&self.rules, threads);
+        let (archive, episodes) = if is_sorted_by_key_and_time(&self.keys) {
+            read_sorted(&self.keys, &context, &self.rules).await?
+        } else {
+            let archive = read_archive(&self.keys, &context, SHARDS_PER_THREAD * threads).await?;
+            let episodes = archive.detect(&self.rules, threads);
+            (archive, episodes)
+        };
+        let archive = Arc::new(archive);
         let mut rows = Vec::new();
         match self.grain {
             Grain::Episode => rows.extend((0..episodes.len()).map(|i| i..i + 1)),
@@ -673,6 +684,148 @@ async fn read_archive(
     Arc::try_unwrap(archive)
         .map_err(|_| DataFusionError::Internal("archive still shared".into()))?
         .freeze()
+}
+
+/// Whether every partition of `plan` (columns `caller_key`, `received_at`) comes sorted by
+/// caller then time, as an Engage snapshot declares.
+fn is_sorted_by_key_and_time(plan: &Arc<dyn ExecutionPlan>) -> bool {
+    let Some(ordering) = plan.properties().output_ordering() else {
+        return false;
+    };
+    let column = |i: usize| {
+        ordering.get(i).and_then(|sort| {
+            let expr: &dyn std::any::Any = sort.expr.as_ref();
+            let column = expr.downcast_ref::<Column>()?;
+            (!sort.options.descending).then_some(column.index())
+        })
+    };
+    column(0) == Some(0) && column(1) == Some(1)
+}
+
+/// One caller's contacts as they stream by, in time order.
+struct Run {
+    key: String,
+    times: Vec<i64>,
+}
+
+/// What a partition sorted by caller yields: its first and last callers' contacts (either may
+/// go on in the next or previous partition) and the episodes of every caller in between.
+#[derive(Default)]
+struct SortedPartition {
+    first: Option<Run>,
+    last: Option<Run>,
+    found: Vec<(String, Vec<Episode<()>>)>,
+}
+
+impl SortedPartition {
+    fn close(&mut self, run: Run, rules: &RuleSet) -> Result<()> {
+        if self.first.is_none() {
+            self.first = Some(run);
+            return Ok(());
+        }
+        let episodes = episodes_of(&run, rules)?;
+        if !episodes.is_empty() {
+            self.found.push((run.key, episodes));
+        }
+        Ok(())
+    }
+}
+
+fn episodes_of(run: &Run, rules: &RuleSet) -> Result<Vec<Episode<()>>> {
+    let sorted;
+    let times = if run.times.is_sorted() {
+        &run.times
+    } else {
+        sorted = {
+            let mut t = run.times.clone();
+            t.sort_unstable();
+            t
+        };
+        &sorted
+    };
+    detect_run_episodes(rules, (), times).map_err(|e| DataFusionError::Execution(e.to_string()))
+}
+
+/// Detection on input sorted by caller: each caller is detected as its contacts end, so
+/// nothing but one caller's times is held, and no key is looked up. Callers that cross a
+/// partition's edge are joined at the end.
+async fn read_sorted(
+    plan: &Arc<dyn ExecutionPlan>,
+    context: &Arc<TaskContext>,
+    rules: &RuleSet,
+) -> Result<(FrozenArchive, Vec<Episode<CallerId>>)> {
+    let mut tasks = Vec::new();
+    for partition in 0..plan.properties().partitioning.partition_count() {
+        let mut stream = plan.execute(partition, context.clone())?;
+        let rules = rules.clone();
+        tasks.push(SpawnedTask::spawn(async move {
+            let mut part = SortedPartition::default();
+            let mut current: Option<Run> = None;
+            while let Some(batch) = stream.next().await {
+                let batch = batch?;
+                let keys = Text::of(batch.column(0))?;
+                let times = micros_of(batch.column(1))?;
+                let times = times.as_primitive::<TimestampMicrosecondType>();
+                for i in 0..batch.num_rows() {
+                    let (Some(key), true) = (keys.get(i), times.is_valid(i)) else {
+                        continue;
+                    };
+                    match &mut current {
+                        Some(run) if run.key == key => run.times.push(times.value(i)),
+                        _ => {
+                            if let Some(run) = current.take() {
+                                if key < run.key.as_str() {
+                                    return exec_err!(
+                                        "contacts declared sorted by caller_key are not: '{key}' comes after '{}'",
+                                        run.key
+                                    );
+                                }
+                                part.close(run, &rules)?;
+                            }
+                            current = Some(Run {
+                                key: key.to_string(),
+                                times: vec![times.value(i)],
+                            });
+                        }
+                    }
+                }
+            }
+            match (current, part.first.is_some()) {
+                (Some(run), true) => part.last = Some(run),
+                (Some(run), false) => part.first = Some(run),
+                (None, _) => {}
+            }
+            Ok::<_, DataFusionError>(part)
+        }));
+    }
+    let mut found = Vec::new();
+    let mut edges: std::collections::BTreeMap<String, Vec<i64>> = Default::default();
+    for task in tasks {
+        let part = task
+            .join()
+            .await
+            .map_err(|e| DataFusionError::External(Box::new(e)))??;
+        found.extend(part.found);
+        for run in [part.first, part.last].into_iter().flatten() {
+            edges.entry(run.key).or_default().extend(run.times);
+        }
+    }
+    for (key, times) in edges {
+        let run = Run { key, times };
+        let episodes = episodes_of(&run, rules)?;
+        if !episodes.is_empty() {
+            found.push((run.key, episodes));
+        }
+    }
+    let archive = FrozenArchive::of_keys(found.iter().map(|(key, _)| key.as_str()));
+    let episodes = found
+        .iter()
+        .flat_map(|(key, episodes)| {
+            let id = archive.find(key).expect("filed just above");
+            episodes.iter().map(move |e| e.with_key(id))
+        })
+        .collect();
+    Ok((archive, episodes))
 }
 
 /// The second read: each contact of a caller found, folded into its output row.

@@ -132,6 +132,18 @@ impl ShardedArchive {
 }
 
 impl FrozenArchive {
+    /// An archive of these keys alone (one contact each, at time 0), in one shard.
+    pub fn of_keys<'a>(keys: impl Iterator<Item = &'a str>) -> FrozenArchive {
+        let mut archive = Archive::new();
+        for key in keys {
+            archive.push(Some(key), 0);
+        }
+        FrozenArchive {
+            shards: vec![archive],
+            hasher: FixedState::with_seed(SHARD_SEED),
+        }
+    }
+
     /// Every episode, by shard, then code, then time, detected on `threads` threads.
     pub fn detect(&self, rules: &RuleSet, threads: usize) -> Vec<Episode<CallerId>> {
         let work: Vec<(usize, usize)> = self

@@ -303,7 +303,9 @@ impl ExecutionPlan for WholeTableWindowExec {
         };
         Ok(stream_of(self.schema(), async move {
             let all = output
-                .get_or_init(|| async move { job.run(context).await.map(Arc::new).map_err(Arc::new) })
+                .get_or_init(
+                    || async move { job.run(context).await.map(Arc::new).map_err(Arc::new) },
+                )
                 .await
                 .clone()
                 .map_err(DataFusionError::Shared)?;

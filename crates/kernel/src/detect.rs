@@ -193,6 +193,24 @@ pub fn detect_run(rules: &RuleSet, times: &[Micros]) -> Result<Detection, Detect
     Ok(out)
 }
 
+/// The episodes of one caller, given as the times of its contacts in time order (as a
+/// snapshot sorted by caller and time holds them), keyed `key`. Nothing per contact is kept.
+pub fn detect_run_episodes<K: Copy>(
+    rules: &RuleSet,
+    key: K,
+    times: &[Micros],
+) -> Result<Vec<Episode<K>>, DetectError> {
+    if let Some(position) = times.windows(2).position(|w| w[1] < w[0]) {
+        return Err(DetectError::NotInTimeOrder {
+            position: position + 1,
+            at: times[position + 1],
+        });
+    }
+    let mut chain = EpisodeChain::default();
+    scan_run(rules.rules(), times, &mut chain, |_, _, _| {});
+    Ok(chain.take_all().map(|open| open.close(key)).collect())
+}
+
 impl Detection {
     fn with_len(rules: usize, len: usize, per_contact: bool) -> Self {
         let kept = if per_contact { len } else { 0 };

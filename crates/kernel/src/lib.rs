@@ -27,7 +27,9 @@ pub mod time;
 pub mod triage;
 
 pub use archive::Archive;
-pub use detect::{DetectError, Detection, detect, detect_episodes, detect_run};
+pub use detect::{
+    DetectError, Detection, detect, detect_episodes, detect_run, detect_run_episodes,
+};
 pub use episode::{ChainEvent, Episode};
 pub use keys::{KeyCodes, NO_KEY, encode_keys};
 pub use rule::{PerRule, Rule, RuleError, RuleSet};

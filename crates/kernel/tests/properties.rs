@@ -164,6 +164,16 @@ proptest! {
             let mut episodes = got.episodes().to_vec();
             episodes.sort_by_key(|e| (e.key, e.start));
             prop_assert_eq!(&episodes, &expected.episodes);
+            // Caller by caller, as a sorted snapshot gives them.
+            let (sorted_keys, sorted_times) = sorted_by_key_and_time(&keys, &times);
+            let mut by_run = Vec::new();
+            let mut start = 0;
+            while start < sorted_keys.len() && sorted_keys[start] != NO_KEY {
+                let end = start + sorted_keys[start..].iter().take_while(|&&k| k == sorted_keys[start]).count();
+                by_run.extend(engage_kernel::detect_run_episodes(&rules, sorted_keys[start], &sorted_times[start..end]).unwrap());
+                start = end;
+            }
+            prop_assert_eq!(&by_run, &expected.episodes);
             let only = engage_kernel::detect_episodes(&rules, &keys, &times).unwrap();
             prop_assert_eq!(only.episodes(), got.episodes());
             prop_assert!(only.rolling_counts(0).is_empty());
