@@ -29,7 +29,6 @@ enum Command {
 }
 
 fn main() -> std::process::ExitCode {
-    keep_large_buffers_apart();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Generate(args) => generate::run(args),
@@ -42,18 +41,5 @@ fn main() -> std::process::ExitCode {
             eprintln!("error: {e}");
             std::process::ExitCode::FAILURE
         }
-    }
-}
-
-/// Detection over a large archive grows hundreds of buffers at once from several threads. glibc
-/// raises its mmap threshold as large blocks are freed, and the regrown buffers then fragment
-/// its heaps: 100M contacts peaked 300 MB (18%) higher. A fixed threshold keeps every buffer of
-/// 64 KiB or more in its own mapping, which `realloc` moves without copying or leaving holes.
-fn keep_large_buffers_apart() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets an allocator parameter; it is called before any other thread
-    // exists.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 64 * 1024);
     }
 }

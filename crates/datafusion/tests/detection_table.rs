@@ -51,7 +51,9 @@ fn batch(rows: &[(Option<String>, i64)]) -> RecordBatch {
 fn rows() -> Vec<(Option<String>, i64)> {
     let mut state = 7u64;
     let mut next = |m: u64| {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (state >> 33) % m
     };
     let mut rows = Vec::new();
@@ -84,8 +86,8 @@ async fn episodes(ctx: &SessionContext, table: &str) -> (String, String) {
 
 #[tokio::test]
 async fn sorted_input_gives_the_archive_answer() {
-    let ctx = engage_datafusion::new_session(SessionConfig::new().with_target_partitions(3))
-        .unwrap();
+    let ctx =
+        engage_datafusion::new_session(SessionConfig::new().with_target_partitions(3)).unwrap();
     let rows = rows();
     // Sorted, in three partitions whose edges cut through callers (one partition holds a
     // single caller's middle).
@@ -107,17 +109,26 @@ async fn sorted_input_gives_the_archive_answer() {
     let half = shuffled.len() / 2;
     let any = MemTable::try_new(
         schema(),
-        vec![vec![batch(&shuffled[..half])], vec![batch(&shuffled[half..])]],
+        vec![
+            vec![batch(&shuffled[..half])],
+            vec![batch(&shuffled[half..])],
+        ],
     )
     .unwrap();
     ctx.register_table("any_order", Arc::new(any)).unwrap();
 
     let (from_sorted, sorted_plan) = episodes(&ctx, "sorted").await;
     let (from_any, any_plan) = episodes(&ctx, "any_order").await;
-    assert!(sorted_plan.contains("input=sorted by caller"), "{sorted_plan}");
+    assert!(
+        sorted_plan.contains("input=sorted by caller"),
+        "{sorted_plan}"
+    );
     assert!(any_plan.contains("input=any order"), "{any_plan}");
     assert_eq!(from_sorted, from_any);
-    assert!(from_sorted.lines().count() > 10, "some episodes: {from_sorted}");
+    assert!(
+        from_sorted.lines().count() > 10,
+        "some episodes: {from_sorted}"
+    );
 }
 
 #[tokio::test]

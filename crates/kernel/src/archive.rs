@@ -22,7 +22,7 @@ pub struct Archive {
     hasher: FixedState,
     index: KeyIndex,
     /// Per code, its key: inline when short (every phone number), else where it is in `long_keys`.
-    keys: Vec<KeyRecord>,
+    keys: KeyRecords,
     long_keys: String,
     buckets: Vec<Bucket>,
     contacts: u64,
@@ -77,6 +77,34 @@ impl KeyRecord {
             Some(probe) => *self == probe,
             None => self.0[0] == Self::LONG && self.text(long_keys) == key,
         }
+    }
+}
+
+/// The key records by code, in chunks that never move (see [`Bucket`]).
+#[derive(Clone, Debug, Default)]
+struct KeyRecords {
+    chunks: Vec<Vec<KeyRecord>>,
+    len: usize,
+}
+
+impl KeyRecords {
+    const CHUNK: usize = 1 << 16;
+
+    fn get(&self, code: u32) -> &KeyRecord {
+        let code = code as usize;
+        &self.chunks[code / Self::CHUNK][code % Self::CHUNK]
+    }
+
+    fn push(&mut self, record: KeyRecord) {
+        if self.len.is_multiple_of(Self::CHUNK) {
+            self.chunks.push(Vec::with_capacity(Self::CHUNK));
+        }
+        self.chunks.last_mut().expect("pushed above").push(record);
+        self.len += 1;
+    }
+
+    fn len(&self) -> usize {
+        self.len
     }
 }
 
@@ -179,11 +207,50 @@ fn prefetch<T>(value: &T) {
     let _ = value;
 }
 
-/// The contacts of [`Archive::BUCKET_CALLERS`] consecutive codes, in arrival order.
+/// The contacts of [`Archive::BUCKET_CALLERS`] consecutive codes, in arrival order, in chunks
+/// of fixed size: a chunk is allocated once and never moved, so a large archive neither copies
+/// its contacts as it grows nor leaves the allocator's heaps full of holes.
 #[derive(Clone, Debug, Default)]
 struct Bucket {
+    chunks: Vec<Chunk>,
+}
+
+#[derive(Clone, Debug)]
+struct Chunk {
     low_codes: Vec<u16>,
     times: Vec<Micros>,
+}
+
+impl Bucket {
+    /// Contacts per chunk: 640 KiB, in the allocator's own mappings.
+    const CHUNK: usize = 1 << 16;
+
+    fn push(&mut self, low_code: u16, at: Micros) {
+        if self
+            .chunks
+            .last()
+            .is_none_or(|c| c.times.len() == Self::CHUNK)
+        {
+            self.chunks.push(Chunk {
+                low_codes: Vec::with_capacity(Self::CHUNK),
+                times: Vec::with_capacity(Self::CHUNK),
+            });
+        }
+        let chunk = self.chunks.last_mut().expect("pushed above");
+        chunk.low_codes.push(low_code);
+        chunk.times.push(at);
+    }
+
+    fn len(&self) -> usize {
+        self.chunks.iter().map(|c| c.times.len()).sum()
+    }
+
+    /// Every contact: (code within the bucket, time), in arrival order.
+    fn contacts(&self) -> impl Iterator<Item = (u16, Micros)> + '_ {
+        self.chunks
+            .iter()
+            .flat_map(|c| c.low_codes.iter().copied().zip(c.times.iter().copied()))
+    }
 }
 
 impl Archive {
@@ -232,7 +299,7 @@ impl Archive {
             if let Some(Some(_)) = keys.get(i + AHEAD / 2)
                 && let Some(code) = self.index.probable_code(hashes[i + AHEAD / 2])
             {
-                prefetch(&self.keys[code as usize]);
+                prefetch(self.keys.get(code));
             }
             match key {
                 None => self.unkeyed += 1,
@@ -247,13 +314,11 @@ impl Archive {
             Some((code, record)) if record.is(key, probe, &self.long_keys) => code,
             _ => {
                 let code = self.intern(key, probe, hash);
-                self.previous = Some((code, self.keys[code as usize]));
+                self.previous = Some((code, *self.keys.get(code)));
                 code
             }
         };
-        let bucket = &mut self.buckets[code as usize / Self::BUCKET_CALLERS];
-        bucket.low_codes.push(code as u16);
-        bucket.times.push(at);
+        self.buckets[code as usize / Self::BUCKET_CALLERS].push(code as u16, at);
         self.contacts += 1;
         code
     }
@@ -262,7 +327,7 @@ impl Archive {
         let (keys, long_keys) = (&self.keys, &self.long_keys);
         if let Some(code) = self
             .index
-            .find(hash, |c| keys[c as usize].is(key, probe, long_keys))
+            .find(hash, |c| keys.get(c).is(key, probe, long_keys))
         {
             return code;
         }
@@ -282,14 +347,13 @@ impl Archive {
     pub fn code_of(&self, key: &str) -> Option<u32> {
         let hash = self.hasher.hash_one(key);
         let probe = KeyRecord::inline(key);
-        self.index.find(hash, |c| {
-            self.keys[c as usize].is(key, probe, &self.long_keys)
-        })
+        self.index
+            .find(hash, |c| self.keys.get(c).is(key, probe, &self.long_keys))
     }
 
     /// The key text of a code.
     pub fn key(&self, code: u32) -> &str {
-        self.keys[code as usize].text(&self.long_keys)
+        self.keys.get(code).text(&self.long_keys)
     }
 
     /// How many distinct callers.
@@ -314,20 +378,20 @@ impl Archive {
 
     /// The episodes of the callers of one bucket, by code then time, keyed by code.
     pub fn detect_bucket(&self, rules: &RuleSet, bucket: usize) -> Vec<Episode> {
-        let Bucket { low_codes, times } = &self.buckets[bucket];
+        let contacts = &self.buckets[bucket];
         let base = bucket * Self::BUCKET_CALLERS;
         let callers = (self.callers() - base).min(Self::BUCKET_CALLERS);
         // A counting sort on the code is stable: times already in order stay in order.
         let mut starts = vec![0usize; callers + 1];
-        for &c in low_codes {
+        for (c, _) in contacts.contacts() {
             starts[c as usize + 1] += 1;
         }
         for i in 0..callers {
             starts[i + 1] += starts[i];
         }
         let mut next = starts.clone();
-        let mut sorted = vec![0; times.len()];
-        for (&c, &t) in low_codes.iter().zip(times) {
+        let mut sorted = vec![0; contacts.len()];
+        for (c, t) in contacts.contacts() {
             let slot = &mut next[c as usize];
             sorted[*slot] = t;
             *slot += 1;
