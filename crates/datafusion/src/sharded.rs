@@ -65,7 +65,27 @@ impl ShardedArchive {
         &self,
         keys: &Text,
         times: &TimestampMicrosecondArray,
+        callers: Option<&mut [u64]>,
+    ) -> Result<()> {
+        self.batch(keys, times, callers, true)
+    }
+
+    /// Like [`ShardedArchive::push_batch`] with `callers`, but files no contact: only codes.
+    pub fn code_batch(
+        &self,
+        keys: &Text,
+        times: &TimestampMicrosecondArray,
+        callers: &mut [u64],
+    ) -> Result<()> {
+        self.batch(keys, times, Some(callers), false)
+    }
+
+    fn batch(
+        &self,
+        keys: &Text,
+        times: &TimestampMicrosecondArray,
         mut callers: Option<&mut [u64]>,
+        file: bool,
     ) -> Result<()> {
         let n = self.shards.len();
         let rows = times.len();
@@ -106,13 +126,15 @@ impl ShardedArchive {
             }
             if !shard_keys.is_empty() {
                 let mut archive = self.shards[s].lock().map_err(poisoned)?;
-                match callers.as_deref_mut() {
-                    None => archive.push_batch(&shard_keys, &shard_times),
-                    Some(callers) => {
-                        archive.push_batch_with(&shard_keys, &shard_times, |row, code| {
-                            callers[shard_rows[row]] = ((s as u64) << 32) | code as u64;
-                        })
+                let mut coded = |row: usize, code: u32| {
+                    if let Some(callers) = callers.as_deref_mut() {
+                        callers[shard_rows[row]] = ((s as u64) << 32) | code as u64;
                     }
+                };
+                if file {
+                    archive.push_batch_with(&shard_keys, &shard_times, &mut coded);
+                } else {
+                    archive.code_batch(&shard_keys, &mut coded);
                 }
             }
         }

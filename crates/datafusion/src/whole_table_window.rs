@@ -352,7 +352,7 @@ impl Job {
                     let start = rows.1.len();
                     rows.1.resize(start + batch.num_rows(), NO_CALLER);
                     let keys = Text::of(batch.column(key))?;
-                    archive.push_batch(&keys, times, Some(&mut rows.1[start..]))?;
+                    archive.code_batch(&keys, times, &mut rows.1[start..])?;
                     rows.0.push(batch);
                 }
                 Ok::<_, DataFusionError>(rows)
@@ -374,15 +374,17 @@ impl Job {
         // Rows without a key form one partition of their own, as in SQL: one more code.
         let mut codes = Vec::new();
         let mut times = Vec::new();
-        for (batches, rows) in &parts {
+        let mut input = Vec::new();
+        for (batches, rows) in parts {
             codes.extend(
                 rows.iter()
                     .map(|&c| archive.code(c, &offsets).unwrap_or(callers)),
             );
-            for batch in batches {
+            for batch in &batches {
                 let column = micros_of(batch.column(self.time))?;
                 times.extend_from_slice(column.as_primitive::<TimestampMicrosecondType>().values());
             }
+            input.push(batches);
         }
         drop(archive);
         let threads = context.session_config().target_partitions().max(1);
@@ -397,7 +399,7 @@ impl Job {
         let mut output: Vec<Vec<RecordBatch>> = vec![Vec::new(); self.partitions];
         let mut offset = 0;
         let mut n = 0;
-        for (batches, _) in parts {
+        for batches in input {
             for batch in batches {
                 let range = offset..offset + batch.num_rows();
                 offset = range.end;

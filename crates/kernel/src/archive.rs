@@ -285,6 +285,23 @@ impl Archive {
         &mut self,
         keys: &[Option<&str>],
         times: &[Micros],
+        coded: impl FnMut(usize, u32),
+    ) {
+        assert_eq!(keys.len(), times.len(), "a time per key");
+        self.batch(keys, Some(times), coded);
+    }
+
+    /// Tells `coded(row, code)` each keyed row's caller code, interning new keys, without
+    /// filing any contact: for an adapter that keeps the contacts itself (a window function
+    /// answers per contact, in the input's order).
+    pub fn code_batch(&mut self, keys: &[Option<&str>], coded: impl FnMut(usize, u32)) {
+        self.batch(keys, None, coded);
+    }
+
+    fn batch(
+        &mut self,
+        keys: &[Option<&str>],
+        times: Option<&[Micros]>,
         mut coded: impl FnMut(usize, u32),
     ) {
         const AHEAD: usize = 16;
@@ -292,7 +309,7 @@ impl Archive {
             .iter()
             .map(|k| k.map_or(0, |k| self.hasher.hash_one(k)))
             .collect();
-        for (i, (&key, &at)) in keys.iter().zip(times).enumerate() {
+        for (i, &key) in keys.iter().enumerate() {
             if let Some(Some(_)) = keys.get(i + AHEAD) {
                 self.index.prefetch_slot(hashes[i + AHEAD]);
             }
@@ -301,26 +318,32 @@ impl Archive {
             {
                 prefetch(self.keys.get(code));
             }
-            match key {
-                None => self.unkeyed += 1,
-                Some(key) => coded(i, self.file(key, hashes[i], at)),
+            match (key, times) {
+                (None, _) => self.unkeyed += 1,
+                (Some(key), Some(times)) => coded(i, self.file(key, hashes[i], times[i])),
+                (Some(key), None) => coded(i, self.code(key, hashes[i])),
             }
         }
     }
 
     fn file(&mut self, key: &str, hash: u64, at: Micros) -> u32 {
+        let code = self.code(key, hash);
+        self.buckets[code as usize / Self::BUCKET_CALLERS].push(code as u16, at);
+        self.contacts += 1;
+        code
+    }
+
+    /// The key's code: the last key's again, or looked up, or a new one.
+    fn code(&mut self, key: &str, hash: u64) -> u32 {
         let probe = KeyRecord::inline(key);
-        let code = match self.previous {
+        match self.previous {
             Some((code, record)) if record.is(key, probe, &self.long_keys) => code,
             _ => {
                 let code = self.intern(key, probe, hash);
                 self.previous = Some((code, *self.keys.get(code)));
                 code
             }
-        };
-        self.buckets[code as usize / Self::BUCKET_CALLERS].push(code as u16, at);
-        self.contacts += 1;
-        code
+        }
     }
 
     fn intern(&mut self, key: &str, probe: Option<KeyRecord>, hash: u64) -> u32 {
@@ -474,6 +497,16 @@ mod tests {
         assert_eq!(got.len(), callers);
         assert_eq!(got, want);
         assert_eq!(archive.code_of("k7"), Some(7));
+        let mut codes = Vec::new();
+        archive.code_batch(&[Some("k7"), None, Some("new")], |row, code| {
+            codes.push((row, code))
+        });
+        assert_eq!(codes, vec![(0, 7), (2, callers as u32)]);
+        assert_eq!(
+            archive.keyed_contacts(),
+            3 * callers as u64,
+            "codes file no contact"
+        );
         assert_eq!(archive.key(6), format!("ps:{:032x}", 6));
         assert_eq!(archive.code_of(&format!("ps:{:032x}", 6)), Some(6));
         assert_eq!(archive.code_of(&format!("ps:{:032x}", 7)), None);
