@@ -842,18 +842,13 @@ async fn read_facts(
             .entry(found.episodes[range.start].key)
             .or_insert(row);
     }
-    let shared = Arc::new((
-        row_of_code,
-        found.archive.clone(),
-        found.episodes.clone(),
-        found.rows.len(),
-    ));
+    let shared = Arc::new((row_of_code, found.archive.clone(), found.episodes.clone()));
     let mut tasks = Vec::new();
     for partition in 0..plan.properties().partitioning.partition_count() {
         let mut stream = plan.execute(partition, context.clone())?;
         let shared = shared.clone();
         tasks.push(SpawnedTask::spawn(async move {
-            let (row_of_code, archive, episodes, rows) = &*shared;
+            let (row_of_code, archive, episodes) = &*shared;
             let mut facts: HashMap<usize, RowFacts> = HashMap::new();
             while let Some(batch) = stream.next().await {
                 let batch = batch?;
@@ -897,7 +892,6 @@ async fn read_facts(
                     );
                 }
             }
-            let _ = rows;
             Ok::<_, DataFusionError>(facts)
         }));
     }
