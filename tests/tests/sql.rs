@@ -25,6 +25,16 @@ fn json_rows(stdout: &str) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// The rows of `sql` on the sample snapshot, under `rule` (the default rule set if None).
+fn sample_rows(rule: Option<&str>, sql: &str) -> Vec<serde_json::Value> {
+    let sample = sample();
+    let mut args = vec!["sql", "--data", &sample, "--format", "json", "-c", sql];
+    if let Some(rule) = rule {
+        args.extend(["--rule", rule]);
+    }
+    json_rows(&engage_ok(&args))
+}
+
 /// The callers with an episode, by the kernel on the snapshot's own rows.
 fn kernel_repeat_callers(rules: &RuleSet) -> BTreeSet<String> {
     let dir = workspace_root().join("datasets/sample/snapshot");
@@ -71,39 +81,19 @@ fn kernel_repeat_callers(rules: &RuleSet) -> BTreeSet<String> {
 #[test]
 fn the_views_find_exactly_the_callers_the_rule_implies() {
     for rule in ["10/7d", "5/30d,12/90d", "3/1d", "4/36h"] {
-        let out = engage_ok(&[
-            "sql",
-            "--data",
-            &sample(),
-            "--rule",
-            rule,
-            "--format",
-            "json",
-            "-c",
-            "SELECT caller_key FROM repeat_callers",
-        ]);
-        let from_views: BTreeSet<String> = json_rows(&out)
-            .iter()
-            .map(|r| r["caller_key"].as_str().unwrap().to_string())
-            .collect();
+        let from_views: BTreeSet<String> =
+            sample_rows(Some(rule), "SELECT caller_key FROM repeat_callers")
+                .iter()
+                .map(|r| r["caller_key"].as_str().unwrap().to_string())
+                .collect();
         let expected = kernel_repeat_callers(&rule.parse().unwrap());
         assert!(
             !expected.is_empty(),
             "{rule}: the sample has no repeat caller"
         );
         assert_eq!(from_views, expected, "{rule}");
-        let episodes = engage_ok(&[
-            "sql",
-            "--data",
-            &sample(),
-            "--rule",
-            rule,
-            "--format",
-            "json",
-            "-c",
-            "SELECT DISTINCT caller_key FROM episodes",
-        ]);
-        assert_eq!(json_rows(&episodes).len(), expected.len(), "{rule}");
+        let episodes = sample_rows(Some(rule), "SELECT DISTINCT caller_key FROM episodes");
+        assert_eq!(episodes.len(), expected.len(), "{rule}");
     }
 }
 
@@ -116,16 +106,10 @@ fn triage_suggestions_match_the_planted_truth() {
         std::fs::read_to_string(workspace_root().join("datasets/sample/raw/partner_key.txt"))
             .unwrap();
     let key = PseudonymKey::from_text(&key_text).unwrap();
-    let out = engage_ok(&[
-        "sql",
-        "--data",
-        &sample(),
-        "--format",
-        "json",
-        "-c",
+    let rows = sample_rows(
+        None,
         "SELECT caller_key, suggested_type, agencies, csu FROM repeat_callers",
-    ]);
-    let rows = json_rows(&out);
+    );
     let find = |k: &str| rows.iter().find(|r| r["caller_key"] == k);
     let mut checked = 0;
     for line in truth.lines().skip(1) {
@@ -147,17 +131,12 @@ fn triage_suggestions_match_the_planted_truth() {
         }
     }
     assert!(checked >= 4, "only {checked} planted callers checked");
-    let multi = engage_ok(&[
-        "sql",
-        "--data",
-        &sample(),
-        "--format",
-        "json",
-        "-c",
+    let multi = sample_rows(
+        None,
         "SELECT caller_key, police, fire, ambulance, is_repeat_caller FROM multi_agency WHERE is_repeat_caller",
-    ]);
+    );
     assert!(
-        !json_rows(&multi).is_empty(),
+        !multi.is_empty(),
         "the planted multi-agency caller is missing"
     );
 }

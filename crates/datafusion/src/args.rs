@@ -1,7 +1,7 @@
 //! Reading arguments and columns: constant text (rule sets, keys), text of any string type,
 //! timestamps.
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, TimestampMicrosecondArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, TimeUnit, TimestampMicrosecondType};
 use datafusion::common::{ScalarValue, exec_err, plan_err};
@@ -104,13 +104,14 @@ impl Text {
 }
 
 /// A timestamp column as UTC microseconds.
-pub(crate) fn micros_of(array: &ArrayRef) -> Result<ArrayRef> {
-    match array.data_type() {
-        DataType::Timestamp(TimeUnit::Microsecond, _) => Ok(array.clone()),
-        DataType::Timestamp(..) | DataType::Null => Ok(cast(
+pub(crate) fn micros_of(array: &ArrayRef) -> Result<TimestampMicrosecondArray> {
+    let micros = match array.data_type() {
+        DataType::Timestamp(TimeUnit::Microsecond, _) => array.clone(),
+        DataType::Timestamp(..) | DataType::Null => cast(
             array,
             &DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
-        )?),
-        other => exec_err!("received_at must be a timestamp, found {other}"),
-    }
+        )?,
+        other => return exec_err!("received_at must be a timestamp, found {other}"),
+    };
+    Ok(micros.as_primitive::<TimestampMicrosecondType>().clone())
 }

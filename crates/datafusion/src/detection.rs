@@ -13,14 +13,11 @@ use std::fmt;
 use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, Float64Builder, Int64Builder, ListBuilder, RecordBatch,
-    StringBuilder, TimestampMicrosecondBuilder,
+    Array, ArrayRef, Float64Builder, Int64Builder, ListBuilder, RecordBatch, StringBuilder,
+    TimestampMicrosecondBuilder,
 };
-use datafusion::arrow::datatypes::{
-    DataType, Field, Schema, SchemaRef, TimeUnit, TimestampMicrosecondType,
-};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TableProvider};
-use datafusion::common::runtime::SpawnedTask;
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::common::{TableReference, exec_err, plan_err};
 use datafusion::error::{DataFusionError, Result};
@@ -42,7 +39,7 @@ use futures::StreamExt;
 
 use crate::aggregate::{agencies_text, top_categories_text};
 use crate::args::{Text, micros_of};
-use crate::batches::stream_of;
+use crate::batches::{read_partitions, stream_of};
 use crate::options::EngageOptions;
 use crate::sharded::{CallerId, FrozenArchive, ShardedArchive};
 
@@ -65,9 +62,6 @@ enum Grain {
     /// One row per caller with at least one episode (`engage_repeat_callers`).
     Caller,
 }
-
-/// Shards of the archive per thread: enough that two readers rarely want the same one.
-const SHARDS_PER_THREAD: usize = 8;
 
 /// The source columns read for profiles, after `caller_key` and `received_at`.
 const FACT_COLUMNS: [&str; 4] = ["line", "agency", "category", "csu"];
@@ -440,7 +434,7 @@ struct Job {
 /// The callers found: episodes by code then time, and per output row its episodes.
 struct Found {
     archive: Arc<FrozenArchive>,
-    episodes: Vec<Episode<CallerId>>,
+    episodes: Arc<Vec<Episode<CallerId>>>,
     /// Per output row, the range of `episodes` it covers (one episode, or a caller's).
     rows: Vec<std::ops::Range<usize>>,
 }
@@ -488,7 +482,7 @@ impl Job {
         let (archive, episodes) = if is_sorted_by_key_and_time(&self.keys) {
             read_sorted(&self.keys, &context, &self.rules).await?
         } else {
-            let archive = read_archive(&self.keys, &context, SHARDS_PER_THREAD * threads).await?;
+            let archive = read_archive(&self.keys, &context, threads).await?;
             let episodes = archive.detect(&self.rules, threads);
             (archive, episodes)
         };
@@ -497,18 +491,17 @@ impl Job {
         match self.grain {
             Grain::Episode => rows.extend((0..episodes.len()).map(|i| i..i + 1)),
             Grain::Caller => {
+                // A caller's episodes are consecutive.
                 let mut start = 0;
-                for i in 1..=episodes.len() {
-                    if i == episodes.len() || episodes[i].key != episodes[start].key {
-                        rows.push(start..i);
-                        start = i;
-                    }
+                for caller in episodes.chunk_by(|a, b| a.key == b.key) {
+                    rows.push(start..start + caller.len());
+                    start += caller.len();
                 }
             }
         }
         let found = Found {
             archive,
-            episodes,
+            episodes: Arc::new(episodes),
             rows,
         };
         let facts = match &self.facts {
@@ -655,32 +648,21 @@ impl Job {
 async fn read_archive(
     plan: &Arc<dyn ExecutionPlan>,
     context: &Arc<TaskContext>,
-    shards: usize,
+    threads: usize,
 ) -> Result<FrozenArchive> {
-    let archive = Arc::new(ShardedArchive::new(shards));
-    let mut tasks = Vec::new();
-    for partition in 0..plan.properties().partitioning.partition_count() {
-        let mut stream = plan.execute(partition, context.clone())?;
+    let archive = Arc::new(ShardedArchive::for_threads(threads));
+    read_partitions(plan, context, |mut stream| {
         let archive = archive.clone();
-        tasks.push(SpawnedTask::spawn(async move {
+        async move {
             while let Some(batch) = stream.next().await {
                 let batch = batch?;
                 let keys = Text::of(batch.column(0))?;
-                let times = micros_of(batch.column(1))?;
-                archive.push_batch(
-                    &keys,
-                    times.as_primitive::<TimestampMicrosecondType>(),
-                    None,
-                )?;
+                archive.push_batch(&keys, &micros_of(batch.column(1))?, None)?;
             }
-            Ok::<_, DataFusionError>(())
-        }));
-    }
-    for task in tasks {
-        task.join()
-            .await
-            .map_err(|e| DataFusionError::External(Box::new(e)))??;
-    }
+            Ok(())
+        }
+    })
+    .await?;
     Arc::try_unwrap(archive)
         .map_err(|_| DataFusionError::Internal("archive still shared".into()))?
         .freeze()
@@ -754,18 +736,15 @@ async fn read_sorted(
     context: &Arc<TaskContext>,
     rules: &RuleSet,
 ) -> Result<(FrozenArchive, Vec<Episode<CallerId>>)> {
-    let mut tasks = Vec::new();
-    for partition in 0..plan.properties().partitioning.partition_count() {
-        let mut stream = plan.execute(partition, context.clone())?;
+    let parts = read_partitions(plan, context, |mut stream| {
         let rules = rules.clone();
-        tasks.push(SpawnedTask::spawn(async move {
+        async move {
             let mut part = SortedPartition::default();
             let mut current: Option<Run> = None;
             while let Some(batch) = stream.next().await {
                 let batch = batch?;
                 let keys = Text::of(batch.column(0))?;
                 let times = micros_of(batch.column(1))?;
-                let times = times.as_primitive::<TimestampMicrosecondType>();
                 for i in 0..batch.num_rows() {
                     let (Some(key), true) = (keys.get(i), times.is_valid(i)) else {
                         continue;
@@ -795,16 +774,13 @@ async fn read_sorted(
                 (Some(run), false) => part.first = Some(run),
                 (None, _) => {}
             }
-            Ok::<_, DataFusionError>(part)
-        }));
-    }
+            Ok(part)
+        }
+    })
+    .await?;
     let mut found = Vec::new();
     let mut edges: std::collections::BTreeMap<String, Vec<i64>> = Default::default();
-    for task in tasks {
-        let part = task
-            .join()
-            .await
-            .map_err(|e| DataFusionError::External(Box::new(e)))??;
+    for part in parts {
         found.extend(part.found);
         for run in [part.first, part.last].into_iter().flatten() {
             edges.entry(run.key).or_default().extend(run.times);
@@ -843,18 +819,15 @@ async fn read_facts(
             .or_insert(row);
     }
     let shared = Arc::new((row_of_code, found.archive.clone(), found.episodes.clone()));
-    let mut tasks = Vec::new();
-    for partition in 0..plan.properties().partitioning.partition_count() {
-        let mut stream = plan.execute(partition, context.clone())?;
+    let per_partition = read_partitions(plan, context, |mut stream| {
         let shared = shared.clone();
-        tasks.push(SpawnedTask::spawn(async move {
+        async move {
             let (row_of_code, archive, episodes) = &*shared;
             let mut facts: HashMap<usize, RowFacts> = HashMap::new();
             while let Some(batch) = stream.next().await {
                 let batch = batch?;
                 let keys = Text::of(batch.column(0))?;
                 let times = micros_of(batch.column(1))?;
-                let times = times.as_primitive::<TimestampMicrosecondType>();
                 let texts: Vec<Text> = (2..6)
                     .map(|c| Text::of(batch.column(c)))
                     .collect::<Result<_>>()?;
@@ -892,15 +865,12 @@ async fn read_facts(
                     );
                 }
             }
-            Ok::<_, DataFusionError>(facts)
-        }));
-    }
+            Ok(facts)
+        }
+    })
+    .await?;
     let mut all = vec![RowFacts::default(); found.rows.len()];
-    for task in tasks {
-        let facts = task
-            .join()
-            .await
-            .map_err(|e| DataFusionError::External(Box::new(e)))??;
+    for facts in per_partition {
         for (row, f) in facts {
             all[row].merge(f);
         }

@@ -49,9 +49,13 @@ fn poisoned<T>(_: T) -> DataFusionError {
 }
 
 impl ShardedArchive {
-    pub fn new(shards: usize) -> Self {
+    /// Shards per thread: enough that two readers rarely want the same one.
+    const SHARDS_PER_THREAD: usize = 8;
+
+    /// An archive for `threads` concurrent readers.
+    pub fn for_threads(threads: usize) -> Self {
         ShardedArchive {
-            shards: (0..shards.max(1))
+            shards: (0..Self::SHARDS_PER_THREAD * threads.max(1))
                 .map(|_| Mutex::new(Archive::new()))
                 .collect(),
             hasher: FixedState::with_seed(SHARD_SEED),

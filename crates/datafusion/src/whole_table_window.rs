@@ -16,10 +16,9 @@ use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
-use datafusion::arrow::datatypes::{DataType, SchemaRef, TimestampMicrosecondType};
+use datafusion::arrow::array::{Array, ArrayRef, RecordBatch};
+use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::common::config::ConfigOptions;
-use datafusion::common::runtime::SpawnedTask;
 use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode, TreeNodeRecursion};
 use datafusion::common::{exec_err, internal_err};
 use datafusion::error::{DataFusionError, Result};
@@ -43,7 +42,7 @@ use futures::StreamExt;
 use tokio::sync::OnceCell;
 
 use crate::args::{Text, micros_of};
-use crate::batches::stream_of;
+use crate::batches::{read_partitions, stream_of};
 use crate::sharded::{NO_CALLER, ShardedArchive};
 use crate::window::{Kind, PerContact};
 
@@ -104,6 +103,31 @@ fn column_index(expr: &Arc<dyn PhysicalExpr>) -> Option<usize> {
 }
 
 impl WholeTableWindowExec {
+    fn new(
+        input: Arc<dyn ExecutionPlan>,
+        key: usize,
+        time: usize,
+        functions: Vec<Function>,
+        schema: SchemaRef,
+    ) -> Self {
+        // As many output partitions as input ones: the rows are dealt out again.
+        let partitions = input.output_partitioning().partition_count().max(1);
+        let properties = PlanProperties::new(
+            EquivalenceProperties::new(schema),
+            Partitioning::UnknownPartitioning(partitions),
+            EmissionType::Final,
+            Boundedness::Bounded,
+        );
+        WholeTableWindowExec {
+            input,
+            key,
+            time,
+            functions,
+            properties: Arc::new(properties),
+            output: Arc::new(OnceCell::new()),
+        }
+    }
+
     /// The operator that replaces `node`, if `node` is a window node of Engage's functions only.
     fn replacing(node: &Arc<dyn ExecutionPlan>) -> Result<Option<WholeTableWindowExec>> {
         let any: &dyn Any = node.as_ref();
@@ -132,21 +156,13 @@ impl WholeTableWindowExec {
         if !text_key {
             return Ok(None);
         }
-        let partitions = input.output_partitioning().partition_count().max(1);
-        let properties = PlanProperties::new(
-            EquivalenceProperties::new(node.schema()),
-            Partitioning::UnknownPartitioning(partitions),
-            EmissionType::Final,
-            Boundedness::Bounded,
-        );
-        Ok(Some(WholeTableWindowExec {
-            input: input.clone(),
+        Ok(Some(WholeTableWindowExec::new(
+            input.clone(),
             key,
             time,
             functions,
-            properties: Arc::new(properties),
-            output: Arc::new(OnceCell::new()),
-        }))
+            node.schema(),
+        )))
     }
 
     /// The function of one window expression if it is Engage's, over the same key and time
@@ -253,22 +269,13 @@ impl ExecutionPlan for WholeTableWindowExec {
         let [_] = children.as_slice() else {
             return internal_err!("EngageWholeTableWindowExec has one child");
         };
-        let input = children.remove(0);
-        let partitions = input.output_partitioning().partition_count().max(1);
-        let properties = PlanProperties::new(
-            EquivalenceProperties::new(self.schema()),
-            Partitioning::UnknownPartitioning(partitions),
-            EmissionType::Final,
-            Boundedness::Bounded,
-        );
-        Ok(Arc::new(WholeTableWindowExec {
-            input,
-            key: self.key,
-            time: self.time,
-            functions: self.functions.clone(),
-            properties: Arc::new(properties),
-            output: Arc::new(OnceCell::new()),
-        }))
+        Ok(Arc::new(WholeTableWindowExec::new(
+            children.remove(0),
+            self.key,
+            self.time,
+            self.functions.clone(),
+            self.schema(),
+        )))
     }
 
     fn with_new_children(
@@ -324,48 +331,38 @@ struct Job {
     partitions: usize,
 }
 
-/// One input partition's rows and each row's caller.
-type PartitionRows = (Vec<RecordBatch>, Vec<u64>);
+/// One input partition's rows, each row's caller and each row's time.
+type PartitionRows = (Vec<RecordBatch>, Vec<u64>, Vec<i64>);
 
 impl Job {
     async fn run(self, context: Arc<TaskContext>) -> Result<Vec<Vec<RecordBatch>>> {
-        let archive = Arc::new(ShardedArchive::new(
-            8 * context.session_config().target_partitions().max(1),
-        ));
-        let mut tasks = Vec::new();
-        for partition in 0..self.input.output_partitioning().partition_count() {
-            let mut stream = self.input.execute(partition, context.clone())?;
+        let threads = context.session_config().target_partitions().max(1);
+        let archive = Arc::new(ShardedArchive::for_threads(threads));
+        let (key, time) = (self.key, self.time);
+        let parts: Vec<PartitionRows> = read_partitions(&self.input, &context, |mut stream| {
             let archive = archive.clone();
-            let (key, time) = (self.key, self.time);
-            tasks.push(SpawnedTask::spawn(async move {
-                let mut rows: PartitionRows = (Vec::new(), Vec::new());
+            async move {
+                let (mut batches, mut callers, mut times) = (Vec::new(), Vec::new(), Vec::new());
                 while let Some(batch) = stream.next().await {
                     let batch = batch?;
-                    let times = micros_of(batch.column(time))?;
-                    let times = times.as_primitive::<TimestampMicrosecondType>();
-                    if times.null_count() > 0 {
+                    let batch_times = micros_of(batch.column(time))?;
+                    if batch_times.null_count() > 0 {
                         return exec_err!(
                             "received_at is NULL in {} rows; every contact needs a time",
-                            times.null_count()
+                            batch_times.null_count()
                         );
                     }
-                    let start = rows.1.len();
-                    rows.1.resize(start + batch.num_rows(), NO_CALLER);
+                    let start = callers.len();
+                    callers.resize(start + batch.num_rows(), NO_CALLER);
                     let keys = Text::of(batch.column(key))?;
-                    archive.code_batch(&keys, times, &mut rows.1[start..])?;
-                    rows.0.push(batch);
+                    archive.code_batch(&keys, &batch_times, &mut callers[start..])?;
+                    times.extend_from_slice(batch_times.values());
+                    batches.push(batch);
                 }
-                Ok::<_, DataFusionError>(rows)
-            }));
-        }
-        let mut parts: Vec<PartitionRows> = Vec::new();
-        for task in tasks {
-            parts.push(
-                task.join()
-                    .await
-                    .map_err(|e| DataFusionError::External(Box::new(e)))??,
-            );
-        }
+                Ok((batches, callers, times))
+            }
+        })
+        .await?;
         let archive = Arc::try_unwrap(archive)
             .map_err(|_| DataFusionError::Internal("archive still shared".into()))?
             .freeze()?;
@@ -375,19 +372,15 @@ impl Job {
         let mut codes = Vec::new();
         let mut times = Vec::new();
         let mut input = Vec::new();
-        for (batches, rows) in parts {
+        for (batches, rows, part_times) in parts {
             codes.extend(
                 rows.iter()
                     .map(|&c| archive.code(c, &offsets).unwrap_or(callers)),
             );
-            for batch in &batches {
-                let column = micros_of(batch.column(self.time))?;
-                times.extend_from_slice(column.as_primitive::<TimestampMicrosecondType>().values());
-            }
+            times.extend_from_slice(&part_times);
             input.push(batches);
         }
         drop(archive);
-        let threads = context.session_config().target_partitions().max(1);
         let mut detections: Vec<(RuleSet, PerContact)> = Vec::new();
         for f in &self.functions {
             if !detections.iter().any(|(r, _)| *r == f.rules) {
