@@ -93,7 +93,7 @@ export async function launch({ width = 1200, height = 800 } = {}) {
 
 /** The `engage` binary of this checkout (built with `cargo build -p engage-cli` if missing). */
 export function engageBinary() {
-  const bin = join(repo, 'target', 'debug', 'engage');
+  const bin = resolve(repo, process.env.CARGO_TARGET_DIR || 'target', 'debug', 'engage');
   if (!existsSync(bin)) {
     execFileSync('cargo', ['build', '--locked', '-p', 'engage-cli'], { cwd: repo, stdio: 'inherit' });
   }
