@@ -77,7 +77,7 @@ dl.facts dd { margin: 0; }
 .charts figure.heat { flex: 0 1 68mm; }
 .charts figure.spark:only-child { flex: 0 1 110mm; }
 .charts svg { width: 100%; }
-figure { margin: 0; break-inside: avoid; page-break-inside: avoid; }
+figure { margin: 0 0 3mm; break-inside: avoid; page-break-inside: avoid; }
 figcaption { font-size: 8.5pt; color: #444; }
 svg { display: block; max-width: 100%; height: auto; }
 svg text { font-family: "DejaVu Sans", Arial, sans-serif; fill: #333; }

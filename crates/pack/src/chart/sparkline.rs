@@ -136,7 +136,7 @@ pub fn render(
         tly = px(label_y),
     );
     // Contacts in the last `window_days` days.
-    if !rolling.is_empty() {
+    if rolling.len() >= 2 {
         out.push_str(
             "<polyline class=\"rolling\" fill=\"none\" stroke=\"#12306b\" stroke-width=\"1.6\" \
              stroke-linejoin=\"round\" points=\"",
@@ -187,7 +187,58 @@ mod tests {
         assert!(rolling_sums(&daily, 12).is_empty());
     }
 
+    fn numbers_after(svg: &str, attr: &str) -> Vec<f64> {
+        svg.match_indices(&format!(" {attr}=\""))
+            .map(|(i, m)| {
+                let rest = &svg[i + m.len()..];
+                rest[..rest.find('"').unwrap()].parse().unwrap()
+            })
+            .collect()
+    }
+
     proptest::proptest! {
+        /// Whatever the data, bars and line stay inside the plot, bars are proportional to
+        /// the counts, and the threshold line is at the threshold's height.
+        #[test]
+        fn marks_stay_in_the_plot_and_in_proportion(
+            daily in proptest::collection::vec(0u32..40, 1..120),
+            threshold in 1u32..60,
+            window in 1u32..15,
+        ) {
+            let mut svg = String::new();
+            render(&mut svg, &daily, threshold, window, "a", "b");
+            let base = HEIGHT - BOTTOM;
+            let heights = numbers_after(&svg, "height");
+            // The first "height" is the svg's own.
+            let bars = &heights[1..];
+            proptest::prop_assert_eq!(bars.len(), daily.len());
+            let largest = *daily.iter().max().unwrap();
+            let top_bar = bars.iter().cloned().fold(0.0, f64::max);
+            for (&h, &v) in bars.iter().zip(&daily) {
+                proptest::prop_assert!(h >= 0.0 && h <= base - TOP + 0.05);
+                if largest > 0 {
+                    let expected = top_bar * f64::from(v) / f64::from(largest);
+                    proptest::prop_assert!((h - expected).abs() <= 0.1);
+                }
+            }
+            for y in numbers_after(&svg, "y1") {
+                proptest::prop_assert!(y >= TOP - 0.05 && y <= base + 0.05);
+            }
+            if let Some(i) = svg.find("class=\"rolling\"") {
+                let pts = &svg[i..];
+                let pts = &pts[pts.find("points=\"").unwrap() + 8..];
+                let pts = &pts[..pts.find('"').unwrap()];
+                let n = pts.split(' ').count();
+                proptest::prop_assert_eq!(n, daily.len() + 1 - window as usize);
+                for p in pts.split(' ') {
+                    let y: f64 = p.split_once(',').unwrap().1.parse().unwrap();
+                    proptest::prop_assert!(y >= TOP - 0.05 && y <= base + 0.05);
+                }
+            } else {
+                proptest::prop_assert!(daily.len() <= window as usize);
+            }
+        }
+
         #[test]
         fn rolling_sums_agree_with_reference(
             daily in proptest::collection::vec(0u32..50, 0..120),
