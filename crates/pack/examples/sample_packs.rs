@@ -85,6 +85,16 @@ struct Sketch<'a> {
     night: bool,
 }
 
+/// The morning of the first day whose last 7 days hold 10 contacts, or 120 days back when
+/// the 90 days shown have none (the caller was identified before them).
+fn first_flagged(as_of: i64, daily: &[u32]) -> i64 {
+    let first = engage_pack::chart::sparkline::rolling_sums(daily, 7)
+        .into_iter()
+        .find(|&(_, sum)| sum >= 10)
+        .map_or(120, |(i, _)| (daily.len() - 1 - i) as i64);
+    as_of - first * DAY - 3 * HOUR
+}
+
 fn caller(rng: &mut Lcg, as_of: i64, c: Sketch<'_>) -> CallerItem {
     let daily = series(rng, c.level, c.days, c.ends_days_ago);
     let total: u32 = daily.iter().sum();
@@ -95,8 +105,11 @@ fn caller(rng: &mut Lcg, as_of: i64, c: Sketch<'_>) -> CallerItem {
         suggested_type: c.suggested.to_string(),
         triage_evidence: c.evidence.to_string(),
         top_categories: c.categories.to_string(),
-        first_flagged_at: Some(as_of - (c.ends_days_ago as i64 + 1) * DAY - 5 * HOUR),
-        last_contact_at: Some(as_of - 3 * HOUR),
+        first_flagged_at: Some(first_flagged(as_of, &daily)),
+        last_contact_at: daily
+            .iter()
+            .rposition(|&v| v > 0)
+            .map(|i| as_of - (daily.len() - 1 - i) as i64 * DAY - HOUR),
         contacts_24h: *daily.last().unwrap(),
         profile: profile(rng, total, c.night),
         daily_contacts: daily,

@@ -77,7 +77,8 @@ pub struct CallerItem {
     pub contacts_24h: u32,
     /// Contacts per UK local day, oldest first, ending on the as-of day (90 values).
     pub daily_contacts: Vec<u32>,
-    /// Contacts by UK local weekday (0 = Monday) and hour (0..=23), over the same 90 days.
+    /// Contacts by UK local weekday (0 = Monday) and hour (0..=23): the caller's profile as
+    /// the views give it (`by_hour_weekday` of the kernel's `CallerProfile`).
     pub profile: [[u32; 24]; 7],
 }
 
