@@ -144,11 +144,14 @@
 
 mod categories;
 mod clock;
+mod coordinator;
+pub mod crisis;
 mod generate;
 mod phone;
 mod places;
 mod plan;
 mod pool;
+mod referrals;
 mod rng;
 mod sink;
 
@@ -184,6 +187,10 @@ pub mod files {
     pub const PARTNERS: &str = "partner_contacts.csv";
     /// The planted callers and addresses.
     pub const TRUTH: &str = "planted_truth.csv";
+    /// The case system's export of the coordinator's decisions.
+    pub const REFERRALS: &str = "referrals.csv";
+    /// The planted truth of the referrals: one row per case.
+    pub const PLANTED_REFERRALS: &str = "planted_referrals.csv";
     /// [`crate::PARTNER_KEY`] and a newline.
     pub const PARTNER_KEY: &str = "partner_key.txt";
     /// The options and the [`crate::GenerateSummary`] as JSON.
@@ -227,9 +234,35 @@ pub const PARTNERS_HEADER: [&str; 7] = [
 ];
 /// Header of `planted_truth.csv`.
 pub const TRUTH_HEADER: [&str; 5] = ["caller_number_e164", "kind", "agencies", "address", "note"];
+/// Header of `referrals.csv`.
+pub const REFERRALS_HEADER: [&str; 11] = [
+    "case_id",
+    "caller",
+    "decided_at",
+    "decision",
+    "assessment",
+    "csu",
+    "plan",
+    "review_due",
+    "marker_expires",
+    "close_reason",
+    "note",
+];
+/// Header of `planted_referrals.csv`.
+pub const PLANTED_REFERRALS_HEADER: [&str; 9] = [
+    "case_id",
+    "caller_number_e164",
+    "kind",
+    "eligible_at",
+    "reviewed_at",
+    "referred_at",
+    "assessment",
+    "csu",
+    "closed_at",
+];
 
 /// What to generate.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GenerateOptions {
     /// ACD calls to generate in all (approximately: planted callers' calls count towards it,
     /// spring-gap rows and duplicates come on top).
@@ -250,6 +283,12 @@ pub struct GenerateOptions {
     /// so above about 16,000 new callers a week (some 20,000 calls) unrelated ordinary callers
     /// may share a number within a week and the truth file is no longer the whole truth.
     pub drama_numbers_only: bool,
+    /// Crisis callers to plant ([`crisis`]); `None` for the default: none for periods under
+    /// 12 weeks, else one per 1,100 contacts.
+    pub crisis_callers: Option<u32>,
+    /// The true effect of a referral on a crisis caller's rate of calls (0.8: 20 % fewer
+    /// calls after referral than without; 1.0, the default: no effect). From 0 to 1.
+    pub referral_effect: f64,
 }
 
 fn serialize_date<S: serde::Serializer>(date: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
@@ -267,11 +306,13 @@ impl Default for GenerateOptions {
             seed: 0,
             districts: None,
             drama_numbers_only: false,
+            crisis_callers: None,
+            referral_effect: 1.0,
         }
     }
 }
 
-/// Where the five files go.
+/// Where the seven files go.
 pub struct Exports<W: Write> {
     /// `acd_calls.csv`.
     pub acd: W,
@@ -283,6 +324,10 @@ pub struct Exports<W: Write> {
     pub partners: W,
     /// `planted_truth.csv`.
     pub truth: W,
+    /// `referrals.csv`.
+    pub referrals: W,
+    /// `planted_referrals.csv`.
+    pub planted_referrals: W,
 }
 
 /// Dirt written to one file, each kind counted exactly (see the crate docs for what each
@@ -379,6 +424,51 @@ pub struct PartnersSummary {
     pub dirt: DirtCounts,
 }
 
+/// Dirt written to `referrals.csv`, each kind counted exactly (only on `plan_agreed`,
+/// `marker_set` and `review` rows: never on the rows that carry the planted truth).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ReferralDirtCounts {
+    /// Extra copies, equal in every field, of earlier rows.
+    pub duplicates: u64,
+    /// Rows whose decision is not one of the six.
+    pub unknown_decisions: u64,
+    /// Rows whose CSU is not in the CSU table.
+    pub unknown_csus: u64,
+    /// Rows whose `decided_at` cannot be read.
+    pub bad_times: u64,
+    /// Rows dated before their case's first row (entered later, back-dated).
+    pub before_case_opened: u64,
+    /// Rows with fewer fields than the header.
+    pub short_rows: u64,
+    /// Empty lines (not rows).
+    pub blank_lines: u64,
+}
+
+/// What was written to `referrals.csv`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ReferralsSummary {
+    /// Data rows (including dirt; not the header or blank lines).
+    pub rows: u64,
+    /// Rows ingest publishes: `rows` less every kind of dirt but blank lines.
+    pub published: u64,
+    /// Cases (one per reviewed caller).
+    pub cases: u64,
+    /// Distinct decisions of each kind (each counted once whatever dirt its row carries).
+    pub reviewed: u64,
+    /// `referred` decisions.
+    pub referred: u64,
+    /// `plan_agreed` decisions.
+    pub plans_agreed: u64,
+    /// `marker_set` decisions (first markers and renewals).
+    pub markers_set: u64,
+    /// `review` decisions.
+    pub reviews: u64,
+    /// `closed` decisions.
+    pub closed: u64,
+    /// Dirt.
+    pub dirt: ReferralDirtCounts,
+}
+
 /// What was planted.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct PlantedSummary {
@@ -398,6 +488,16 @@ pub struct PlantedSummary {
     pub acd_calls: u64,
     /// Partner contacts of planted callers.
     pub partner_contacts: u64,
+    /// Crisis callers ([`crisis`]).
+    pub crisis_callers: u64,
+    /// Of them, those who met Kent's rule (listed in the truth file as `crisis_caller`).
+    pub crisis_callers_eligible: u64,
+    /// Eligible callers (of every kind) reviewed: one case each.
+    pub reviewed: u64,
+    /// Of them, those referred.
+    pub referred: u64,
+    /// Eligible crisis callers referred.
+    pub crisis_callers_referred: u64,
 }
 
 /// Everything [`generate`] wrote.
@@ -415,6 +515,10 @@ pub struct GenerateSummary {
     pub truth_rows: u64,
     /// What was planted.
     pub planted: PlantedSummary,
+    /// `referrals.csv`.
+    pub referrals: ReferralsSummary,
+    /// Data rows of `planted_referrals.csv` (one per case).
+    pub planted_referrals_rows: u64,
 }
 
 /// Why generation failed.
@@ -520,6 +624,15 @@ pub fn generate<W: Write>(
     truth.flush()?;
     drop(truth);
 
+    let referrals = referrals::write(
+        &plan,
+        (start, end),
+        &mut clock,
+        options.seed,
+        out.referrals,
+        out.planted_referrals,
+    )?;
+
     let ordinary = options.contacts.saturating_sub(plan.summary.acd_calls);
     let generator = generate::Generator::new(generate::Parts {
         rng: rng::Rand::new(options.seed, 2),
@@ -534,7 +647,13 @@ pub fn generate<W: Write>(
         incidents: out.incidents,
         partners: out.partners,
     })?;
-    generator.run(start, end, ordinary, progress)
+    let mut summary = generator.run(start, end, ordinary, progress)?;
+    summary.planted.reviewed = referrals.cases;
+    summary.planted.referred = referrals.referred;
+    summary.planted.crisis_callers_referred = referrals.crisis_referred;
+    summary.planted_referrals_rows = referrals.cases;
+    summary.referrals = referrals.summary;
+    Ok(summary)
 }
 
 /// The contents of `generate_summary.json`.
@@ -543,7 +662,7 @@ struct SummaryFile<'a> {
     synthetic: bool,
     generator: &'static str,
     options: &'a GenerateOptions,
-    files: [&'static str; 7],
+    files: [&'static str; 9],
     summary: &'a GenerateSummary,
 }
 
@@ -574,6 +693,8 @@ pub fn generate_to_dir(
         incidents: open(files::INCIDENTS)?,
         partners: open(files::PARTNERS)?,
         truth: open(files::TRUTH)?,
+        referrals: open(files::REFERRALS)?,
+        planted_referrals: open(files::PLANTED_REFERRALS)?,
     };
     let summary = generate(options, out, progress)?;
     std::fs::write(dir.join(files::PARTNER_KEY), format!("{PARTNER_KEY}\n"))?;
@@ -590,6 +711,8 @@ pub fn generate_to_dir(
                 files::INCIDENTS,
                 files::PARTNERS,
                 files::TRUTH,
+                files::REFERRALS,
+                files::PLANTED_REFERRALS,
                 files::PARTNER_KEY,
                 files::SUMMARY,
             ],
