@@ -1,17 +1,21 @@
 //! Generates a year (900,000 contacts) to a folder and prints the crisis world's figures:
-//! `cargo run --release -p engage-synth --example year -- OUT_DIR [SEED] [EFFECT]`.
+//! `cargo run --release -p engage-synth --example year -- OUT_DIR [SEED] [EFFECT] [CRISIS_CALLERS]`.
 
 fn main() {
     let mut args = std::env::args().skip(1);
     let dir = std::path::PathBuf::from(args.next().expect("an output folder"));
     let seed = args.next().map_or(1, |s| s.parse().expect("a seed"));
     let effect = args.next().map_or(1.0, |s| s.parse().expect("an effect"));
+    let crisis_callers = args
+        .next()
+        .map(|s| s.parse().expect("a number of crisis callers"));
     let options = engage_synth::GenerateOptions {
         contacts: 900_000,
         days: 365,
         start: chrono::NaiveDate::from_ymd_opt(2024, 1, 1).expect("a date"),
         seed,
         referral_effect: effect,
+        crisis_callers,
         ..engage_synth::GenerateOptions::default()
     };
     let started = std::time::Instant::now();

@@ -10,7 +10,7 @@
 //! [`engage_kernel::detect_run_episodes`]), some do not.
 //!
 //! Those who cross are reviewed and assessed, and the referable ones wait for a place at a
-//! weekly referral panel (see [`crate::coordinator`]; by default places for about one in six
+//! weekly referral panel (see [`crate::coordinator`]; by default places for about one in seven
 //! crisis callers), so some are referred late or never, and no referral depends on the
 //! caller's future. After referral the caller's whole rate (baseline and crisis alike) is
 //! multiplied by the true effect `referral_effect`: each call after the referral is kept
@@ -59,11 +59,12 @@ const CALLER_STREAM: u64 = 1 << 32;
 const SLOTS_PER_DAY: i64 = DAY / SLOT;
 
 /// The crisis world to simulate.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CrisisOptions {
     /// The run's seed (as [`GenerateOptions::seed`]).
     pub seed: u64,
     /// First day of the period (UK local).
+    #[serde(serialize_with = "crate::serialize_date")]
     pub start: NaiveDate,
     /// Length of the period in days.
     pub days: u32,
@@ -149,7 +150,8 @@ pub struct CrisisCaller {
     pub peak_per_week: f64,
     /// The factor by which the excess over the baseline falls each day.
     pub daily_decay: f64,
-    /// Local midnight (as a UTC instant, µs) of the day the crisis starts.
+    /// When the crisis starts (UTC µs): the period's start plus a whole number of 24-hour
+    /// days.
     pub crisis_start: Micros,
     /// Their calls in time order, after any referral's effect.
     pub calls: Vec<CrisisCall>,

@@ -3,9 +3,13 @@
 //!
 //! [`generate`] writes the four default exports that `engage publish` reads
 //! (`docs/exports.md`: `acd_calls.csv`, `recordings.csv`, `incident_calls.csv`,
-//! `partner_contacts.csv`) and `planted_truth.csv`, the callers and addresses planted for
-//! detection to find. [`generate_to_dir`] writes them into a folder with `partner_key.txt`
-//! and `generate_summary.json`.
+//! `partner_contacts.csv`), `planted_truth.csv`, the callers and addresses planted for
+//! detection to find, `referrals.csv`, the case system's export of the coordinator's
+//! decisions about the callers who met Kent's rule, and `planted_referrals.csv`, the truth of
+//! each case. [`generate_to_dir`] writes them into a folder with `partner_key.txt` and
+//! `generate_summary.json`. [`crisis::simulate`] runs the crisis world (callers in crisis,
+//! some referred, with a known true effect of referral) without writing anything, for
+//! validating outcome estimates over many seeds.
 //!
 //! # Determinism
 //!
@@ -20,7 +24,8 @@
 //!
 //! Rows are generated hour by hour and written as they go (through a 64 KiB buffer per
 //! file). What is kept grows with the planted callers (a few dozen calls each, about 2 calls
-//! per 1,000 contacts) and the busiest hour, not with `contacts`: the ordinary callers who may
+//! per 1,000 contacts; with crisis callers about 90 per 1,000, and their referral decisions)
+//! and the busiest hour, not with `contacts`: the ordinary callers who may
 //! call again are remembered only while they are among the last few days' callers (at most
 //! 16,384 contacts back), open incidents only for the last 64 incidents.
 //!
@@ -100,10 +105,61 @@
 //!   with its own incident there; `caller_number_e164` is empty and `address` is the location
 //!   exactly as written in `incident_calls.csv`.
 //!
+//! - `crisis_caller`: a caller of the crisis world (below) who met Kent's rule; the note
+//!   gives their baseline, the crisis's start, peak and half-life, when they met the rule and
+//!   when (if) they were referred.
+//!
 //! One planted caller's calls are at least 30 minutes apart (so their recordings and
 //! incidents link to the right call), none is within two hours of the autumn hour that happens
 //! twice, and no planted row gets any dirt: their counts hold after any reading of the files.
 //! Planted numbers are kept apart from every ordinary number.
+//!
+//! # Crisis callers: a true effect and regression to the mean
+//!
+//! [`GenerateOptions::crisis_callers`] callers (by default none for periods under 12 weeks,
+//! so shorter runs, such as the shipped 28-day sample, are byte for byte what they were
+//! before; else one per 1,100 contacts: about 820 for a year of 900,000) call at a baseline
+//! of 0.2–1.5 calls a week until a crisis, which starts on a day between a sixth and two
+//! thirds of the way through the period: a jump to 10–30 calls a week that decays back
+//! towards the baseline (half-life one to four weeks) with or without help. About 95 % of them
+//! meet Kent's rule and are listed as `crisis_caller`. They are reviewed, assessed, and the
+//! referable ones wait up to 8 weeks for one of the weekly referral panel's places (by
+//! default enough for about 14 % of the crisis callers: some 130 referred and 630 eligible but
+//! not referred in such a year), picked at random, so referral never depends on the caller's
+//! future. After referral a caller's whole rate is multiplied by
+//! [`GenerateOptions::referral_effect`] (1.0 by default: no effect), yet at 1.0 their calls
+//! in the 26 weeks after referral are still some 75 % below those of the 4 weeks before (the
+//! naive before/after that regression to the mean produces). Their calls go into the
+//! exports like other planted callers' (999 55 %, abandoned 12 %, 85 % of the answered ones
+//! with an incident in vulnerability categories, mostly at home), exactly as
+//! [`crisis::simulate`] returns them. See [`crisis`] for the model.
+//!
+//! # Referrals
+//!
+//! `referrals.csv` (`case_id,caller,decided_at,decision,assessment,csu,plan,review_due,
+//! marker_expires,close_reason,note`) holds one case per eligible planted vulnerable caller,
+//! repeat victim and crisis caller reviewed within the period, one row per decision in the
+//! order entered (all cases interleaved in time order): `reviewed` 0–3 days after the caller
+//! met the rule (assessment `vulnerable_caller`, `repeat_victim`, `nuisance` or
+//! `not_a_repeat_caller`, mostly as their kind), `referred` to the CSU of their home address
+//! (`datasets/csu_districts.csv`) when a panel place comes up, `plan_agreed`, `marker_set`
+//! (expiring 45 days on), a `review` every 28 days with the marker renewed, and `closed`
+//! (`no longer coming to notice` at a review with at most one call in the 28 days before,
+//! `moved away`, `died`, `escalated to enforcement`, `not a repeat caller`). The planted
+//! vulnerable callers and repeat victims have a panel of their own (half a place a week), so
+//! that the crisis world does not depend on them. `caller` is typed as handlers type numbers
+//! into C&C; `note` is synthetic free text (`Spoke to caller's GP`). Decisions are in working
+//! hours, so never in the spring gap or the autumn hour that happens twice.
+//!
+//! `planted_referrals.csv` (`case_id,caller_number_e164,kind,eligible_at,reviewed_at,
+//! referred_at,assessment,csu,closed_at`, times UTC RFC 3339, empty when not) gives each
+//! case's truth; the `reviewed`, `referred` and `closed` rows carry it and never get dirt.
+//! The other rows get dirt, each kind counted exactly in [`ReferralDirtCounts`]
+//! (`rows = published + duplicates + unknown_decisions + unknown_csus + bad_times +
+//! before_case_opened + short_rows`): duplicates (2 %, a copy up to 20 rows later), unknown
+//! decisions (`refered`, `reveiw`…, 1 %), unknown CSUs (`Kent CSU`…, 1 % of rows with a
+//! CSU), bad times (1 %), rows back-dated 1–30 days before their case opened (1 %), rows cut
+//! short (1 %) and blank lines (1 %).
 //!
 //! # Dirt
 //!
@@ -662,15 +718,17 @@ struct SummaryFile<'a> {
     synthetic: bool,
     generator: &'static str,
     options: &'a GenerateOptions,
+    crisis: crisis::CrisisOptions,
     files: [&'static str; 9],
     summary: &'a GenerateSummary,
 }
 
 /// Creates `dir` (and its parents) and writes into it `acd_calls.csv`, `recordings.csv`,
-/// `incident_calls.csv`, `partner_contacts.csv`, `planted_truth.csv`, `partner_key.txt`
-/// ([`PARTNER_KEY`] and a newline) and `generate_summary.json` (`"synthetic": true`, the
-/// options and the summary), in that order: the summary last, once everything else is
-/// written.
+/// `incident_calls.csv`, `partner_contacts.csv`, `planted_truth.csv`, `referrals.csv`,
+/// `planted_referrals.csv`, `partner_key.txt` ([`PARTNER_KEY`] and a newline) and
+/// `generate_summary.json` (`"synthetic": true`, the options, the crisis world's options
+/// with its defaults filled in, and the summary), in that order: the summary last, once
+/// everything else is written.
 ///
 /// # Errors
 ///
@@ -705,6 +763,7 @@ pub fn generate_to_dir(
             synthetic: true,
             generator: concat!("engage-synth ", env!("CARGO_PKG_VERSION")),
             options,
+            crisis: crisis::CrisisOptions::of(options),
             files: [
                 files::ACD,
                 files::RECORDINGS,

@@ -7,6 +7,7 @@ use chrono_tz::Europe::London;
 use engage_kernel::phone::normalize_phone;
 use engage_kernel::postcode::CsuTable;
 use engage_kernel::time::{SECOND, WEEK};
+use engage_kernel::{RuleSet, detect, encode_keys};
 use engage_synth::crisis::{CrisisOptions, simulate};
 use engage_synth::{
     Exports, GenerateOptions, GenerateSummary, PLANTED_REFERRALS_HEADER, REFERRALS_HEADER, generate,
@@ -189,6 +190,19 @@ fn referrals_balance_and_every_kind_of_dirt_is_counted() {
     assert_eq!(count(Verdict::UnknownCsu), r.dirt.unknown_csus);
     assert_eq!(count(Verdict::BeforeOpened), r.dirt.before_case_opened);
     assert_eq!(count(Verdict::Other), 0);
+    // No `referred` row is dated before its case opened: back-dating is only on other rows.
+    let mut opened_at: HashMap<String, i64> = HashMap::new();
+    for row in records(&f.referrals) {
+        let Some(at) = row.get(2).and_then(|t| local_micros(t)) else {
+            continue;
+        };
+        if row[3] == "reviewed" {
+            opened_at.entry(row[0].clone()).or_insert(at);
+        }
+        if row[3] == "referred" {
+            assert!(at > opened_at[&row[0]], "{row:?}");
+        }
+    }
     let blank = f.referrals.windows(2).filter(|w| w == b"\n\n").count() as u64;
     assert_eq!(blank, r.dirt.blank_lines);
     assert_eq!(
@@ -365,6 +379,32 @@ fn the_generator_writes_exactly_the_simulated_calls() {
         assert_eq!(truth.contains(&c.e164), c.eligible_at.is_some());
     }
     assert_eq!(truth.len() as u64, s.planted.crisis_callers_eligible);
+
+    // Every caller who meets Kent's rule is in the truth file, crisis callers included.
+    let mut keys = Vec::new();
+    let mut times = Vec::new();
+    for (e164, calls) in &acd {
+        for c in calls {
+            keys.push(Some(e164.as_str()));
+            times.push(c.0);
+        }
+    }
+    let codes = encode_keys(keys.iter().copied());
+    let found: HashSet<String> = detect(&RuleSet::kent(), &codes.codes, &times)
+        .unwrap()
+        .episodes()
+        .iter()
+        .map(|e| codes.keys[e.key as usize].to_string())
+        .collect();
+    let want: HashSet<String> = records(&f.truth)
+        .into_iter()
+        .filter(|t| {
+            ["vulnerable_caller", "repeat_victim", "crisis_caller"].contains(&t[1].as_str())
+        })
+        .map(|t| t[0].clone())
+        .collect();
+    assert!(truth.len() > 20);
+    assert_eq!(found, want);
 }
 
 #[test]
