@@ -98,6 +98,21 @@ pub(crate) fn local_day(clock: &mut Clock, t: i64) -> i64 {
     clock.local(t).div_euclid(DAY)
 }
 
+/// The times of the weekly referral panels in `[start, end)`: 10:00 local every seventh day
+/// from the period's third day.
+pub(crate) fn panel_times(clock: &mut Clock, (start, end): (i64, i64)) -> Vec<i64> {
+    let mut times = Vec::new();
+    let mut day = local_day(clock, start) + 2;
+    loop {
+        let panel = local_to_utc(clock, day * DAY + 10 * HOUR);
+        if panel >= end {
+            return times;
+        }
+        times.push(panel);
+        day += 7;
+    }
+}
+
 /// Decides review, assessment and referral for callers eligible at `eligible[i].0` (in any
 /// order), with the assessment mix `eligible[i].1`, over the period `[start, end)`: a review
 /// 0–3 days after eligibility; a weekly panel (10:00 local, from the period's third day)
@@ -136,12 +151,7 @@ pub(crate) fn coordinate(
     let mut waiting: Vec<usize> = Vec::new();
     let mut next = 0;
     let mut credit = 0.0;
-    let mut panel_day = local_day(clock, start) + 2;
-    loop {
-        let panel = local_to_utc(clock, panel_day * DAY + 10 * HOUR);
-        if panel >= end {
-            break;
-        }
+    for panel in panel_times(clock, (start, end)) {
         while let Some(&i) = queue.get(next) {
             if decisions[i].reviewed.is_some_and(|r| r >= panel) {
                 break;
@@ -166,7 +176,6 @@ pub(crate) fn coordinate(
             decisions[i].referred = (at < end).then_some(at);
         }
         credit -= places as f64;
-        panel_day += 7;
     }
     decisions
 }
@@ -175,6 +184,73 @@ pub(crate) fn coordinate(
 mod tests {
     use super::*;
     use chrono::NaiveDate;
+    use proptest::prelude::*;
+
+    const ALL_REFERABLE: AssessmentMix = [
+        (1, Assessment::VulnerableCaller),
+        (0, Assessment::RepeatVictim),
+        (0, Assessment::Nuisance),
+        (0, Assessment::NotARepeatCaller),
+    ];
+
+    proptest! {
+        /// Against a plain account of the panel: each panel refers as many of those waiting
+        /// (reviewed before it, within the last 8 weeks, referable, not yet referred) as its
+        /// places allow, and only them.
+        #[test]
+        fn panels_fill_their_places_from_those_waiting(
+            offsets in proptest::collection::vec(0i64..120 * DAY, 0..200),
+            per_week in 0.0f64..6.0,
+            seed in 0u64..1_000,
+        ) {
+            let mut clock = Clock::new();
+            let start = crate::clock::london_midnight(NaiveDate::from_ymd_opt(2024, 2, 1).unwrap())
+                .unwrap();
+            let end = start + 120 * DAY;
+            let eligible: Vec<(i64, &AssessmentMix)> = offsets
+                .iter()
+                .enumerate()
+                .map(|(i, &o)| {
+                    (start + o, if i % 4 == 3 { &CRISIS_MIX } else { &ALL_REFERABLE })
+                })
+                .collect();
+            let mut rng = Rand::new(seed, 9);
+            let d = coordinate(&eligible, (start, end), per_week, &mut clock, &mut rng);
+            prop_assert_eq!(d.len(), eligible.len());
+            let panels = panel_times(&mut clock, (start, end));
+            let mut credit: f64 = 0.0;
+            for (k, &panel) in panels.iter().enumerate() {
+                let next = panels.get(k + 1).copied().unwrap_or(i64::MAX);
+                let at_panel = |f: i64| f >= panel && f <= panel + 3 * HOUR;
+                let waiting = d
+                    .iter()
+                    .filter(|x| {
+                        x.assessment.referable()
+                            && x.reviewed.is_some_and(|r| {
+                                r < panel && r > panel - MAX_WAIT_WEEKS * WEEK
+                            })
+                            && x.referred.is_none_or(|f| f >= panel)
+                    })
+                    .count();
+                let referred = d.iter().filter(|x| x.referred.is_some_and(at_panel)).count();
+                credit = credit.min(1.0) + per_week;
+                let places = (credit as usize).min(waiting);
+                credit -= places as f64;
+                // Referrals are dated up to 3 hours after the panel; those after the end
+                // are not recorded.
+                let late = panel + 3 * HOUR >= end;
+                prop_assert!(referred == places || (late && referred <= places));
+                prop_assert!(panel + 3 * HOUR < next);
+            }
+            for (x, e) in d.iter().zip(&eligible) {
+                if let Some(f) = x.referred {
+                    prop_assert!(x.assessment.referable());
+                    prop_assert!(f > x.reviewed.unwrap() && x.reviewed.unwrap() > e.0);
+                    prop_assert!(panels.iter().any(|&p| f >= p && f <= p + 3 * HOUR));
+                }
+            }
+        }
+    }
 
     #[test]
     fn reviews_follow_eligibility_and_places_are_limited() {
