@@ -126,8 +126,9 @@
 //! referable ones wait up to 8 weeks for one of the weekly referral panel's places (by
 //! default enough for about 14 % of the crisis callers: some 130 referred and 630 eligible but
 //! not referred in such a year), picked at random, so referral never depends on the caller's
-//! future. After referral a caller's whole rate is multiplied by
-//! [`GenerateOptions::referral_effect`] (1.0 by default: no effect), yet at 1.0 their calls
+//! future. After referral a crisis caller's whole rate (baseline and crisis alike) is
+//! multiplied by [`GenerateOptions::referral_effect`] (1.0 by default: no effect; the planted
+//! vulnerable callers' and repeat victims' calls never change), yet at 1.0 their calls
 //! in the 26 weeks after referral are still some 75 % below those of the 4 weeks before (the
 //! naive before/after that regression to the mean produces). Their calls go into the
 //! exports like other planted callers' (999 55 %, abandoned 12 %, 85 % of the answered ones
@@ -614,7 +615,8 @@ const MAX_CONTACTS: u64 = 5_000_000_000;
 ///
 /// [`GenerateError::InvalidOptions`] or [`GenerateError::UnknownDistrict`] for options that
 /// cannot be generated (no days, a period outside the calendar, an unknown district, too many
-/// contacts); [`GenerateError::Io`] or [`GenerateError::Csv`] when a writer fails.
+/// contacts or crisis callers, a referral effect outside 0–1); [`GenerateError::Io`] or
+/// [`GenerateError::Csv`] when a writer fails.
 pub fn generate<W: Write>(
     options: &GenerateOptions,
     out: Exports<W>,

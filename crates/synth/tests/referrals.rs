@@ -533,3 +533,53 @@ fn simulate_is_quick_enough_for_many_seeds() {
     );
     assert!((90..200).contains(&referred), "{referred}");
 }
+
+#[test]
+fn bad_crisis_options_are_refused() {
+    let sink = || Exports {
+        acd: std::io::sink(),
+        recordings: std::io::sink(),
+        incidents: std::io::sink(),
+        partners: std::io::sink(),
+        truth: std::io::sink(),
+        referrals: std::io::sink(),
+        planted_referrals: std::io::sink(),
+    };
+    let o = options(2_000, 7, (2024, 5, 1), 1);
+    for effect in [1.5, -0.1, f64::NAN] {
+        let bad = GenerateOptions {
+            referral_effect: effect,
+            ..o.clone()
+        };
+        let err = generate(&bad, sink(), &mut |_| {}).unwrap_err().to_string();
+        assert!(err.contains("referral_effect"), "{err}");
+        assert!(simulate(&CrisisOptions::of(&bad)).is_err());
+    }
+    // Drama numbers: 1,000 for planted callers, 6 taken by the other planted callers.
+    let drama = GenerateOptions {
+        drama_numbers_only: true,
+        crisis_callers: Some(995),
+        ..o.clone()
+    };
+    let err = generate(&drama, sink(), &mut |_| {})
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("995 crisis callers"), "{err}");
+    let fits = GenerateOptions {
+        crisis_callers: Some(994),
+        ..drama
+    };
+    let s = generate(&fits, sink(), &mut |_| {}).unwrap();
+    assert_eq!(s.planted.crisis_callers, 994);
+    let negative = CrisisOptions {
+        referrals_per_week: -1.0,
+        ..CrisisOptions::of(&o)
+    };
+    assert!(simulate(&negative).is_err());
+    // A year with drama numbers only: the default is cut to the numbers left.
+    let year = GenerateOptions {
+        drama_numbers_only: true,
+        ..options(2_000_000, 365, (2024, 1, 1), 1)
+    };
+    assert_eq!(CrisisOptions::of(&year).callers, 1_000 - 3 * 60);
+}
