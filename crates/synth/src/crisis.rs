@@ -9,10 +9,13 @@
 //! help. Many cross Kent's rule (10 calls within 7 days; found with the kernel's
 //! [`engage_kernel::detect_run_episodes`]), some do not.
 //!
-//! Those who cross are reviewed and assessed, and the referable ones wait for a place at a
-//! weekly referral panel (see [`crate::coordinator`]; by default places for about one in seven
-//! crisis callers), so some are referred late or never, and no referral depends on the
-//! caller's future. After referral the caller's whole rate (baseline and crisis alike) is
+//! Those who cross are reviewed 0–3 days later (in working hours) and assessed
+//! (`vulnerable_caller` 75 %, `repeat_victim` 8 %, `nuisance` 12 %, `not_a_repeat_caller`
+//! 5 %); the first two wait up to 8 weeks for a place at a weekly referral panel (10:00 on
+//! every seventh day from the period's third day), which fills its places
+//! ([`CrisisOptions::referrals_per_week`], by default enough for about one in seven crisis
+//! callers) at random from those waiting. So some are referred late or never, and no
+//! referral depends on the caller's future. After referral the caller's whole rate (baseline and crisis alike) is
 //! multiplied by the true effect `referral_effect`: each call after the referral is kept
 //! with that probability, drawn per call whatever the effect, so runs that differ only in
 //! the effect share every other call. At effect 1.0 nothing changes, yet the referred
