@@ -9,7 +9,7 @@ use crate::categories::{self, Categories};
 use crate::clock::{Clock, HOUR, write_local};
 use crate::phone::{Numbers, Phone, UNPARSEABLE, Writer};
 use crate::places::{NO_NAME, Places, name_of, typed_postcode};
-use crate::plan::{Kind, Plan};
+use crate::plan::{FixedCall, Kind, Plan};
 use crate::pool::Pool;
 use crate::rng::Rand;
 use crate::sink::Sink;
@@ -115,7 +115,7 @@ enum Caller {
 #[derive(Debug, Clone, Copy)]
 enum Who {
     Ordinary,
-    Planted(u32),
+    Planted(u32, Option<FixedCall>),
     /// An extra abandoned ordinary call written with a spring-gap time.
     SpringGap,
 }
@@ -222,7 +222,7 @@ fn push_time(clock: &mut Clock, t: i64, out: &mut String) -> bool {
 }
 
 /// A time that cannot be read, made from a real one (`dd/mm/yyyy HH:MM:SS` local).
-fn bad_time(rng: &mut Rand, local: i64) -> String {
+pub(crate) fn bad_time(rng: &mut Rand, local: i64) -> String {
     let mut s = String::with_capacity(19);
     write_local(local, &mut s);
     match rng.below(6) {
@@ -351,7 +351,7 @@ impl<W: Write> Generator<W> {
                 if c.at >= t0 + HOUR {
                     break;
                 }
-                calls.push((c.at, Who::Planted(c.caller)));
+                calls.push((c.at, Who::Planted(c.caller, c.fixed)));
                 next_planted += 1;
             }
             calls.sort_by_key(|c| c.0);
@@ -426,6 +426,7 @@ impl<W: Write> Generator<W> {
             partners: self.par_summary,
             truth_rows: self.plan.truth.len() as u64,
             planted: self.plan.summary.clone(),
+            ..GenerateSummary::default()
         })
     }
 
@@ -444,20 +445,28 @@ impl<W: Write> Generator<W> {
         self.next_call += 1;
         let (hour, _) = self.clock.hour_and_weekday(arrived);
         let planted_kind = match who {
-            Who::Planted(i) => Some(self.plan.callers[i as usize].kind),
+            Who::Planted(i, _) => Some(self.plan.callers[i as usize].kind),
+            _ => None,
+        };
+        let fixed = match who {
+            Who::Planted(_, fixed) => fixed,
             _ => None,
         };
         let p999 = match planted_kind {
             Some(Kind::Vulnerable) => 0.6,
+            Some(Kind::Crisis) => 0.55,
             Some(Kind::Victim) => 0.55,
             Some(Kind::NearThreshold) => 0.4,
             Some(Kind::Communal) => 0.5,
             None if (6..22).contains(&hour) => P999_DAY,
             None => P999_NIGHT,
         };
-        let emergency = rng.chance(p999);
+        let emergency = match fixed {
+            Some(f) => f.emergency,
+            None => rng.chance(p999),
+        };
         let caller = match who {
-            Who::Planted(i) => Caller::Planted(i),
+            Who::Planted(i, _) => Caller::Planted(i),
             Who::SpringGap => Caller::Ordinary(self.pool.fresh()),
             Who::Ordinary => match rng.below(1000) {
                 0..60 => Caller::Withheld,
@@ -470,11 +479,18 @@ impl<W: Write> Generator<W> {
             (Some(Kind::Victim), _) => (0.05, 0.0),
             (Some(Kind::NearThreshold), _) => (0.1, 0.0),
             (Some(Kind::Communal), _) => (0.0, 0.0),
+            (Some(Kind::Crisis), _) => (0.12, 0.0),
             (None, true) => (0.025, 0.02),
             (None, false) => (0.14, 0.04),
         };
         let outcome = if matches!(who, Who::SpringGap) {
             Outcome::Abandoned
+        } else if let Some(f) = fixed {
+            if f.answered {
+                Outcome::Answered
+            } else {
+                Outcome::Abandoned
+            }
         } else {
             let u = rng.unit();
             if u < p_abandon {
@@ -501,7 +517,9 @@ impl<W: Write> Generator<W> {
                 } else {
                     rng.buckets(&[(20, 5, 60), (35, 60, 300), (30, 300, 900), (15, 900, 2_400)])
                 };
-                let mut talk = if outcome == Outcome::Transferred {
+                let mut talk = if let Some(f) = fixed {
+                    f.talk
+                } else if outcome == Outcome::Transferred {
                     rng.range_i(30, 240)
                 } else if emergency {
                     rng.buckets(&[(15, 60, 120), (55, 120, 480), (30, 480, 1_500)])
@@ -683,7 +701,7 @@ impl<W: Write> Generator<W> {
             return Ok(());
         }
         let p_incident = match planted_kind {
-            Some(Kind::Vulnerable) => 0.85,
+            Some(Kind::Vulnerable | Kind::Crisis) => 0.85,
             Some(Kind::Victim) => 0.95,
             Some(Kind::NearThreshold) => 0.7,
             Some(Kind::Communal) => 1.0,
@@ -741,7 +759,7 @@ impl<W: Write> Generator<W> {
                     (Some(kind), Caller::Planted(i)) => {
                         let c = &self.plan.callers[i as usize];
                         let away = match kind {
-                            Kind::Vulnerable => rng.chance(0.15),
+                            Kind::Vulnerable | Kind::Crisis => rng.chance(0.15),
                             Kind::NearThreshold => rng.chance(0.4),
                             Kind::Victim | Kind::Communal => false,
                         };
@@ -752,7 +770,7 @@ impl<W: Write> Generator<W> {
                             (c.location.clone(), c.postcode.clone())
                         };
                         let (opening, grade) = match kind {
-                            Kind::Vulnerable => (
+                            Kind::Vulnerable | Kind::Crisis => (
                                 if rng.chance(0.9) {
                                     self.cats.vulnerable.pick(rng)
                                 } else {
@@ -797,7 +815,9 @@ impl<W: Write> Generator<W> {
                         )
                     }
                 };
-                let closing = if planted_kind == Some(Kind::Vulnerable) && rng.chance(0.4) {
+                let closing = if matches!(planted_kind, Some(Kind::Vulnerable | Kind::Crisis))
+                    && rng.chance(0.4)
+                {
                     self.cats.no_police_action
                 } else {
                     self.cats.closing(opening, rng)

@@ -3,9 +3,13 @@
 //!
 //! [`generate`] writes the four default exports that `engage publish` reads
 //! (`docs/exports.md`: `acd_calls.csv`, `recordings.csv`, `incident_calls.csv`,
-//! `partner_contacts.csv`) and `planted_truth.csv`, the callers and addresses planted for
-//! detection to find. [`generate_to_dir`] writes them into a folder with `partner_key.txt`
-//! and `generate_summary.json`.
+//! `partner_contacts.csv`), `planted_truth.csv`, the callers and addresses planted for
+//! detection to find, `referrals.csv`, the case system's export of the coordinator's
+//! decisions about the callers who met Kent's rule, and `planted_referrals.csv`, the truth of
+//! each case. [`generate_to_dir`] writes them into a folder with `partner_key.txt` and
+//! `generate_summary.json`. [`crisis::simulate`] runs the crisis world (callers in crisis,
+//! some referred, with a known true effect of referral) without writing anything, for
+//! validating outcome estimates over many seeds.
 //!
 //! # Determinism
 //!
@@ -20,7 +24,8 @@
 //!
 //! Rows are generated hour by hour and written as they go (through a 64 KiB buffer per
 //! file). What is kept grows with the planted callers (a few dozen calls each, about 2 calls
-//! per 1,000 contacts) and the busiest hour, not with `contacts`: the ordinary callers who may
+//! per 1,000 contacts; with crisis callers about 90 per 1,000, and their referral decisions)
+//! and the busiest hour, not with `contacts`: the ordinary callers who may
 //! call again are remembered only while they are among the last few days' callers (at most
 //! 16,384 contacts back), open incidents only for the last 64 incidents.
 //!
@@ -100,10 +105,62 @@
 //!   with its own incident there; `caller_number_e164` is empty and `address` is the location
 //!   exactly as written in `incident_calls.csv`.
 //!
+//! - `crisis_caller`: a caller of the crisis world (below) who met Kent's rule; the note
+//!   gives their baseline, the crisis's start, peak and half-life, when they met the rule and
+//!   when (if) they were referred.
+//!
 //! One planted caller's calls are at least 30 minutes apart (so their recordings and
 //! incidents link to the right call), none is within two hours of the autumn hour that happens
 //! twice, and no planted row gets any dirt: their counts hold after any reading of the files.
 //! Planted numbers are kept apart from every ordinary number.
+//!
+//! # Crisis callers: a true effect and regression to the mean
+//!
+//! [`GenerateOptions::crisis_callers`] callers (by default none for periods under 12 weeks,
+//! so shorter runs, such as the shipped 28-day sample, are byte for byte what they were
+//! before; else one per 1,100 contacts: about 820 for a year of 900,000) call at a baseline
+//! of 0.2–1.5 calls a week until a crisis, which starts on a day between a sixth and two
+//! thirds of the way through the period: a jump to 10–30 calls a week that decays back
+//! towards the baseline (half-life one to four weeks) with or without help. About 95 % of them
+//! meet Kent's rule and are listed as `crisis_caller`. They are reviewed, assessed, and the
+//! referable ones wait up to 8 weeks for one of the weekly referral panel's places (by
+//! default enough for about 14 % of the crisis callers: some 130 referred and 630 eligible but
+//! not referred in such a year), picked at random, so referral never depends on the caller's
+//! future. After referral a crisis caller's whole rate (baseline and crisis alike) is
+//! multiplied by [`GenerateOptions::referral_effect`] (1.0 by default: no effect; the planted
+//! vulnerable callers' and repeat victims' calls never change), yet at 1.0 their calls
+//! in the 26 weeks after referral are still some 75 % below those of the 4 weeks before (the
+//! naive before/after that regression to the mean produces). Their calls go into the
+//! exports like other planted callers' (999 55 %, abandoned 12 %, 85 % of the answered ones
+//! with an incident in vulnerability categories, mostly at home), exactly as
+//! [`crisis::simulate`] returns them. See [`crisis`] for the model.
+//!
+//! # Referrals
+//!
+//! `referrals.csv` (`case_id,caller,decided_at,decision,assessment,csu,plan,review_due,
+//! marker_expires,close_reason,note`) holds one case per eligible planted vulnerable caller,
+//! repeat victim and crisis caller reviewed within the period, one row per decision in the
+//! order entered (all cases interleaved in time order): `reviewed` 0–3 days after the caller
+//! met the rule (assessment `vulnerable_caller`, `repeat_victim`, `nuisance` or
+//! `not_a_repeat_caller`, mostly as their kind), `referred` to the CSU of their home address
+//! (`datasets/csu_districts.csv`) when a panel place comes up, `plan_agreed`, `marker_set`
+//! (expiring 45 days on), a `review` every 28 days with the marker renewed, and `closed`
+//! (`no longer coming to notice` at a review with at most one call in the 28 days before,
+//! `moved away`, `died`, `escalated to enforcement`, `not a repeat caller`). The planted
+//! vulnerable callers and repeat victims have a panel of their own (half a place a week), so
+//! that the crisis world does not depend on them. `caller` is typed as handlers type numbers
+//! into C&C; `note` is synthetic free text (`Spoke to caller's GP`). Decisions are in working
+//! hours, so never in the spring gap or the autumn hour that happens twice.
+//!
+//! `planted_referrals.csv` (`case_id,caller_number_e164,kind,eligible_at,reviewed_at,
+//! referred_at,assessment,csu,closed_at`, times UTC RFC 3339, empty when not) gives each
+//! case's truth; the `reviewed`, `referred` and `closed` rows carry it and never get dirt.
+//! The other rows get dirt, each kind counted exactly in [`ReferralDirtCounts`]
+//! (`rows = published + duplicates + unknown_decisions + unknown_csus + bad_times +
+//! before_case_opened + short_rows`): duplicates (2 %, a copy up to 20 rows later), unknown
+//! decisions (`refered`, `reveiw`…, 1 %), unknown CSUs (`Kent CSU`…, 1 % of rows with a
+//! CSU), bad times (1 %), rows back-dated 1–30 days before their case opened (1 %), rows cut
+//! short (1 %) and blank lines (1 %).
 //!
 //! # Dirt
 //!
@@ -144,11 +201,14 @@
 
 mod categories;
 mod clock;
+mod coordinator;
+pub mod crisis;
 mod generate;
 mod phone;
 mod places;
 mod plan;
 mod pool;
+mod referrals;
 mod rng;
 mod sink;
 
@@ -184,6 +244,10 @@ pub mod files {
     pub const PARTNERS: &str = "partner_contacts.csv";
     /// The planted callers and addresses.
     pub const TRUTH: &str = "planted_truth.csv";
+    /// The case system's export of the coordinator's decisions.
+    pub const REFERRALS: &str = "referrals.csv";
+    /// The planted truth of the referrals: one row per case.
+    pub const PLANTED_REFERRALS: &str = "planted_referrals.csv";
     /// [`crate::PARTNER_KEY`] and a newline.
     pub const PARTNER_KEY: &str = "partner_key.txt";
     /// The options and the [`crate::GenerateSummary`] as JSON.
@@ -227,9 +291,35 @@ pub const PARTNERS_HEADER: [&str; 7] = [
 ];
 /// Header of `planted_truth.csv`.
 pub const TRUTH_HEADER: [&str; 5] = ["caller_number_e164", "kind", "agencies", "address", "note"];
+/// Header of `referrals.csv`.
+pub const REFERRALS_HEADER: [&str; 11] = [
+    "case_id",
+    "caller",
+    "decided_at",
+    "decision",
+    "assessment",
+    "csu",
+    "plan",
+    "review_due",
+    "marker_expires",
+    "close_reason",
+    "note",
+];
+/// Header of `planted_referrals.csv`.
+pub const PLANTED_REFERRALS_HEADER: [&str; 9] = [
+    "case_id",
+    "caller_number_e164",
+    "kind",
+    "eligible_at",
+    "reviewed_at",
+    "referred_at",
+    "assessment",
+    "csu",
+    "closed_at",
+];
 
 /// What to generate.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GenerateOptions {
     /// ACD calls to generate in all (approximately: planted callers' calls count towards it,
     /// spring-gap rows and duplicates come on top).
@@ -250,6 +340,12 @@ pub struct GenerateOptions {
     /// so above about 16,000 new callers a week (some 20,000 calls) unrelated ordinary callers
     /// may share a number within a week and the truth file is no longer the whole truth.
     pub drama_numbers_only: bool,
+    /// Crisis callers to plant ([`crisis`]); `None` for the default: none for periods under
+    /// 12 weeks, else one per 1,100 contacts.
+    pub crisis_callers: Option<u32>,
+    /// The true effect of a referral on a crisis caller's rate of calls (0.8: 20 % fewer
+    /// calls after referral than without; 1.0, the default: no effect). From 0 to 1.
+    pub referral_effect: f64,
 }
 
 fn serialize_date<S: serde::Serializer>(date: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
@@ -267,11 +363,13 @@ impl Default for GenerateOptions {
             seed: 0,
             districts: None,
             drama_numbers_only: false,
+            crisis_callers: None,
+            referral_effect: 1.0,
         }
     }
 }
 
-/// Where the five files go.
+/// Where the seven files go.
 pub struct Exports<W: Write> {
     /// `acd_calls.csv`.
     pub acd: W,
@@ -283,6 +381,10 @@ pub struct Exports<W: Write> {
     pub partners: W,
     /// `planted_truth.csv`.
     pub truth: W,
+    /// `referrals.csv`.
+    pub referrals: W,
+    /// `planted_referrals.csv`.
+    pub planted_referrals: W,
 }
 
 /// Dirt written to one file, each kind counted exactly (see the crate docs for what each
@@ -379,6 +481,51 @@ pub struct PartnersSummary {
     pub dirt: DirtCounts,
 }
 
+/// Dirt written to `referrals.csv`, each kind counted exactly (only on `plan_agreed`,
+/// `marker_set` and `review` rows: never on the rows that carry the planted truth).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ReferralDirtCounts {
+    /// Extra copies, equal in every field, of earlier rows.
+    pub duplicates: u64,
+    /// Rows whose decision is not one of the six.
+    pub unknown_decisions: u64,
+    /// Rows whose CSU is not in the CSU table.
+    pub unknown_csus: u64,
+    /// Rows whose `decided_at` cannot be read.
+    pub bad_times: u64,
+    /// Rows dated before their case's first row (entered later, back-dated).
+    pub before_case_opened: u64,
+    /// Rows with fewer fields than the header.
+    pub short_rows: u64,
+    /// Empty lines (not rows).
+    pub blank_lines: u64,
+}
+
+/// What was written to `referrals.csv`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ReferralsSummary {
+    /// Data rows (including dirt; not the header or blank lines).
+    pub rows: u64,
+    /// Rows ingest publishes: `rows` less every kind of dirt but blank lines.
+    pub published: u64,
+    /// Cases (one per reviewed caller).
+    pub cases: u64,
+    /// Distinct decisions of each kind (each counted once whatever dirt its row carries).
+    pub reviewed: u64,
+    /// `referred` decisions.
+    pub referred: u64,
+    /// `plan_agreed` decisions.
+    pub plans_agreed: u64,
+    /// `marker_set` decisions (first markers and renewals).
+    pub markers_set: u64,
+    /// `review` decisions.
+    pub reviews: u64,
+    /// `closed` decisions.
+    pub closed: u64,
+    /// Dirt.
+    pub dirt: ReferralDirtCounts,
+}
+
 /// What was planted.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct PlantedSummary {
@@ -398,6 +545,16 @@ pub struct PlantedSummary {
     pub acd_calls: u64,
     /// Partner contacts of planted callers.
     pub partner_contacts: u64,
+    /// Crisis callers ([`crisis`]).
+    pub crisis_callers: u64,
+    /// Of them, those who met Kent's rule (listed in the truth file as `crisis_caller`).
+    pub crisis_callers_eligible: u64,
+    /// Eligible callers (of every kind) reviewed: one case each.
+    pub reviewed: u64,
+    /// Of them, those referred.
+    pub referred: u64,
+    /// Eligible crisis callers referred.
+    pub crisis_callers_referred: u64,
 }
 
 /// Everything [`generate`] wrote.
@@ -415,6 +572,10 @@ pub struct GenerateSummary {
     pub truth_rows: u64,
     /// What was planted.
     pub planted: PlantedSummary,
+    /// `referrals.csv`.
+    pub referrals: ReferralsSummary,
+    /// Data rows of `planted_referrals.csv` (one per case).
+    pub planted_referrals_rows: u64,
 }
 
 /// Why generation failed.
@@ -454,7 +615,8 @@ const MAX_CONTACTS: u64 = 5_000_000_000;
 ///
 /// [`GenerateError::InvalidOptions`] or [`GenerateError::UnknownDistrict`] for options that
 /// cannot be generated (no days, a period outside the calendar, an unknown district, too many
-/// contacts); [`GenerateError::Io`] or [`GenerateError::Csv`] when a writer fails.
+/// contacts or crisis callers, a referral effect outside 0–1); [`GenerateError::Io`] or
+/// [`GenerateError::Csv`] when a writer fails.
 pub fn generate<W: Write>(
     options: &GenerateOptions,
     out: Exports<W>,
@@ -520,6 +682,15 @@ pub fn generate<W: Write>(
     truth.flush()?;
     drop(truth);
 
+    let referrals = referrals::write(
+        &plan,
+        (start, end),
+        &mut clock,
+        options.seed,
+        out.referrals,
+        out.planted_referrals,
+    )?;
+
     let ordinary = options.contacts.saturating_sub(plan.summary.acd_calls);
     let generator = generate::Generator::new(generate::Parts {
         rng: rng::Rand::new(options.seed, 2),
@@ -534,7 +705,13 @@ pub fn generate<W: Write>(
         incidents: out.incidents,
         partners: out.partners,
     })?;
-    generator.run(start, end, ordinary, progress)
+    let mut summary = generator.run(start, end, ordinary, progress)?;
+    summary.planted.reviewed = referrals.cases;
+    summary.planted.referred = referrals.referred;
+    summary.planted.crisis_callers_referred = referrals.crisis_referred;
+    summary.planted_referrals_rows = referrals.cases;
+    summary.referrals = referrals.summary;
+    Ok(summary)
 }
 
 /// The contents of `generate_summary.json`.
@@ -543,15 +720,17 @@ struct SummaryFile<'a> {
     synthetic: bool,
     generator: &'static str,
     options: &'a GenerateOptions,
-    files: [&'static str; 7],
+    crisis: crisis::CrisisOptions,
+    files: [&'static str; 9],
     summary: &'a GenerateSummary,
 }
 
 /// Creates `dir` (and its parents) and writes into it `acd_calls.csv`, `recordings.csv`,
-/// `incident_calls.csv`, `partner_contacts.csv`, `planted_truth.csv`, `partner_key.txt`
-/// ([`PARTNER_KEY`] and a newline) and `generate_summary.json` (`"synthetic": true`, the
-/// options and the summary), in that order: the summary last, once everything else is
-/// written.
+/// `incident_calls.csv`, `partner_contacts.csv`, `planted_truth.csv`, `referrals.csv`,
+/// `planted_referrals.csv`, `partner_key.txt` ([`PARTNER_KEY`] and a newline) and
+/// `generate_summary.json` (`"synthetic": true`, the options, the crisis world's options
+/// with its defaults filled in, and the summary), in that order: the summary last, once
+/// everything else is written.
 ///
 /// # Errors
 ///
@@ -574,6 +753,8 @@ pub fn generate_to_dir(
         incidents: open(files::INCIDENTS)?,
         partners: open(files::PARTNERS)?,
         truth: open(files::TRUTH)?,
+        referrals: open(files::REFERRALS)?,
+        planted_referrals: open(files::PLANTED_REFERRALS)?,
     };
     let summary = generate(options, out, progress)?;
     std::fs::write(dir.join(files::PARTNER_KEY), format!("{PARTNER_KEY}\n"))?;
@@ -584,12 +765,15 @@ pub fn generate_to_dir(
             synthetic: true,
             generator: concat!("engage-synth ", env!("CARGO_PKG_VERSION")),
             options,
+            crisis: crisis::CrisisOptions::of(options),
             files: [
                 files::ACD,
                 files::RECORDINGS,
                 files::INCIDENTS,
                 files::PARTNERS,
                 files::TRUTH,
+                files::REFERRALS,
+                files::PLANTED_REFERRALS,
                 files::PARTNER_KEY,
                 files::SUMMARY,
             ],

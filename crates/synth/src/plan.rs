@@ -2,11 +2,27 @@
 //! they call police and partners, and the truth file's rows.
 
 use crate::clock::{Clock, DAY, HOUR, local_date_text};
+use crate::crisis::{CrisisCaller, CrisisOptions};
 use crate::phone::{Numbers, Phone};
 use crate::places::{Places, name_of};
 use crate::pool::Pool;
 use crate::rng::Rand;
 use crate::{GenerateError, GenerateOptions, PlantedSummary};
+
+/// Rand stream for the crisis callers' homes.
+const CRISIS_HOME_STREAM: u64 = 4;
+
+/// Planted callers of each kind (vulnerable, victim, near the threshold; and communal
+/// addresses) for `options`.
+pub(crate) fn planted_per_kind(options: &GenerateOptions) -> u64 {
+    let per_kind =
+        (options.contacts.saturating_add(CONTACTS_PER_PLANTED / 2) / CONTACTS_PER_PLANTED).max(2);
+    if options.drama_numbers_only {
+        per_kind.min(DRAMA_MAX_PER_KIND)
+    } else {
+        per_kind
+    }
+}
 
 /// Planted callers of each kind per this many requested contacts (at least 2 of each kind).
 pub(crate) const CONTACTS_PER_PLANTED: u64 = 25_000;
@@ -17,7 +33,7 @@ pub(crate) const DRAMA_MAX_PER_KIND: u64 = 60;
 /// start; each call starts in the first 10 minutes of its slot, so calls of one planted
 /// caller are at least 30 minutes apart and never confuse the linking of their recordings
 /// and incidents.
-const SLOT: i64 = 40 * 60;
+pub(crate) const SLOT: i64 = 40 * 60;
 
 /// What a planted caller is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +46,8 @@ pub(crate) enum Kind {
     NearThreshold,
     /// One of several callers about one communal address.
     Communal,
+    /// A crisis caller ([`crate::crisis`]): calls decided by the crisis world.
+    Crisis,
 }
 
 /// A planted caller.
@@ -48,6 +66,17 @@ pub(crate) struct PlantedCaller {
 pub(crate) struct PlannedCall {
     pub(crate) at: i64,
     pub(crate) caller: u32,
+    /// Line, outcome and talk time decided in advance (crisis callers), else drawn when the
+    /// row is written.
+    pub(crate) fixed: Option<FixedCall>,
+}
+
+/// A call's line, outcome and talk time decided in advance.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FixedCall {
+    pub(crate) emergency: bool,
+    pub(crate) answered: bool,
+    pub(crate) talk: i64,
 }
 
 /// A planted partner contact.
@@ -76,11 +105,14 @@ pub(crate) struct Plan {
     pub(crate) partners: Vec<PlannedPartner>,
     pub(crate) truth: Vec<TruthRow>,
     pub(crate) summary: PlantedSummary,
+    /// The crisis callers; crisis caller `k` is `callers[crisis_first + k]`.
+    pub(crate) crisis: Vec<CrisisCaller>,
+    pub(crate) crisis_first: usize,
 }
 
 /// Whether planted calls may be at `t`: not within two hours of the autumn hour that happens
 /// twice, so that no planted row carries an ambiguous time.
-fn safe(clock: &mut Clock, t: i64) -> bool {
+pub(crate) fn safe(clock: &mut Clock, t: i64) -> bool {
     (-2..=3).all(|k| !clock.is_ambiguous(t + k * HOUR))
 }
 
@@ -146,16 +178,15 @@ pub(crate) fn plan(
     pool: &mut Pool,
     rng: &mut Rand,
 ) -> Result<Plan, GenerateError> {
-    let mut per_kind =
-        (options.contacts.saturating_add(CONTACTS_PER_PLANTED / 2) / CONTACTS_PER_PLANTED).max(2);
-    if options.drama_numbers_only {
-        per_kind = per_kind.min(DRAMA_MAX_PER_KIND);
-    }
-    if 3 * per_kind > numbers.planted_capacity() {
+    let per_kind = planted_per_kind(options);
+    let crisis_options = CrisisOptions::of(options);
+    if 3 * per_kind + u64::from(crisis_options.callers) > numbers.planted_capacity() {
         return Err(GenerateError::InvalidOptions(format!(
-            "{} contacts would plant {per_kind} callers of each kind, more than the {} numbers \
-             kept for planted callers; ask for fewer contacts",
+            "{} contacts would plant {per_kind} callers of each kind and {} crisis callers, \
+             more than the {} numbers kept for planted callers; ask for fewer contacts or \
+             crisis callers",
             options.contacts,
+            crisis_options.callers,
             numbers.planted_capacity()
         )));
     }
@@ -166,6 +197,8 @@ pub(crate) fn plan(
         partners: Vec::new(),
         truth: Vec::new(),
         summary: PlantedSummary::default(),
+        crisis: Vec::new(),
+        crisis_first: 0,
     };
     let mut next_j = 0u64;
     let seed = options.seed;
@@ -236,7 +269,11 @@ pub(crate) fn plan(
             }
         }
         for &at in &all {
-            p.calls.push(PlannedCall { at, caller: c });
+            p.calls.push(PlannedCall {
+                at,
+                caller: c,
+                fixed: None,
+            });
         }
         let mut agencies = String::from("police");
         let (mut fire_n, mut amb_n) = (0, 0);
@@ -318,7 +355,11 @@ pub(crate) fn plan(
         let n = rng.range(10, 16) as usize;
         let (_, _, times) = burst(rng, clock, n, DAY, 6 * DAY + 12 * HOUR, evening_heavy)?;
         for &at in &times {
-            p.calls.push(PlannedCall { at, caller: c });
+            p.calls.push(PlannedCall {
+                at,
+                caller: c,
+                fixed: None,
+            });
         }
         let caller = &p.callers[c as usize];
         p.truth.push(TruthRow {
@@ -341,7 +382,11 @@ pub(crate) fn plan(
         let c = new_caller(&mut p, rng, Kind::NearThreshold);
         let (_, _, times) = burst(rng, clock, 9, 2 * DAY, 6 * DAY + 12 * HOUR, uniform)?;
         for &at in &times {
-            p.calls.push(PlannedCall { at, caller: c });
+            p.calls.push(PlannedCall {
+                at,
+                caller: c,
+                fixed: None,
+            });
         }
         let caller = &p.callers[c as usize];
         p.truth.push(TruthRow {
@@ -390,6 +435,7 @@ pub(crate) fn plan(
             p.calls.push(PlannedCall {
                 at,
                 caller: first + who,
+                fixed: None,
             });
         }
         p.truth.push(TruthRow {
@@ -407,9 +453,80 @@ pub(crate) fn plan(
         p.summary.communal_callers += distinct as u64;
     }
 
+    add_crisis_callers(&mut p, &crisis_options, clock, places, seed)?;
+
     p.calls.sort_by_key(|c| (c.at, c.caller));
     p.partners.sort_by_key(|c| (c.at, c.caller));
     p.summary.acd_calls = p.calls.len() as u64;
     p.summary.partner_contacts = p.partners.len() as u64;
     Ok(p)
+}
+
+/// Adds the crisis world's callers, their calls and (for those who meet Kent's rule) their
+/// truth rows, from streams of their own so that nothing planted before them changes.
+fn add_crisis_callers(
+    p: &mut Plan,
+    options: &CrisisOptions,
+    clock: &mut Clock,
+    places: &Places,
+    seed: u64,
+) -> Result<(), GenerateError> {
+    let crisis = crate::crisis::simulate_with(options, clock)?;
+    let mut rng = Rand::new(seed, CRISIS_HOME_STREAM);
+    p.crisis_first = p.callers.len();
+    for (k, c) in crisis.iter().enumerate() {
+        let index = p.callers.len() as u32;
+        let home = places.random_address(&mut rng);
+        p.callers.push(PlantedCaller {
+            kind: Kind::Crisis,
+            phone: c.phone,
+            name: name_of(u64::MAX - (1 << 40) - k as u64, seed),
+            location: places.location(&home),
+            postcode: places.postcode(&home),
+        });
+        for call in &c.calls {
+            p.calls.push(PlannedCall {
+                at: call.at / 1_000_000,
+                caller: index,
+                fixed: Some(FixedCall {
+                    emergency: call.emergency,
+                    answered: call.answered,
+                    talk: i64::from(call.talk_s),
+                }),
+            });
+        }
+        p.summary.crisis_callers += 1;
+        let Some(eligible) = c.eligible_at else {
+            continue;
+        };
+        p.summary.crisis_callers_eligible += 1;
+        let mut half_life = 0;
+        let mut x = 1.0;
+        while x > 0.5 {
+            x *= c.daily_decay;
+            half_life += 1;
+        }
+        let mut day = |t: i64| local_date_text(clock.local(t / 1_000_000));
+        let mut note = format!(
+            "{} calls; baseline {:.1} a week; crisis from {} peaking at {:.0} a week, \
+             half-life about {half_life} days; met the rule {}",
+            c.calls.len(),
+            c.baseline_per_week,
+            day(c.crisis_start),
+            c.peak_per_week,
+            day(eligible),
+        );
+        if let Some(r) = c.referred_at {
+            note.push_str(&format!("; referred {}", day(r)));
+        }
+        p.truth.push(TruthRow {
+            e164: c.e164.clone(),
+            kind: "crisis_caller",
+            agencies: "police".into(),
+            address: places.location(&home),
+            note,
+        });
+    }
+    p.crisis = crisis;
+    Ok(())
 }

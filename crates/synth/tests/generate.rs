@@ -24,6 +24,7 @@ struct Files {
 fn run(options: &GenerateOptions) -> (Files, GenerateSummary) {
     let (mut acd, mut recordings, mut incidents, mut partners, mut truth) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut referrals, mut planted_referrals) = (Vec::new(), Vec::new());
     let mut last = 0;
     let summary = generate(
         options,
@@ -33,6 +34,8 @@ fn run(options: &GenerateOptions) -> (Files, GenerateSummary) {
             incidents: &mut incidents,
             partners: &mut partners,
             truth: &mut truth,
+            referrals: &mut referrals,
+            planted_referrals: &mut planted_referrals,
         },
         &mut |rows| {
             assert!(rows >= last, "progress never goes back");
@@ -64,6 +67,8 @@ fn options(contacts: u64, days: u32, start: (i32, u32, u32), seed: u64) -> Gener
         seed,
         districts: None,
         drama_numbers_only: false,
+        crisis_callers: None,
+        referral_effect: 1.0,
     }
 }
 
@@ -579,6 +584,8 @@ fn bad_options_are_refused() {
         incidents: std::io::sink(),
         partners: std::io::sink(),
         truth: std::io::sink(),
+        referrals: std::io::sink(),
+        planted_referrals: std::io::sink(),
     };
     assert!(generate(&o, sink(), &mut |_| {}).is_err());
     o.days = 1;
@@ -634,6 +641,8 @@ fn five_million_contacts_timing() {
         incidents: std::io::sink(),
         partners: std::io::sink(),
         truth: std::io::sink(),
+        referrals: std::io::sink(),
+        planted_referrals: std::io::sink(),
     };
     let started = std::time::Instant::now();
     let s = generate(&o, sink(), &mut |_| {}).unwrap();
