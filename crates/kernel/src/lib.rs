@@ -35,7 +35,8 @@ pub use detect::{
 };
 pub use episode::{ChainEvent, Episode};
 pub use impact::{
-    CallerHistory, ImpactError, ImpactEstimate, ImpactOptions, estimate_impact, summarise,
+    CallerHistory, ControlGroup, ImpactError, ImpactEstimate, ImpactOptions, estimate_impact,
+    summarise,
 };
 pub use keys::{KeyCodes, NO_KEY, encode_keys};
 pub use rule::{PerRule, Rule, RuleError, RuleSet};

@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 
 use engage_kernel::Micros;
 use engage_kernel::impact::{
-    CallerHistory, ImpactError, ImpactEstimate, ImpactOptions, estimate_impact, replicate_weights,
-    summarise,
+    CallerHistory, ControlGroup, ImpactError, ImpactEstimate, ImpactOptions, estimate_impact,
+    replicate_weights, summarise,
 };
 use engage_kernel::time::{DAY, WEEK};
 use proptest::prelude::*;
@@ -131,7 +131,9 @@ fn reference(
                 }
                 let untreated = match c.group {
                     None => true,
-                    Some(gj) => gj > k.max(g - a - 1) + a,
+                    Some(gj) => {
+                        o.controls == ControlGroup::NotYetReferred && gj > k.max(g - a - 1) + a
+                    }
                 };
                 if untreated && base_observed(c, g) {
                     c_y += wi * y(c, k);
@@ -191,18 +193,33 @@ fn arb_history() -> impl Strategy<Value = CallerHistory> {
 }
 
 fn arb_options() -> impl Strategy<Value = ImpactOptions> {
-    (0..3u32, 1..4u32, 0..7u32, 1..8u32, any::<u64>()).prop_map(
-        |(anticipation_weeks, base_weeks, weeks_before, weeks_after, seed)| ImpactOptions {
-            anticipation_weeks,
-            base_weeks,
-            weeks_before,
-            weeks_after,
-            bootstrap: 1,
-            seed,
-            min_treated: 1,
-            ..ImpactOptions::default()
-        },
+    (
+        0..3u32,
+        1..4u32,
+        0..7u32,
+        1..8u32,
+        any::<u64>(),
+        any::<bool>(),
     )
+        .prop_map(
+            |(anticipation_weeks, base_weeks, weeks_before, weeks_after, seed, never)| {
+                ImpactOptions {
+                    controls: if never {
+                        ControlGroup::NeverReferred
+                    } else {
+                        ControlGroup::NotYetReferred
+                    },
+                    anticipation_weeks,
+                    base_weeks,
+                    weeks_before,
+                    weeks_after,
+                    bootstrap: 1,
+                    seed,
+                    min_treated: 1,
+                    ..ImpactOptions::default()
+                }
+            },
+        )
 }
 
 proptest! {
@@ -634,4 +651,20 @@ fn null_worlds_coverage_full() {
     let (covered, mean_log, _) = null_worlds(400, 150, 1_000);
     assert!(covered >= 367, "covered {covered} of 400");
     assert!(mean_log.abs() < 0.01, "{mean_log}");
+}
+
+/// The worked cohort with never-referred controls only: D no longer controls for group 1.
+/// (1, k1): controls 2+1 = 3 over base 2+2 = 4, expected 4 × 3/4 = 3; (1, k2): 1+1 = 2 over 4,
+/// expected 2. Group 3 is unchanged (4.5 and 1.5). Overall 3 / 11.
+#[test]
+fn worked_cohort_never_referred_controls() {
+    let options = ImpactOptions {
+        controls: ControlGroup::NeverReferred,
+        ..worked_options()
+    };
+    let estimate = estimate_impact(&worked_cohort(), 0..10 * WEEK, &options).unwrap();
+    assert!(close(estimate.expected, 11.0));
+    assert!(close(estimate.overall.ratio, 3.0 / 11.0));
+    assert_eq!(estimate.cohort.not_yet_referred_controls, 0);
+    assert!(close(estimate.event_study[0].ratio, 1.0));
 }

@@ -9,6 +9,7 @@
 //! base weeks alike. Group `g` members all have `u = g − a − 1`, so they are added only after
 //! the cells that must exclude them (those with `m = g − a − 1`) are done.
 
+use super::ControlGroup;
 use super::panel::Panel;
 
 /// Reusable buffers for one thread.
@@ -132,8 +133,10 @@ pub(super) fn evaluate(
             for k in g - before..=t {
                 cell(panel, scratch, &mut out, g, k);
             }
-            for &j in &panel.by_group[g as usize] {
-                add(&mut scratch.control, j, t);
+            if panel.controls == ControlGroup::NotYetReferred {
+                for &j in &panel.by_group[g as usize] {
+                    add(&mut scratch.control, j, t);
+                }
             }
         }
         // Cells in week t from e = −a on (anticipation and post weeks).

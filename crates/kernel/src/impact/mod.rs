@@ -29,7 +29,8 @@
 //!   controls. Treated: callers of group `g` observed at `k`. Controls: callers never referred,
 //!   or referred at a week `g' > max(k, g − a − 1) + a`, that is untreated (anticipation
 //!   included) in week `k` *and* in every base week, observed at `k`, and not of group `g`
-//!   itself. (For cells after the base this is the rule `g' > k + a`; for placebo weeks before
+//!   itself ([`ControlGroup::NeverReferred`] keeps the never referred only, as a sensitivity
+//!   check). (For cells after the base this is the rule `g' > k + a`; for placebo weeks before
 //!   the base the extra condition keeps callers treated during the base out, and `g' ≠ g`
 //!   keeps the group from being its own control, as R's `did::att_gt` does.)
 //! - **Cell ratio.** `Σ_T Y_k / (Σ_T base × (Σ_C Y_k / Σ_C base))`: observed over expected,
@@ -110,6 +111,19 @@ pub struct ImpactOptions {
     /// The fewest treated callers (referred, with an observed week after referral) for which
     /// an estimate is given. Default 10; lower it only for worked examples and tests.
     pub min_treated: usize,
+    /// Which callers are controls. Default [`ControlGroup::NotYetReferred`].
+    pub controls: ControlGroup,
+}
+
+/// Which eligible callers serve as controls (a sensitivity choice, as R's `did::att_gt`
+/// `control_group`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ControlGroup {
+    /// Never referred, and referred callers before their referral (anticipation included).
+    #[default]
+    NotYetReferred,
+    /// Never-referred callers only.
+    NeverReferred,
 }
 
 impl Default for ImpactOptions {
@@ -124,6 +138,7 @@ impl Default for ImpactOptions {
             confidence: 0.95,
             threads: 1,
             min_treated: 10,
+            controls: ControlGroup::NotYetReferred,
         }
     }
 }

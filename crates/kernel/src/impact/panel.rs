@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use super::{CallerHistory, CohortFlow, ImpactError, ImpactOptions, NaiveComparison};
+use super::{CallerHistory, CohortFlow, ControlGroup, ImpactError, ImpactOptions, NaiveComparison};
 use crate::time::{Micros, WEEK};
 
 /// One analysed caller.
@@ -24,6 +24,7 @@ pub(super) struct Panel {
     pub base_weeks: i32,
     pub weeks_before: i32,
     pub weeks_after: i32,
+    pub controls: ControlGroup,
     /// Weeks before eligibility every analysed caller has observed.
     pub history: i32,
     pub callers: Vec<Caller>,
@@ -112,6 +113,7 @@ impl Panel {
             base_weeks,
             weeks_before,
             weeks_after: options.weeks_after as i32,
+            controls: options.controls,
             history,
             callers,
             last_week,
@@ -181,6 +183,9 @@ impl Panel {
     /// Referred callers who were controls (not yet referred) in at least one post cell; a post
     /// cell with controls exists at week `k` when `post_cell_weeks[index(k)]`.
     pub fn not_yet_referred_controls(&self, post_cell_weeks: &[bool]) -> usize {
+        if self.controls == ControlGroup::NeverReferred {
+            return 0;
+        }
         self.callers
             .iter()
             .filter(|c| {
