@@ -668,3 +668,61 @@ fn worked_cohort_never_referred_controls() {
     assert_eq!(estimate.cohort.not_yet_referred_controls, 0);
     assert!(close(estimate.event_study[0].ratio, 1.0));
 }
+
+/// The plain-English summary, word for word, on figures chosen by hand.
+#[test]
+fn summary_in_plain_english() {
+    use engage_kernel::impact::{Avoided, CohortFlow, NaiveComparison, RateRatio};
+    let estimate = ImpactEstimate {
+        overall: RateRatio {
+            ratio: 0.86,
+            low: 0.63,
+            high: 1.16,
+        },
+        avoided: Avoided {
+            value: 212.4,
+            low: -180.0,
+            high: 540.2,
+        },
+        observed: 1_300.0,
+        expected: 1_512.4,
+        event_study: Vec::new(),
+        naive: NaiveComparison {
+            before_mean: 5.0,
+            after_mean: 1.9,
+            ratio: Some(0.38),
+        },
+        cohort: CohortFlow {
+            treated: 128,
+            never_referred: 680,
+            not_yet_referred_controls: 40,
+            ..CohortFlow::default()
+        },
+        confidence: 0.95,
+        weeks_after: 26,
+        replicates_used: 1_000,
+    };
+    assert_eq!(
+        summarise(&estimate, "contacts"),
+        "Contacts from referred callers were 14% lower than expected (95% interval: 37% lower to \
+         16% higher); this is not yet distinguishable from no effect. Expected minus observed \
+         over the 26 weeks after referral: 212 contacts (95% interval: -180 to 540). The naive \
+         before/after comparison shows a fall of 62%; it compares callers at their peak with \
+         their ordinary level afterwards, so it overstates any effect. Based on 128 referred \
+         callers and 680 eligible callers never referred (40 referred callers also served as \
+         not-yet-referred comparisons)."
+    );
+    let fewer = ImpactEstimate {
+        overall: RateRatio {
+            ratio: 0.5,
+            low: 0.4,
+            high: 0.6,
+        },
+        ..estimate
+    };
+    assert!(summarise(&fewer, "999 calls").starts_with(
+        "999 calls from referred callers were 50% lower than expected (95% interval: 60% lower \
+         to 40% lower); the whole interval is below no effect, so 999 calls fell more than \
+         chance alone would explain."
+    ));
+}

@@ -264,7 +264,7 @@ pub enum ImpactError {
     )]
     NoControls { cells_skipped: usize },
     #[error(
-        "referred callers had no outcome in their base weeks, so nothing was expected and no ratio can be formed"
+        "nothing was expected after referral (referred callers had no outcome in their base weeks, or comparison callers none in the weeks after), so no ratio can be formed"
     )]
     NothingExpected,
     #[error(
