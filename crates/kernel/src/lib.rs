@@ -12,10 +12,13 @@
 //! - [`phone`], [`postcode`] and [`pseudonym`]: keys and places, normalised.
 //! - [`keys`]: text keys as dense integer codes.
 //! - [`archive`]: contacts gathered one at a time for batch detection of very large tables.
+//! - [`impact`]: did referral change how often callers call? A difference-in-differences
+//!   estimate with not-yet-referred controls, robust to regression to the mean.
 
 pub mod archive;
 pub mod detect;
 pub mod episode;
+pub mod impact;
 pub mod keys;
 pub mod phone;
 pub mod postcode;
@@ -31,6 +34,10 @@ pub use detect::{
     DetectError, Detection, detect, detect_episodes, detect_run, detect_run_episodes,
 };
 pub use episode::{ChainEvent, Episode};
+pub use impact::{
+    CallerHistory, ControlGroup, ImpactError, ImpactEstimate, ImpactOptions, estimate_impact,
+    summarise,
+};
 pub use keys::{KeyCodes, NO_KEY, encode_keys};
 pub use rule::{PerRule, Rule, RuleError, RuleSet};
 pub use stream::{OutOfOrder, StreamingDetector, Verdict};
