@@ -102,7 +102,8 @@ fn reference(
         referred: analysed.iter().filter(|c| c.group.is_some()).count(),
         treated: analysed
             .iter()
-            .filter(|c| c.group.is_some_and(|g| observed_week(c, g)))
+            // At least one observed post week: the whole weeks after the referral week.
+            .filter(|c| c.group.is_some_and(|g| observed_week(c, g + 1)))
             .count(),
         never_referred: analysed.iter().filter(|c| c.group.is_none()).count(),
         no_baseline,
@@ -111,10 +112,10 @@ fn reference(
         expected: 0.0,
         post_cells: 0,
         cells_skipped: 0,
-        weeks: (-before..after).map(|e| (e, 0.0, 0.0, 0.0)).collect(),
+        weeks: (-before..=after).map(|e| (e, 0.0, 0.0, 0.0)).collect(),
     };
     for &g in &groups {
-        for e in -before..after {
+        for e in -before..=after {
             let k = g + e;
             let (mut t_n, mut t_y, mut t_base) = (0.0, 0.0, 0.0);
             let (mut c_y, mut c_base) = (0.0, 0.0);
@@ -152,7 +153,8 @@ fn reference(
             week.1 += t_y;
             week.2 += expected;
             week.3 += t_n;
-            if e >= 0 {
+            // Week e = 0 holds the referral: partly untreated, so not a post week.
+            if e >= 1 {
                 out.observed += t_y;
                 out.expected += expected;
                 out.post_cells += 1;
@@ -343,17 +345,23 @@ fn weekly(eligible_week: i64, referral_week: Option<i64>, per_week: &[f64]) -> C
 /// | C      | never | 2  | 1  | 1  | 2  | 1  |
 /// | D      | 3     | 1  | 1  | 3  | 0  | 0  |
 ///
-/// Group 1 (A), base week 0 (base 4). Controls are B, C and D (not yet referred: 3 > k).
-/// - (1, k1): controls 2+1+1 = 4 over base 2+2+1 = 5, expected 4 × 4/5 = 3.2, observed 2.
+/// Post weeks are the whole weeks after the referral week: k2 and k3 for group 1, k4 (k5 is
+/// not observed) for group 3.
+///
+/// Group 1 (A), base week 0 (base 4). Controls are B, C and D while D is not yet referred
+/// (3 > k).
+/// - (1, k1), the referral week: controls 2+1+1 = 4 over base 2+2+1 = 5, expected
+///   4 × 4/5 = 3.2, observed 2.
 /// - (1, k2): controls 1+1+3 = 5 over 5, expected 4, observed 1.
+/// - (1, k3): controls B and C, 1+2 = 3 over base 2+2 = 4, expected 3, observed 0.
 ///
 /// Group 3 (D), base week 2 (base 3). Controls B and C (A is referred).
-/// - (3, k3): controls 1+2 = 3 over base 1+1 = 2, expected 3 × 3/2 = 4.5, observed 0.
+/// - (3, k3), the referral week: controls 1+2 = 3 over base 1+1 = 2, expected 4.5, observed 0.
 /// - (3, k4): controls 0+1 = 1 over 2, expected 1.5, observed 0.
 ///
-/// Overall 3 / 13.2; avoided 10.2. Week −1 is each group's base week: ratio 1 (7 / 7).
-/// Week 0: 2 / (3.2 + 4.5); week 1: 1 / (4 + 1.5). Naive: before weeks A k0 = 4, D k2 = 3
-/// (mean 3.5); after A 2, 1 and D 0, 0 (mean 0.75); 0.75 / 3.5.
+/// Overall 1 / 8.5; avoided 7.5. Week −1 is each group's base week: ratio 1 (7 / 7).
+/// Week 0 (referral weeks): 2 / (3.2 + 4.5); week 1: 1 / (4 + 1.5); week 2: 0 / 3. Naive:
+/// before weeks A k0 = 4, D k2 = 3 (mean 3.5); after A 1, 0 and D 0 (mean 1/3).
 fn worked_cohort() -> Vec<CallerHistory> {
     vec![
         weekly(5, Some(1), &[4.0, 2.0, 1.0, 0.0, 0.0]),
@@ -384,25 +392,26 @@ fn worked_options() -> ImpactOptions {
 #[test]
 fn worked_cohort_by_hand() {
     let estimate = estimate_impact(&worked_cohort(), 0..10 * WEEK, &worked_options()).unwrap();
-    assert!(close(estimate.observed, 3.0));
-    assert!(close(estimate.expected, 13.2));
-    assert!(close(estimate.overall.ratio, 3.0 / 13.2));
-    assert!(close(estimate.avoided.value, 10.2));
+    assert!(close(estimate.observed, 1.0));
+    assert!(close(estimate.expected, 8.5));
+    assert!(close(estimate.overall.ratio, 1.0 / 8.5));
+    assert!(close(estimate.avoided.value, 7.5));
     let weeks: Vec<(i32, f64, usize)> = estimate
         .event_study
         .iter()
         .map(|w| (w.week, w.ratio, w.treated_callers))
         .collect();
-    assert_eq!(weeks.len(), 3);
+    assert_eq!(weeks.len(), 4);
     assert_eq!((weeks[0].0, weeks[0].2), (-1, 2));
     assert!(close(weeks[0].1, 1.0));
     assert_eq!((weeks[1].0, weeks[1].2), (0, 2));
     assert!(close(weeks[1].1, 2.0 / 7.7));
     assert_eq!((weeks[2].0, weeks[2].2), (1, 2));
     assert!(close(weeks[2].1, 1.0 / 5.5));
+    assert_eq!((weeks[3].0, weeks[3].1, weeks[3].2), (2, 0.0, 1));
     assert!(close(estimate.naive.before_mean, 3.5));
-    assert!(close(estimate.naive.after_mean, 0.75));
-    assert!(close(estimate.naive.ratio.unwrap(), 0.75 / 3.5));
+    assert!(close(estimate.naive.after_mean, 1.0 / 3.0));
+    assert!(close(estimate.naive.ratio.unwrap(), 1.0 / 3.0 / 3.5));
     let flow = estimate.cohort;
     assert_eq!(flow.callers, 7);
     assert_eq!(flow.eligible_outside_period, 1);
@@ -421,14 +430,15 @@ fn worked_cohort_by_hand() {
 }
 
 /// The 2×2 case: one referred and one never-referred caller, anticipation 1, base 2 weeks.
-/// Referred at week 3, base weeks 0 and 1 (A: 2 and 4, base 3; B: 1 and 3, base 2); week 2 is
-/// anticipation; week 3: A 1, B 4. Expected 3 × 4 / 2 = 6, observed 1: ratio 1/6, avoided 5.
-/// Week 2 (anticipation, e = −1): A 6, B 2, expected 3 × 2/2 = 3, ratio 2.
+/// Referred in week 3, base weeks 0 and 1 (A: 2 and 4, base 3; B: 1 and 3, base 2); week 2 is
+/// anticipation; week 3 holds the referral (A 7, B 5: expected 7.5, in the event study only);
+/// week 4 is the post week: A 1, B 4. Expected 3 × 4 / 2 = 6, observed 1: ratio 1/6, avoided
+/// 5. Week 2 (anticipation, e = −1): A 6, B 2, expected 3 × 2/2 = 3, ratio 2.
 #[test]
 fn two_by_two_by_hand() {
     let callers = vec![
-        weekly(3, Some(3), &[2.0, 4.0, 6.0, 1.0]),
-        weekly(3, None, &[1.0, 3.0, 2.0, 4.0]),
+        weekly(3, Some(3), &[2.0, 4.0, 6.0, 7.0, 1.0]),
+        weekly(3, None, &[1.0, 3.0, 2.0, 5.0, 4.0]),
     ];
     let options = ImpactOptions {
         anticipation_weeks: 1,
@@ -439,12 +449,14 @@ fn two_by_two_by_hand() {
         min_treated: 1,
         ..ImpactOptions::default()
     };
-    let estimate = estimate_impact(&callers, 0..7 * WEEK, &options).unwrap();
+    let estimate = estimate_impact(&callers, 0..8 * WEEK, &options).unwrap();
     assert!(close(estimate.overall.ratio, 1.0 / 6.0));
     assert!(close(estimate.avoided.value, 5.0));
-    assert_eq!(estimate.event_study.len(), 2);
+    assert_eq!(estimate.event_study.len(), 3);
     assert_eq!(estimate.event_study[0].week, -1);
     assert!(close(estimate.event_study[0].ratio, 2.0));
+    assert_eq!(estimate.event_study[1].week, 0);
+    assert!(close(estimate.event_study[1].ratio, 7.0 / 7.5));
     assert!(close(estimate.naive.before_mean, 4.0));
     assert!(close(estimate.naive.after_mean, 1.0));
 }
@@ -466,17 +478,17 @@ fn errors_say_what_is_missing() {
     let err = estimate_impact(&worked_cohort(), 0..10 * WEEK, &too_few).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "2 referred callers with an observed week after referral in the cohort; at least 10 are needed for an estimate"
+        "2 referred callers with an observed week after the referral week in the cohort; at least 10 are needed for an estimate"
     );
 
-    // Only referred callers, all in the same week: nobody to compare with in any of the three
-    // cells (weeks −1, 0 and 1 relative to referral).
+    // Only referred callers, all in the same week: nobody to compare with in any of the four
+    // cells (weeks −1 to 2 relative to referral).
     let all_referred: Vec<_> = (0..3)
         .map(|_| weekly(5, Some(1), &[1.0, 1.0, 1.0]))
         .collect();
     let err = estimate_impact(&all_referred, 0..10 * WEEK, &options).unwrap_err();
     assert!(
-        matches!(err, ImpactError::NoControls { cells_skipped: 3 }),
+        matches!(err, ImpactError::NoControls { cells_skipped: 4 }),
         "{err:?}"
     );
     assert!(err.to_string().starts_with("no comparison callers"));
@@ -654,8 +666,8 @@ fn null_worlds_coverage_full() {
 }
 
 /// The worked cohort with never-referred controls only: D no longer controls for group 1.
-/// (1, k1): controls 2+1 = 3 over base 2+2 = 4, expected 4 × 3/4 = 3; (1, k2): 1+1 = 2 over 4,
-/// expected 2. Group 3 is unchanged (4.5 and 1.5). Overall 3 / 11.
+/// (1, k2): controls 1+1 = 2 over base 2+2 = 4, expected 4 × 2/4 = 2; (1, k3): 1+2 = 3 over
+/// 4, expected 3. Group 3 is unchanged (1.5). Overall 1 / 6.5.
 #[test]
 fn worked_cohort_never_referred_controls() {
     let options = ImpactOptions {
@@ -663,8 +675,8 @@ fn worked_cohort_never_referred_controls() {
         ..worked_options()
     };
     let estimate = estimate_impact(&worked_cohort(), 0..10 * WEEK, &options).unwrap();
-    assert!(close(estimate.expected, 11.0));
-    assert!(close(estimate.overall.ratio, 3.0 / 11.0));
+    assert!(close(estimate.expected, 6.5));
+    assert!(close(estimate.overall.ratio, 1.0 / 6.5));
     assert_eq!(estimate.cohort.not_yet_referred_controls, 0);
     assert!(close(estimate.event_study[0].ratio, 1.0));
 }

@@ -1,7 +1,7 @@
 //! An independent check of the impact estimator's cell ratio: on one 2×2 group-time cell (four
-//! base weeks and one week after referral, 40 referred and 60 never-referred callers), the
-//! kernel's rate ratio equals `exp(τ)` from statsmodels' Poisson GLM with caller and week fixed
-//! effects and a referred×after dummy τ.
+//! base weeks and one whole week after the referral week, 40 referred and 60 never-referred
+//! callers), the kernel's rate ratio equals `exp(τ)` from statsmodels' Poisson GLM with caller
+//! and week fixed effects and a referred×after dummy τ.
 //!
 //! Needs `python3` with statsmodels (`pip install statsmodels`); without them the test says it
 //! was skipped and passes.
@@ -39,8 +39,9 @@ fn cell_ratio_equals_poisson_fixed_effects_glm() {
         eprintln!("skipped: python3 with statsmodels is not available (pip install statsmodels)");
         return;
     }
-    // Everyone eligible at week 4 of a 5-week period: weeks −4..=−1 are the base, week 0 the
-    // one week after referral (referred at eligibility, no anticipation).
+    // Everyone eligible at week 4 of a 6-week period: weeks −4..=−1 are the base, week 0 the
+    // referral week (referred at eligibility, no anticipation; not in the estimate, so not in
+    // the GLM's panel either) and week 1 the one post week.
     let mut rng = ChaCha8Rng::seed_from_u64(99);
     let mut histories = Vec::new();
     let mut csv = String::from("caller,week,y,d\n");
@@ -49,16 +50,18 @@ fn cell_ratio_equals_poisson_fixed_effects_glm() {
         let eligible_at = 4 * WEEK;
         let level = 1 + rng.next_u64() % 5;
         let mut outcomes = Vec::new();
-        for week in -4i64..=0 {
-            let trend = if week == 0 { 2 } else { 0 };
-            let effect = if referred && week == 0 { 0 } else { 1 };
+        for week in -4i64..=1 {
+            let trend = if week >= 0 { 2 } else { 0 };
+            let effect = if referred && week >= 0 { 0 } else { 1 };
             // At least one contact per caller, so every caller fixed effect is finite.
             let y = u64::from(week == -4) + rng.next_u64() % (level + trend * effect + 1);
             for _ in 0..y {
                 outcomes.push((eligible_at + week * WEEK + 3 * DAY, 1.0));
             }
-            let d = u8::from(referred && week == 0);
-            writeln!(csv, "{caller},{week},{y},{d}").unwrap();
+            if week != 0 {
+                let d = u8::from(referred && week == 1);
+                writeln!(csv, "{caller},{week},{y},{d}").unwrap();
+            }
         }
         histories.push(CallerHistory {
             eligible_at,
@@ -74,7 +77,7 @@ fn cell_ratio_equals_poisson_fixed_effects_glm() {
         bootstrap: 10,
         ..ImpactOptions::default()
     };
-    let estimate = estimate_impact(&histories, 0..5 * WEEK, &options).unwrap();
+    let estimate = estimate_impact(&histories, 0..6 * WEEK, &options).unwrap();
     assert_eq!(estimate.cohort.treated, 40);
     assert_eq!(estimate.cohort.never_referred, 60);
 

@@ -34,7 +34,7 @@ impl Scratch {
 
 /// Totals by week relative to referral and over the post weeks.
 pub(super) struct Evaluation {
-    /// Observed total over post cells.
+    /// Observed total over post cells (the whole weeks after the referral week).
     pub observed: f64,
     /// Expected total over post cells.
     pub expected: f64,
@@ -57,9 +57,9 @@ pub(super) struct WeekTotals {
     pub treated: f64,
 }
 
-/// Number of event-study weeks, `weeks_before + weeks_after`.
+/// Number of event-study weeks, `weeks_before + 1 + weeks_after` (the referral week between).
 pub(super) fn event_weeks(panel: &Panel) -> usize {
-    (panel.weeks_before + panel.weeks_after) as usize
+    (panel.weeks_before + 1 + panel.weeks_after) as usize
 }
 
 /// Evaluates every cell with callers weighted by `weights` (one per analysed caller).
@@ -98,7 +98,7 @@ pub(super) fn evaluate(
             }
             let w = f64::from(w);
             let caller = &panel.callers[i as usize];
-            let last = (g + panel.weeks_after - 1).min(caller.last_week);
+            let last = (g + panel.weeks_after).min(caller.last_week);
             for k in g - before..=last {
                 let cell = g as usize * weeks + (k - g + before) as usize;
                 scratch.treated_y[cell] += w * caller.weekly[panel.index(k)];
@@ -140,7 +140,7 @@ pub(super) fn evaluate(
             }
         }
         // Cells in week t from e = −a on (anticipation and post weeks).
-        let first = (t - panel.weeks_after + 1).max(0);
+        let first = (t - panel.weeks_after).max(0);
         let last = (t + a).min(t + before).min(panel.last_group);
         for g in first..=last {
             cell(panel, scratch, &mut out, g, t);
@@ -170,7 +170,8 @@ fn cell(panel: &Panel, scratch: &Scratch, out: &mut Evaluation, g: i32, k: i32) 
     week.observed += observed;
     week.expected += expected;
     week.treated += treated;
-    if k >= g {
+    // The referral week itself (k = g) is partly before the referral: not a post week.
+    if k > g {
         out.observed += observed;
         out.expected += expected;
         out.expected_cells += 1;

@@ -18,9 +18,16 @@
 //!   before referral is observed for everyone, and the overall estimate and the event study
 //!   rest on one sample.
 //! - **Treatment.** The first `referred` decision. Its group `g` is the referral week on the
-//!   same axis; a referral before eligibility is put at week 0 and counted. A referral outside
-//!   the period cannot be placed honestly: the caller is dropped (neither treated nor control)
-//!   and counted.
+//!   same axis (the week in which the referral falls); a referral before eligibility is put at
+//!   week 0 and counted. A referral outside the period cannot be placed honestly: the caller
+//!   is dropped (neither treated nor control) and counted.
+//! - **The referral week is neither before nor after.** A referral falls inside its week
+//!   `g`, so week `g` is partly untreated; counting it as a post week would pull the estimate
+//!   towards 1 (in the generator's crisis world, where calls are still frequent when callers
+//!   are referred, 9% of the calls in weeks `g..g + 26` come before the referral, and a
+//!   true effect of 0.5 was estimated as 0.545). Post weeks are the whole weeks after it,
+//!   `k ∈ [g + 1, g + weeks_after]`; the referral week appears in the event study (`e = 0`)
+//!   only.
 //! - **Base period of group g:** weeks `[g − a − B, g − a − 1]` (`a` = anticipation weeks,
 //!   `B` = base weeks); a caller's base level is its mean weekly outcome over them. The
 //!   anticipation window keeps the selection burst (and any change just before referral) out
@@ -40,14 +47,17 @@
 //!   `tests/impact_statsmodels.rs` checks against statsmodels. Cells with treated callers but
 //!   no controls (or a zero control base) are skipped and counted.
 //! - **Overall rate ratio:** Σ observed / Σ expected over all post cells
-//!   `k ∈ [g, g + weeks_after)`; **avoided** = Σ (expected − observed) over them, in outcome
-//!   units (contacts, 999 calls, seconds of handling).
+//!   `k ∈ [g + 1, g + weeks_after]`; **avoided** = Σ (expected − observed) over them, in
+//!   outcome units (contacts, 999 calls, seconds of handling). The **treated** are the
+//!   referred callers with at least one observed post week.
 //! - **Event study:** the same ratio of sums for each `e = k − g ∈ [−weeks_before,
-//!   weeks_after)`. Weeks `e < −a − B` lie before the base and are true placebo checks (≈ 1
+//!   weeks_after]`. Weeks `e < −a − B` lie before the base and are true placebo checks (≈ 1
 //!   under parallel trends); weeks inside the base are ≈ 1 nearly by construction; weeks
-//!   `−a ≤ e < 0` are the anticipation window.
+//!   `−a ≤ e < 0` are the anticipation window; `e = 0` is the referral week, partly treated
+//!   (not in the overall estimate).
 //! - **Naive before/after** (shown beside, labelled naive): treated callers' mean weekly
-//!   outcome in the `a + B` weeks just before referral against their observed post weeks.
+//!   outcome in the `a + B` weeks just before the referral week against their observed post
+//!   weeks.
 //! - **Intervals:** percentile bootstrap over callers (clustered: a caller's whole history is
 //!   drawn together), `n` draws with replacement per replicate from the `n` analysed callers.
 //!   Replicate `r` draws from ChaCha8 seeded with `seed`, stream `r` ([`replicate_weights`]),
@@ -98,7 +108,8 @@ pub struct ImpactOptions {
     pub base_weeks: u32,
     /// Event-study weeks before referral. Default 8.
     pub weeks_before: u32,
-    /// Weeks after referral in the estimate and the event study. Default 26; at least 1.
+    /// Whole weeks after the referral week in the estimate and the event study. Default 26; at
+    /// least 1.
     pub weeks_after: u32,
     /// Bootstrap replicates. Default 1,000; at least 1.
     pub bootstrap: u32,
@@ -108,7 +119,7 @@ pub struct ImpactOptions {
     pub confidence: f64,
     /// Threads for the bootstrap; 0 is taken as 1, and on wasm32 only 1 is used. Default 1.
     pub threads: usize,
-    /// The fewest treated callers (referred, with an observed week after referral) for which
+    /// The fewest treated callers (referred, with an observed week after the referral week) for which
     /// an estimate is given. Default 10; lower it only for worked examples and tests.
     pub min_treated: usize,
     /// Which callers are controls. Default [`ControlGroup::NotYetReferred`].
@@ -175,9 +186,10 @@ pub struct EventStudyWeek {
 /// show how far it misleads.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct NaiveComparison {
-    /// Mean weekly outcome in the `anticipation + base` weeks just before referral.
+    /// Mean weekly outcome in the `anticipation + base` weeks just before the referral week.
     pub before_mean: f64,
-    /// Mean weekly outcome in the observed weeks after referral (up to `weeks_after`).
+    /// Mean weekly outcome in the observed whole weeks after the referral week (up to
+    /// `weeks_after`).
     pub after_mean: f64,
     /// `after_mean / before_mean`; `None` when `before_mean` is zero.
     pub ratio: Option<f64>,
@@ -198,7 +210,8 @@ pub struct CohortFlow {
     pub referral_outside_period: usize,
     /// Referred callers analysed (including those with no observed week after referral).
     pub referred: usize,
-    /// Referred callers with at least one observed week after referral (the treated).
+    /// Referred callers with at least one observed whole week after the referral week (the
+    /// treated).
     pub treated: usize,
     /// Analysed callers never referred (controls throughout).
     pub never_referred: usize,
@@ -221,15 +234,15 @@ pub struct ImpactEstimate {
     pub observed: f64,
     /// Expected total over the treated post weeks.
     pub expected: f64,
-    /// Ratios by week relative to referral, `−weeks_before .. weeks_after`, weeks with an
-    /// estimate only.
+    /// Ratios by week relative to referral, `−weeks_before ..= weeks_after` (0: the referral
+    /// week, partly treated), weeks with an estimate only.
     pub event_study: Vec<EventStudyWeek>,
     /// The naive before/after comparison.
     pub naive: NaiveComparison,
     pub cohort: CohortFlow,
     /// The confidence level of the intervals.
     pub confidence: f64,
-    /// Weeks after referral in the estimate.
+    /// Whole weeks after the referral week in the estimate.
     pub weeks_after: u32,
     /// Bootstrap replicates with a defined estimate (of `bootstrap` requested).
     pub replicates_used: usize,
@@ -256,7 +269,7 @@ pub enum ImpactError {
     )]
     NoReferrals { eligible: usize, outside: usize },
     #[error(
-        "{treated} referred callers with an observed week after referral in the cohort; at least {needed} are needed for an estimate"
+        "{treated} referred callers with an observed week after the referral week in the cohort; at least {needed} are needed for an estimate"
     )]
     TooFewTreated { treated: usize, needed: usize },
     #[error(

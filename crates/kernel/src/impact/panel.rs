@@ -94,7 +94,7 @@ impl Panel {
                 None => flow.never_referred += 1,
                 Some(g) => {
                     flow.referred += 1;
-                    if g <= last_week {
+                    if g < last_week {
                         flow.treated += 1;
                     }
                 }
@@ -154,19 +154,19 @@ impl Panel {
     }
 
     /// The naive before/after comparison of the treated: mean weekly outcome over the
-    /// `a + B` weeks just before referral and over the observed post weeks, pooled over
-    /// callers.
+    /// `a + B` weeks just before the referral week and over the observed post weeks (the
+    /// whole weeks after it), pooled over callers.
     pub fn naive(&self) -> NaiveComparison {
         let (mut before, mut before_weeks, mut after, mut after_weeks) = (0.0, 0usize, 0.0, 0usize);
         for c in &self.callers {
-            let Some(g) = c.group.filter(|&g| g <= c.last_week) else {
+            let Some(g) = c.group.filter(|&g| g < c.last_week) else {
                 continue;
             };
             for k in g - self.anticipation - self.base_weeks..g {
                 before += c.weekly[self.index(k)];
                 before_weeks += 1;
             }
-            for k in g..=(g + self.weeks_after - 1).min(c.last_week) {
+            for k in g + 1..=(g + self.weeks_after).min(c.last_week) {
                 after += c.weekly[self.index(k)];
                 after_weeks += 1;
             }
