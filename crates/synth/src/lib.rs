@@ -119,13 +119,13 @@
 //! [`GenerateOptions::crisis_callers`] callers (by default none for periods under 12 weeks,
 //! so shorter runs, such as the shipped 28-day sample, are byte for byte what they were
 //! before; else one per 1,100 contacts: about 820 for a year of 900,000) call at a baseline
-//! of 0.2–1.5 calls a week until a crisis, which starts on a day between a sixth and two
-//! thirds of the way through the period: a jump to 10–30 calls a week that decays back
+//! of 0.2–1.5 calls a week until a crisis, which starts on a day in the first two thirds of
+//! the period: a jump to 10–30 calls a week that decays back
 //! towards the baseline (half-life one to four weeks) with or without help. About 95 % of them
 //! meet Kent's rule and are listed as `crisis_caller`. They are reviewed, assessed, and the
 //! referable ones wait up to 8 weeks for one of the weekly referral panel's places (by
-//! default enough for about 14 % of the crisis callers: some 130 referred and 630 eligible but
-//! not referred in such a year), picked at random, so referral never depends on the caller's
+//! default enough for about a fifth of the crisis callers: some 160 referred and 610 eligible
+//! but not referred in such a year), picked at random, so referral never depends on the caller's
 //! future. After referral a crisis caller's whole rate (baseline and crisis alike) is
 //! multiplied by [`GenerateOptions::referral_effect`] (1.0 by default: no effect; the planted
 //! vulnerable callers' and repeat victims' calls never change), yet at 1.0 their calls
