@@ -55,6 +55,13 @@
 //!   under parallel trends); weeks inside the base are ≈ 1 nearly by construction; weeks
 //!   `−a ≤ e < 0` are the anticipation window; `e = 0` is the referral week, partly treated
 //!   (not in the overall estimate).
+//! - **Assumption.** Without referral, referred callers' outcomes would have moved, week by
+//!   week since eligibility, in proportion to their comparisons' (parallel trends in ratio
+//!   form). It fails when the week of referral depends on something that also shapes the
+//!   trajectory, such as calendar time: a panel that starts with an empty waiting list just
+//!   when the mix of callers becoming eligible differs. Placebo weeks check it before
+//!   referral only. (The generator's crisis world once did this at its switch-on, and the
+//!   estimate came out 1–2% high; see `engage_synth::crisis`.)
 //! - **Naive before/after** (shown beside, labelled naive): treated callers' mean weekly
 //!   outcome in the `a + B` weeks just before the referral week against their observed post
 //!   weeks.
