@@ -21,6 +21,6 @@ mod sources;
 
 pub use contact::{Contact, Reject};
 pub use profile::{Profiles, SourceKind, SourceProfile};
-pub use referral::{REFERRALS_HEADER, Referral};
+pub use referral::{REFERRALS_COLUMNS, REFERRALS_HEADER, Referral};
 pub use report::{IngestReport, SourceCounts};
 pub use sources::{Ingest, IngestOptions, Ingested};

@@ -23,6 +23,21 @@ use crate::report::SourceCounts;
 /// The header of the default export, in column order (no line end).
 pub const REFERRALS_HEADER: &str = "case_id,caller,decided_at,decision,assessment,csu,plan,review_due,marker_expires,close_reason,note";
 
+/// The columns of the default export, in order ([`REFERRALS_HEADER`] split at the commas).
+pub const REFERRALS_COLUMNS: [&str; 11] = [
+    "case_id",
+    "caller",
+    "decided_at",
+    "decision",
+    "assessment",
+    "csu",
+    "plan",
+    "review_due",
+    "marker_expires",
+    "close_reason",
+    "note",
+];
+
 /// The fields Engage reads from a referrals export (every column but the note).
 pub const FIELDS: [&str; 10] = [
     "case_id",
@@ -380,6 +395,7 @@ mod tests {
     fn the_header_is_the_read_fields_then_the_note() {
         let columns: Vec<&str> = FIELDS.iter().chain(&WITHHELD_FIELDS).copied().collect();
         assert_eq!(REFERRALS_HEADER, columns.join(","));
+        assert_eq!(REFERRALS_COLUMNS.to_vec(), columns);
     }
 
     #[test]

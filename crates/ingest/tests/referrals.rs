@@ -429,3 +429,52 @@ fn a_missing_column_names_the_referrals_file() {
         "{message}"
     );
 }
+
+#[test]
+fn the_note_is_withheld_however_the_row_is_cut_split_or_short_of_fields() {
+    // A good row whose decision is unknown, so it is rejected whatever its width.
+    let fields = [
+        "C0000001",
+        "07700 900500",
+        "01/03/2025 10:00:00",
+        "escalated",
+        "nuisance",
+        "Maidstone CSU",
+        "response plan",
+        "10/04/2025",
+        "08/06/2025",
+        "moved away",
+    ];
+    let mut rows: Vec<String> = Vec::new();
+    // The note with unquoted commas: 1 to 4 pieces.
+    for pieces in 1..=4 {
+        let note: Vec<String> = (0..pieces).map(|i| format!("zz piece {i}")).collect();
+        rows.push(format!("{},{}", fields.join(","), note.join(",")));
+    }
+    // Cut short after 1 to 10 fields, and cut inside the note.
+    for kept in 1..=10 {
+        rows.push(fields[..kept].join(","));
+    }
+    rows.push(format!("{},zz cut", fields.join(",")));
+    // 1 to 9 fields lost before the note (the note moves left by as many places).
+    for lost in 1..=9 {
+        for at in 0..=(10 - lost) {
+            let mut kept: Vec<&str> = fields.to_vec();
+            kept.drain(at..at + lost);
+            rows.push(format!("{},zz lost {lost} at {at}", kept.join(",")));
+        }
+    }
+    let text = format!("{REFERRALS_HEADER}\n{}\n", rows.join("\n"));
+    let out = ingest(&Profiles::default(), Some(&text), None);
+    let c = &out.report.sources["referrals"];
+    assert_eq!((c.read, c.rejected), (rows.len() as u64, rows.len() as u64));
+    for reject in out.rejects.iter().filter(|r| r.source == "referrals") {
+        assert!(
+            !reject.raw.contains("zz") && !reject.reason.contains("zz"),
+            "line {}: {} ({})",
+            reject.line,
+            reject.raw,
+            reject.reason
+        );
+    }
+}
