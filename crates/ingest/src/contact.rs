@@ -44,13 +44,13 @@ pub struct Contact {
 /// A raw row that was not published, with where it came from and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reject {
-    /// `acd`, `recordings`, `incidents` or `partners`.
+    /// `acd`, `recordings`, `incidents`, `partners` or `referrals`.
     pub source: &'static str,
     /// The file name.
     pub file: String,
     /// The line number in the file (1 is the header).
     pub line: u64,
-    /// The row as read.
+    /// The row as read (for referrals, with the note and unread columns withheld).
     pub raw: String,
     /// What is wrong, naming the field.
     pub reason: String,

@@ -6,16 +6,21 @@
 //!
 //! Every raw row is accounted for: for each source, rows read = published + merged into a
 //! contact + duplicates dropped + rejected ([`SourceCounts::balances`]).
+//!
+//! Beside the four sources of contacts, the case system's decisions about repeat callers
+//! (`referrals.csv`, optional) are read into [`Referral`]s ([`referral`]).
 
 pub mod contact;
 mod link;
 pub mod local_time;
 pub mod profile;
 pub mod read;
+pub mod referral;
 pub mod report;
 mod sources;
 
 pub use contact::{Contact, Reject};
 pub use profile::{Profiles, SourceKind, SourceProfile};
+pub use referral::{REFERRALS_COLUMNS, REFERRALS_HEADER, Referral};
 pub use report::{IngestReport, SourceCounts};
 pub use sources::{Ingest, IngestOptions, Ingested};

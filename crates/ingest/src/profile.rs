@@ -18,7 +18,8 @@ use std::collections::BTreeMap;
 use chrono_tz::Tz;
 use serde::Deserialize;
 
-/// The four sources of a control room's exports.
+/// The sources of a control room's exports: four of contacts, and the case system's decisions
+/// about repeat callers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SourceKind {
     /// The automatic call distributor: every inbound call.
@@ -29,15 +30,18 @@ pub enum SourceKind {
     Incidents,
     /// Partner agencies' contacts (fire and rescue, ambulance).
     Partners,
+    /// The case system's decisions about repeat callers (`referrals.csv`); not contacts.
+    Referrals,
 }
 
 impl SourceKind {
     /// All sources, in the order they are read.
-    pub const ALL: [SourceKind; 4] = [
+    pub const ALL: [SourceKind; 5] = [
         SourceKind::Acd,
         SourceKind::Recordings,
         SourceKind::Incidents,
         SourceKind::Partners,
+        SourceKind::Referrals,
     ];
 
     /// The source's name in reports, rejects and profiles.
@@ -47,6 +51,7 @@ impl SourceKind {
             SourceKind::Recordings => "recordings",
             SourceKind::Incidents => "incidents",
             SourceKind::Partners => "partners",
+            SourceKind::Referrals => "referrals",
         }
     }
 
@@ -83,6 +88,16 @@ impl SourceKind {
                 "outcome",
                 "category",
             ],
+            SourceKind::Referrals => &crate::referral::FIELDS,
+        }
+    }
+
+    /// Fields whose column a profile may name but whose text Engage never keeps (not even in
+    /// a reject's raw text): the referrals' free-text `note`.
+    pub fn withheld_fields(self) -> &'static [&'static str] {
+        match self {
+            SourceKind::Referrals => &crate::referral::WITHHELD_FIELDS,
+            _ => &[],
         }
     }
 
@@ -92,6 +107,7 @@ impl SourceKind {
             SourceKind::Recordings => "recordings.csv",
             SourceKind::Incidents => "incident_calls.csv",
             SourceKind::Partners => "partner_contacts.csv",
+            SourceKind::Referrals => "referrals.csv",
         }
     }
 }
@@ -107,13 +123,17 @@ pub struct SourceProfile {
     pub delimiter: u8,
     /// The time format, in chrono's strftime notation.
     pub time_format: String,
+    /// The format of dates without a time (referrals' `review_due`, `marker_expires`), in
+    /// chrono's strftime notation.
+    pub date_format: String,
     /// The zone the local times are in.
     pub timezone: Tz,
     /// Engage field name → the column name in the file (all fields, defaults filled in).
     pub columns: BTreeMap<String, String>,
     /// The source's outcome words (lowercase) → `answered`, `abandoned` or `transferred`.
     pub outcomes: BTreeMap<String, &'static str>,
-    /// Whether the source may be absent from the raw folder (partners are optional).
+    /// Whether the source may be absent from the raw folder (partners and referrals are
+    /// optional).
     pub optional: bool,
 }
 
@@ -133,14 +153,16 @@ impl SourceProfile {
             file: kind.default_file().to_string(),
             delimiter: b',',
             time_format: "%d/%m/%Y %H:%M:%S".to_string(),
+            date_format: "%d/%m/%Y".to_string(),
             timezone: chrono_tz::Europe::London,
             columns: kind
                 .fields()
                 .iter()
+                .chain(kind.withheld_fields())
                 .map(|f| (f.to_string(), f.to_string()))
                 .collect(),
             outcomes,
-            optional: kind == SourceKind::Partners,
+            optional: matches!(kind, SourceKind::Partners | SourceKind::Referrals),
         }
     }
 
@@ -157,7 +179,7 @@ impl SourceProfile {
     }
 }
 
-/// The profiles of all four sources.
+/// The profiles of all sources.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Profiles {
     /// One per source, in [`SourceKind::ALL`] order.
@@ -200,6 +222,7 @@ struct ProfileFile {
     recordings: Option<SourceOverride>,
     incidents: Option<SourceOverride>,
     partners: Option<SourceOverride>,
+    referrals: Option<SourceOverride>,
 }
 
 #[derive(Deserialize, Default)]
@@ -208,6 +231,7 @@ struct SourceOverride {
     file: Option<String>,
     delimiter: Option<String>,
     time_format: Option<String>,
+    date_format: Option<String>,
     timezone: Option<String>,
     #[serde(default)]
     columns: BTreeMap<String, String>,
@@ -221,7 +245,13 @@ impl Profiles {
     pub fn from_toml(text: &str) -> Result<Self, ProfileError> {
         let file: ProfileFile = toml::from_str(text)?;
         let mut profiles = Profiles::default();
-        let overrides = [file.acd, file.recordings, file.incidents, file.partners];
+        let overrides = [
+            file.acd,
+            file.recordings,
+            file.incidents,
+            file.partners,
+            file.referrals,
+        ];
         for (profile, over) in profiles.sources.iter_mut().zip(overrides) {
             if let Some(over) = over {
                 apply(profile, over)?;
@@ -268,6 +298,16 @@ fn apply(profile: &mut SourceProfile, over: SourceOverride) -> Result<(), Profil
     if let Some(format) = over.time_format {
         profile.time_format = format;
     }
+    if let Some(format) = over.date_format {
+        if profile.kind != SourceKind::Referrals {
+            return Err(bad(
+                "date_format",
+                "this source has no dates without a time; only [referrals] takes a date_format"
+                    .into(),
+            ));
+        }
+        profile.date_format = format;
+    }
     if let Some(zone) = over.timezone {
         profile.timezone = zone.parse().map_err(|_| {
             bad(
@@ -277,16 +317,29 @@ fn apply(profile: &mut SourceProfile, over: SourceOverride) -> Result<(), Profil
         })?;
     }
     for (field, column) in over.columns {
-        if !profile.kind.fields().contains(&field.as_str()) {
+        let known = || {
+            profile
+                .kind
+                .fields()
+                .iter()
+                .chain(profile.kind.withheld_fields())
+        };
+        if !known().any(|f| *f == field) {
             return Err(bad(
                 "columns",
                 format!(
                     "`{field}` is not a field of this source; expected one of {}",
-                    profile.kind.fields().join(", ")
+                    known().copied().collect::<Vec<_>>().join(", ")
                 ),
             ));
         }
         profile.columns.insert(field, column);
+    }
+    if profile.kind == SourceKind::Referrals && !over.outcomes.is_empty() {
+        return Err(bad(
+            "outcomes",
+            "referrals are decisions, not calls: they have no outcome words".into(),
+        ));
     }
     for (word, outcome) in over.outcomes {
         let outcome = match outcome.to_ascii_lowercase().as_str() {

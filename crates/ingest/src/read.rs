@@ -1,5 +1,6 @@
 //! Reading one source's CSV export through its profile: header checked, rows numbered, short
-//! or long rows and unreadable bytes turned into rejects instead of errors.
+//! or long rows and unreadable bytes turned into rejects instead of errors, and columns whose
+//! text is never kept (referrals' notes) withheld from a reject's raw text.
 
 use std::io::Read;
 
@@ -50,14 +51,41 @@ pub struct RawRow {
 impl RawRow {
     /// The row as text, fields joined by the delimiter, for the rejects table.
     pub fn raw(&self, delimiter: u8) -> String {
-        let mut out = csv::WriterBuilder::new()
-            .delimiter(delimiter)
-            .terminator(csv::Terminator::Any(b'\n'))
-            .from_writer(Vec::new());
-        let _ = out.write_record(&self.record);
-        let mut text = String::from_utf8(out.into_inner().unwrap_or_default()).unwrap_or_default();
-        text.truncate(text.trim_end_matches('\n').len());
-        text
+        join_fields(delimiter, &self.record)
+    }
+
+    /// The row as text with the withheld columns' text replaced by their marker. `withheld`
+    /// holds (column index, marker) for a row of `width` fields. In a row of another width the
+    /// columns may have shifted, so every position a withheld column could have moved to
+    /// (up to the number of fields missing or extra) is replaced; neighbouring replaced fields
+    /// with the same marker become one.
+    pub fn raw_withholding(
+        &self,
+        delimiter: u8,
+        width: usize,
+        withheld: &[(usize, &'static str)],
+    ) -> String {
+        if withheld.is_empty() {
+            return self.raw(delimiter);
+        }
+        let len = self.record.len();
+        let mut markers: Vec<Option<&'static str>> = vec![None; len];
+        for &(column, marker) in withheld {
+            let first = column.saturating_sub(width.saturating_sub(len));
+            let last = column + len.saturating_sub(width);
+            for slot in markers.iter_mut().take(last + 1).skip(first) {
+                *slot = Some(marker);
+            }
+        }
+        let mut fields: Vec<&str> = Vec::with_capacity(len);
+        for (i, field) in self.record.iter().enumerate() {
+            match markers[i] {
+                Some(marker) if i > 0 && markers[i - 1] == Some(marker) => {}
+                Some(marker) => fields.push(marker),
+                None => fields.push(field),
+            }
+        }
+        join_fields(delimiter, fields)
     }
 
     /// All fields, to compare rows for exact duplicates.
@@ -65,6 +93,27 @@ impl RawRow {
         self.record.iter()
     }
 }
+
+fn join_fields<I>(delimiter: u8, fields: I) -> String
+where
+    I: IntoIterator,
+    I::Item: AsRef<[u8]>,
+{
+    let mut out = csv::WriterBuilder::new()
+        .delimiter(delimiter)
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    let _ = out.write_record(fields);
+    let mut text = String::from_utf8(out.into_inner().unwrap_or_default()).unwrap_or_default();
+    text.truncate(text.trim_end_matches('\n').len());
+    text
+}
+
+/// The marker that replaces a referral's note in a reject's raw text.
+pub const NOTE_WITHHELD: &str = "[note withheld]";
+/// The marker that replaces, in a reject's raw text, a column of a source whose unread
+/// columns are withheld (referrals), other than the note.
+pub const COLUMN_WITHHELD: &str = "[withheld]";
 
 /// One source's export, opened.
 pub struct SourceReader<R: Read> {
@@ -77,6 +126,8 @@ pub struct SourceReader<R: Read> {
     delimiter: u8,
     stopped: bool,
     header: csv::StringRecord,
+    /// Columns whose text a reject's raw text never shows, with their marker.
+    withheld: Vec<(usize, &'static str)>,
 }
 
 impl<R: Read> SourceReader<R> {
@@ -118,17 +169,40 @@ impl<R: Read> SourceReader<R> {
                         found: header.iter().collect::<Vec<_>>().join(", "),
                     })
             })
-            .collect::<Result<_, _>>()?;
+            .collect::<Result<Vec<usize>, _>>()?;
+        // Referrals carry free text that may hold personal data: of their columns, a reject
+        // keeps only those Engage reads; the note and any other column are withheld.
+        let withheld = if profile.kind.withheld_fields().is_empty() {
+            Vec::new()
+        } else {
+            let notes: Vec<String> = profile
+                .kind
+                .withheld_fields()
+                .iter()
+                .map(|f| profile.column(f).to_ascii_lowercase())
+                .collect();
+            (0..names.len())
+                .filter(|i| !columns.contains(i))
+                .map(|i| {
+                    let marker = if notes.contains(&names[i]) {
+                        NOTE_WITHHELD
+                    } else {
+                        COLUMN_WITHHELD
+                    };
+                    (i, marker)
+                })
+                .collect()
+        };
         Ok(SourceReader {
             reader,
             columns,
             width: header.len(),
-
             file,
             source: profile.kind.name(),
             delimiter: profile.delimiter,
             stopped: false,
             header,
+            withheld,
         })
     }
 
@@ -185,7 +259,7 @@ impl<R: Read> SourceReader<R> {
             source: self.source,
             file: self.file.clone(),
             line: row.line,
-            raw: row.raw(self.delimiter),
+            raw: row.raw_withholding(self.delimiter, self.width, &self.withheld),
             reason,
         }
     }

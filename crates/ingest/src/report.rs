@@ -11,7 +11,7 @@ pub struct SourceCounts {
     pub file: String,
     /// Rows read (blank lines are not rows).
     pub read: u64,
-    /// Rows published as contacts of their own.
+    /// Rows published as contacts of their own (for referrals: as referrals).
     pub published: u64,
     /// Rows merged into a contact (a recording or an incident call linked to an ACD call).
     pub merged: u64,
@@ -39,7 +39,8 @@ impl SourceCounts {
 /// The figures of one ingest, per source.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IngestReport {
-    /// Per source name (`acd`, `recordings`, `incidents`, `partners`).
+    /// Per source name (`acd`, `recordings`, `incidents`, `partners`, `referrals`); an absent
+    /// optional source's file reads `… (absent)`.
     pub sources: BTreeMap<String, SourceCounts>,
     /// Contacts published.
     pub contacts: u64,

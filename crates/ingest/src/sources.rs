@@ -1,4 +1,5 @@
-//! Reading the four sources and joining them into contacts.
+//! Reading the sources and joining the four of contacts into contacts; referrals are read
+//! beside them (`crate::referral`).
 
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::io::Read;
@@ -15,6 +16,7 @@ use crate::link::{self, AcdIndex};
 use crate::local_time::{LocalInstant, parse_local};
 use crate::profile::{Profiles, SourceKind, SourceProfile};
 use crate::read::{RawRow, ReadError, SourceReader};
+use crate::referral::{Referral, Referrals};
 use crate::report::{IngestReport, SourceCounts};
 
 /// What an ingest needs besides the exports.
@@ -28,10 +30,13 @@ pub struct IngestOptions<'a> {
 }
 
 /// The result of an ingest: contacts sorted by caller key (keyless last) then time, the
-/// rejects in source and line order, and the figures.
+/// referrals (when read) sorted by case then time, the rejects in source and line order, and
+/// the figures.
 pub struct Ingested {
     /// The contacts table.
     pub contacts: Vec<Contact>,
+    /// The referrals table; `None` when no referrals export was read.
+    pub referrals: Option<Vec<Referral>>,
     /// The rejects table.
     pub rejects: Vec<Reject>,
     /// Every figure.
@@ -70,8 +75,10 @@ pub(crate) struct IncidentRow {
 /// An ingest in progress: read each source with [`Ingest::read`], then [`Ingest::finish`].
 pub struct Ingest<'a> {
     options: IngestOptions<'a>,
-    counts: [SourceCounts; 4],
+    counts: [SourceCounts; 5],
     rejects: Vec<Reject>,
+    referrals: Option<Referrals>,
+    referrals_absent: bool,
     acd: Vec<AcdRow>,
     recordings: Vec<RecordingRow>,
     incidents: Vec<IncidentRow>,
@@ -159,6 +166,8 @@ impl<'a> Ingest<'a> {
             options,
             counts,
             rejects: Vec::new(),
+            referrals: None,
+            referrals_absent: false,
             acd: Vec::new(),
             recordings: Vec::new(),
             incidents: Vec::new(),
@@ -176,6 +185,20 @@ impl<'a> Ingest<'a> {
     ) -> Result<(), ReadError> {
         let profile = self.options.profiles.get(kind).clone();
         let mut reader = SourceReader::open(&profile, input)?;
+        if kind == SourceKind::Referrals {
+            let csu = self.options.csu;
+            self.referrals
+                .get_or_insert_with(|| Referrals::new(csu))
+                .read(
+                    &mut reader,
+                    &profile,
+                    self.options.key,
+                    &mut self.counts[slot(kind)],
+                    &mut self.rejects,
+                    progress,
+                );
+            return Ok(());
+        }
         let mut seen: HashMap<String, (u64, u64)> = HashMap::default();
         while let Some(row) = reader.next_row() {
             let counts = &mut self.counts[slot(kind)];
@@ -219,6 +242,7 @@ impl<'a> Ingest<'a> {
                 SourceKind::Recordings => self.recording_row(&reader, &profile, &row),
                 SourceKind::Incidents => self.incident_row(&reader, &profile, &row),
                 SourceKind::Partners => self.partner_row(&reader, &profile, &row),
+                SourceKind::Referrals => unreachable!("referrals are read apart, above"),
             };
             if let Err(reject) = outcome {
                 self.counts[slot(kind)].rejected += 1;
@@ -232,6 +256,9 @@ impl<'a> Ingest<'a> {
     /// Records that an optional source was absent.
     pub fn absent(&mut self, kind: SourceKind) {
         self.counts[slot(kind)].file = format!("{} (absent)", self.counts[slot(kind)].file);
+        if kind == SourceKind::Referrals {
+            self.referrals_absent = true;
+        }
     }
 
     fn time(
@@ -556,6 +583,12 @@ impl<'a> Ingest<'a> {
             }
         }
 
+        // A referrals export never read is absent, said or not (older archives have none).
+        if self.referrals.is_none() && !self.referrals_absent {
+            self.absent(SourceKind::Referrals);
+        }
+        let referrals = self.referrals.take().map(Referrals::finish);
+
         self.counts[slot(SourceKind::Partners)].published = self.partners.len() as u64;
         contacts.append(&mut self.partners);
         contacts.sort_by(|a, b| {
@@ -585,6 +618,7 @@ impl<'a> Ingest<'a> {
         };
         Ingested {
             contacts,
+            referrals,
             rejects: self.rejects,
             report,
         }

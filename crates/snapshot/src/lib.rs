@@ -1,12 +1,14 @@
 //! Engage's published snapshot (`shared/spec/data-model.md`): the `contacts` and `rejects`
-//! tables as Parquet files that any Parquet reader opens without help, and a manifest written
-//! last, to a folder or an object store.
+//! tables (and `referrals`, when the raw folder has the case system's export) as Parquet files
+//! that any Parquet reader opens without help, and a manifest written last, to a folder or an
+//! object store.
 //!
 //! Layout under the store's root (`--out`):
 //!
 //! ```text
 //! <snapshot id>/contacts/part-00000.parquet ...
 //! <snapshot id>/rejects/part-00000.parquet
+//! <snapshot id>/referrals/part-00000.parquet   only when referrals were read
 //! <snapshot id>/manifest.json          written last: the snapshot exists once this does
 //! ```
 //!
@@ -22,5 +24,7 @@ pub use manifest::{Manifest, SourceFile};
 pub use store::{SnapshotStore, StoreError};
 pub use write::{PublishError, write_snapshot};
 
-/// The version of the snapshot's schema and layout; readers check it.
+/// The version of the snapshot's schema and layout; readers check it. Adding a table that
+/// readers may ignore (`referrals`) leaves the existing tables and the manifest's fields as
+/// they were, so it does not change the version.
 pub const SCHEMA_VERSION: u32 = 1;

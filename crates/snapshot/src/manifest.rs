@@ -30,12 +30,17 @@ pub struct Manifest {
     pub schema_version: u32,
     /// The source files, by source name.
     pub sources: BTreeMap<String, SourceFile>,
-    /// Per source: read, published, merged, duplicates, rejected, and the details.
+    /// Per source: read, published, merged, duplicates, rejected, and the details. Referrals
+    /// are listed only when their export was read.
     pub counts: BTreeMap<String, SourceCounts>,
     /// Rows in `contacts`.
     pub contacts: u64,
     /// Rows in `rejects`.
     pub rejects: u64,
+    /// Rows in `referrals`; absent (and the table with it) when the raw folder had no
+    /// referrals export.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referrals: Option<u64>,
     /// Whether caller keys are pseudonyms.
     pub pseudonymised: bool,
     /// The sort order of `contacts`.

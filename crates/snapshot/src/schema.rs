@@ -1,14 +1,16 @@
-//! The Arrow schemas of the snapshot's tables, and contacts and rejects as record batches.
+//! The Arrow schemas of the snapshot's tables, and contacts, referrals and rejects as record
+//! batches.
 
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, Int8Builder, Int32Builder, StringBuilder, TimestampMicrosecondBuilder, UInt64Builder,
+    ArrayRef, Date32Builder, Int8Builder, Int32Builder, StringBuilder, TimestampMicrosecondBuilder,
+    UInt64Builder,
 };
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
-use engage_ingest::{Contact, Reject};
+use engage_ingest::{Contact, Referral, Reject};
 
 /// The `contacts` table's schema.
 pub fn contacts_schema() -> SchemaRef {
@@ -35,6 +37,27 @@ pub fn contacts_schema() -> SchemaRef {
         text("postcode", true),
         text("address_key", true),
         text("csu", true),
+    ]))
+}
+
+/// The `referrals` table's schema: one row per decision about a repeat caller.
+pub fn referrals_schema() -> SchemaRef {
+    let text = |name: &str, nullable| Field::new(name, DataType::Utf8, nullable);
+    Arc::new(Schema::new(vec![
+        text("case_id", false),
+        text("caller_key", false),
+        Field::new(
+            "decided_at",
+            DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            false,
+        ),
+        text("decision", false),
+        text("assessment", true),
+        text("csu", true),
+        text("plan", true),
+        Field::new("review_due", DataType::Date32, true),
+        Field::new("marker_expires", DataType::Date32, true),
+        text("close_reason", true),
     ]))
 }
 
@@ -91,6 +114,35 @@ pub fn contacts_batch(contacts: &[Contact]) -> Result<RecordBatch, ArrowError> {
             s(|c| c.postcode.as_deref()),
             s(|c| c.address_key.as_deref()),
             s(|c| c.csu.as_deref()),
+        ],
+    )
+}
+
+/// Referrals as one record batch of the `referrals` schema.
+pub fn referrals_batch(referrals: &[Referral]) -> Result<RecordBatch, ArrowError> {
+    let mut decided =
+        TimestampMicrosecondBuilder::with_capacity(referrals.len()).with_timezone("UTC");
+    let mut review_due = Date32Builder::with_capacity(referrals.len());
+    let mut marker_expires = Date32Builder::with_capacity(referrals.len());
+    for r in referrals {
+        decided.append_value(r.decided_at);
+        review_due.append_option(r.review_due);
+        marker_expires.append_option(r.marker_expires);
+    }
+    let s = |f: fn(&Referral) -> Option<&str>| strings(referrals.iter().map(f));
+    RecordBatch::try_new(
+        referrals_schema(),
+        vec![
+            s(|r| Some(&r.case_id)),
+            s(|r| Some(&r.caller_key)),
+            Arc::new(decided.finish()),
+            s(|r| Some(r.decision)),
+            s(|r| r.assessment),
+            s(|r| r.csu.as_deref()),
+            s(|r| r.plan.as_deref()),
+            Arc::new(review_due.finish()),
+            Arc::new(marker_expires.finish()),
+            s(|r| r.close_reason.as_deref()),
         ],
     )
 }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use engage_ingest::Ingested;
+use engage_ingest::{Ingested, SourceKind};
 use object_store::buffered::BufWriter;
 use parquet::arrow::async_writer::AsyncArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
@@ -13,7 +13,10 @@ use sha2::{Digest, Sha256};
 
 use crate::SCHEMA_VERSION;
 use crate::manifest::{Manifest, SourceFile};
-use crate::schema::{contacts_batch, contacts_schema, rejects_batch, rejects_schema};
+use crate::schema::{
+    contacts_batch, contacts_schema, referrals_batch, referrals_schema, rejects_batch,
+    rejects_schema,
+};
 use crate::store::{SnapshotStore, StoreError};
 
 /// Rows per Parquet file of `contacts`.
@@ -42,7 +45,13 @@ pub enum PublishError {
     Unbalanced(String),
 }
 
-fn properties(sorted: bool) -> WriterProperties {
+/// The sort order of `contacts` (column indexes): caller key, then arrival.
+const CONTACTS_SORT: [usize; 2] = [4, 3];
+/// The sort order of `referrals` (column indexes): case id, then decision time.
+const REFERRALS_SORT: [usize; 2] = [0, 2];
+
+/// Writer properties; `sorted_by` names the columns (by index) the rows are sorted on.
+fn properties(sorted_by: &[usize]) -> WriterProperties {
     let mut props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(
             ZstdLevel::try_new(3).expect("valid level"),
@@ -50,19 +59,17 @@ fn properties(sorted: bool) -> WriterProperties {
         .set_statistics_enabled(EnabledStatistics::Page)
         .set_max_row_group_row_count(Some(ROWS_PER_ROW_GROUP))
         .set_created_by(format!("engage {}", env!("CARGO_PKG_VERSION")));
-    if sorted {
-        props = props.set_sorting_columns(Some(vec![
-            SortingColumn {
-                column_idx: 4, // caller_key
-                descending: false,
-                nulls_first: false,
-            },
-            SortingColumn {
-                column_idx: 3, // received_at
-                descending: false,
-                nulls_first: false,
-            },
-        ]));
+    if !sorted_by.is_empty() {
+        props = props.set_sorting_columns(Some(
+            sorted_by
+                .iter()
+                .map(|&column| SortingColumn {
+                    column_idx: column as i32,
+                    descending: false,
+                    nulls_first: false,
+                })
+                .collect(),
+        ));
     }
     props.build()
 }
@@ -113,7 +120,7 @@ pub async fn write_snapshot(
         };
         let writer = BufWriter::new(store.object_store(), path);
         let mut writer =
-            AsyncArrowWriter::try_new(writer, contacts_schema(), Some(properties(true)))
+            AsyncArrowWriter::try_new(writer, contacts_schema(), Some(properties(&CONTACTS_SORT)))
                 .map_err(err)?;
         for batch in part.chunks(ROWS_PER_BATCH) {
             let batch = contacts_batch(batch).map_err(|e| err(e.into()))?;
@@ -132,8 +139,8 @@ pub async fn write_snapshot(
         source,
     };
     let writer = BufWriter::new(store.object_store(), store.path(&format!("{id}/{file}")));
-    let mut writer = AsyncArrowWriter::try_new(writer, rejects_schema(), Some(properties(false)))
-        .map_err(err)?;
+    let mut writer =
+        AsyncArrowWriter::try_new(writer, rejects_schema(), Some(properties(&[]))).map_err(err)?;
     for batch in ingested.rejects.chunks(ROWS_PER_BATCH) {
         writer
             .write(&rejects_batch(batch).map_err(|e| err(e.into()))?)
@@ -143,14 +150,43 @@ pub async fn write_snapshot(
     writer.close().await.map_err(err)?;
     tables.insert("rejects".to_string(), vec![file]);
 
+    if let Some(referrals) = &ingested.referrals {
+        let file = "referrals/part-00000.parquet".to_string();
+        let err = |source| PublishError::Parquet {
+            file: file.clone(),
+            source,
+        };
+        let writer = BufWriter::new(store.object_store(), store.path(&format!("{id}/{file}")));
+        let mut writer = AsyncArrowWriter::try_new(
+            writer,
+            referrals_schema(),
+            Some(properties(&REFERRALS_SORT)),
+        )
+        .map_err(err)?;
+        for batch in referrals.chunks(ROWS_PER_BATCH) {
+            writer
+                .write(&referrals_batch(batch).map_err(|e| err(e.into()))?)
+                .await
+                .map_err(err)?;
+        }
+        writer.close().await.map_err(err)?;
+        tables.insert("referrals".to_string(), vec![file]);
+    }
+    // Referrals are listed only when their export was read (older archives have none).
+    let mut counts = ingested.report.sources.clone();
+    if ingested.referrals.is_none() {
+        counts.remove(SourceKind::Referrals.name());
+    }
+
     let manifest = Manifest {
         snapshot_id: id.clone(),
         created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         schema_version: SCHEMA_VERSION,
         sources,
-        counts: ingested.report.sources.clone(),
+        counts,
         contacts: ingested.report.contacts,
         rejects: ingested.report.rejects,
+        referrals: ingested.referrals.as_ref().map(|r| r.len() as u64),
         pseudonymised,
         sort_order: vec!["caller_key ASC NULLS LAST".into(), "received_at ASC".into()],
         tables,
