@@ -39,8 +39,8 @@ WITH tagged AS (
 SELECT
     uk_date(received_at) AS day,
     count(*) AS contacts,
-    count(*) FILTER (WHERE trim(line) IN ('999', '112')) AS calls_999,
-    count(*) FILTER (WHERE trim(line) = '101') AS calls_101,
+    count(*) FILTER (WHERE line_kind(line) = '999') AS calls_999,
+    count(*) FILTER (WHERE line_kind(line) = '101') AS calls_101,
     count(*) FILTER (WHERE lower(trim(agency)) <> 'police') AS partner_contacts,
     coalesce(
         sum(CAST(coalesce(wait_s, 0) AS BIGINT) + CAST(coalesce(talk_s, 0) AS BIGINT))

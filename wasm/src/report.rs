@@ -3,13 +3,14 @@
 use std::collections::BTreeMap;
 
 use engage_kernel::profile::{CallerProfile, ContactFacts};
+use engage_kernel::summary::ContactSummary;
 use engage_kernel::time::london_date;
 use engage_kernel::triage::TriageTable;
 use engage_kernel::{Micros, NO_KEY, Rule, RuleSet, StreamingDetector, detect};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::archive::{Archive, Interned};
+use crate::archive::Archive;
 
 fn js_error(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
@@ -79,18 +80,6 @@ fn facts<'a>(archive: &'a Archive, i: usize) -> ContactFacts<'a> {
     }
 }
 
-fn most_frequent(text: &Interned, codes: impl Iterator<Item = u32>) -> Option<String> {
-    let mut counts: BTreeMap<&str, u32> = BTreeMap::new();
-    for c in codes.filter(|&c| c != Interned::NONE) {
-        *counts.entry(text.name(c).unwrap_or("")).or_default() += 1;
-    }
-    let best = counts.values().copied().max()?;
-    counts
-        .into_iter()
-        .find(|(_, n)| *n == best)
-        .map(|(name, _)| name.to_string())
-}
-
 #[wasm_bindgen]
 impl Archive {
     /// The repeat callers under a rule set (text like `10/7d` or `5/30d,12/90d`), with their
@@ -120,11 +109,11 @@ impl Archive {
         let mut callers: Vec<CallerOut> = episodes
             .into_iter()
             .map(|(key, episodes)| {
-                let rows = &by_caller[key as usize];
-                let mut profile = CallerProfile::default();
-                for &i in rows {
-                    profile.add(table, facts(self, i));
+                let mut contacts = ContactSummary::default();
+                for &i in &by_caller[key as usize] {
+                    contacts.add(table, facts(self, i), self.text.name(self.csus[i]));
                 }
+                let profile = &contacts.profile;
                 CallerOut {
                     caller_key: self.callers[key as usize].clone(),
                     first_flagged_at: episodes[0].first_flagged_at,
@@ -143,7 +132,7 @@ impl Archive {
                         .collect(),
                     suggested_type: profile.suggested_type().as_str(),
                     triage_evidence: profile.triage.summary(),
-                    csu: most_frequent(&self.text, rows.iter().map(|&i| self.csus[i])),
+                    csu: contacts.csus.most_frequent().map(str::to_string),
                 }
             })
             .collect();

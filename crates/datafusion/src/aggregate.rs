@@ -15,10 +15,12 @@ use datafusion::logical_expr::{
     Accumulator, AggregateUDF, AggregateUDFImpl, Documentation, Signature, Volatility,
 };
 use engage_kernel::profile::{CallerProfile, ContactFacts};
+use engage_kernel::summary::ProfileColumn;
 use engage_kernel::triage::{TriageEvidence, TriageTable};
 
 use crate::args::{micros, text_type, timestamp_micros_type};
 use crate::docs::doc;
+use crate::summary_columns;
 
 /// All aggregate functions.
 pub(crate) fn functions() -> Vec<AggregateUDF> {
@@ -64,25 +66,9 @@ fn list_of(item: DataType) -> DataType {
     DataType::List(Arc::new(Field::new_list_field(item, true)))
 }
 
-/// The fields of `caller_profile`'s struct.
+/// The fields of `caller_profile`'s struct: the kernel's profile columns.
 fn profile_fields() -> Fields {
-    let int = |name: &str| Field::new(name, DataType::Int64, false);
-    let text = |name: &str| Field::new(name, DataType::Utf8, false);
-    Fields::from(vec![
-        int("contacts"),
-        Field::new("first_contact", timestamp(), true),
-        Field::new("last_contact", timestamp(), true),
-        Field::new("by_hour", list_of(DataType::Int64), false),
-        Field::new("by_weekday", list_of(DataType::Int64), false),
-        int("calls_999"),
-        int("calls_101"),
-        int("calls_other"),
-        Field::new("night_share", DataType::Float64, false),
-        text("top_categories"),
-        text("agencies"),
-        text("suggested_type"),
-        text("triage_evidence"),
-    ])
+    summary_columns::fields(ProfileColumn::ALL, ProfileColumn::name, ProfileColumn::column_type)
 }
 
 static DOCS: LazyLock<[Documentation; 4]> = LazyLock::new(|| {
@@ -306,11 +292,6 @@ impl SingleList for ScalarValue {
     }
 }
 
-fn int_list(values: impl IntoIterator<Item = i64>) -> ScalarValue {
-    ScalarValue::List(Arc::new(ListArray::from_iter_primitive::<Int64Type, _, _>(
-        [Some(values.into_iter().map(Some).collect::<Vec<_>>())],
-    )))
-}
 
 impl Accumulator for RowsAccumulator {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
@@ -354,22 +335,9 @@ impl Accumulator for RowsAccumulator {
             Kind::TriageEvidence => ScalarValue::Utf8(Some(self.evidence().summary())),
             Kind::CallerProfile => {
                 let p = self.profile();
-                let ts = |t: Option<i64>| ScalarValue::TimestampMicrosecond(t, Some("UTC".into()));
-                let values = vec![
-                    ScalarValue::Int64(Some(p.contacts as i64)),
-                    ts(p.first_contact),
-                    ts(p.last_contact),
-                    int_list(p.by_hour().map(i64::from)),
-                    int_list(p.by_weekday().map(i64::from)),
-                    ScalarValue::Int64(Some(p.by_line.emergency_999 as i64)),
-                    ScalarValue::Int64(Some(p.by_line.non_emergency_101 as i64)),
-                    ScalarValue::Int64(Some(p.by_line.other_line as i64)),
-                    ScalarValue::Float64(Some(p.night_share())),
-                    ScalarValue::Utf8(Some(top_categories_text(&p))),
-                    ScalarValue::Utf8(Some(agencies_text(&p))),
-                    ScalarValue::Utf8(Some(p.suggested_type().as_str().to_string())),
-                    ScalarValue::Utf8(Some(p.triage.summary())),
-                ];
+                let values = ProfileColumn::ALL
+                    .iter()
+                    .map(|&column| summary_columns::scalar(p.value(column)));
                 let mut builder = ScalarStructBuilder::new();
                 for (field, value) in profile_fields().iter().zip(values) {
                     builder = builder.with_scalar(field.as_ref().clone(), value);
@@ -396,21 +364,6 @@ impl Accumulator for RowsAccumulator {
                 .sum::<usize>();
         std::mem::size_of_val(self) + self.rows.times.capacity() * 8 + strings
     }
-}
-
-/// A profile's top 3 categories with counts, by count then name: `Silent call 4, Theft 1`.
-pub(crate) fn top_categories_text(p: &CallerProfile) -> String {
-    let top: Vec<String> = p
-        .top_categories(3)
-        .iter()
-        .map(|(c, n)| format!("{c} {n}"))
-        .collect();
-    top.join(", ")
-}
-
-/// The agencies a profile saw, distinct, sorted, comma-separated: `ambulance,police`.
-pub(crate) fn agencies_text(p: &CallerProfile) -> String {
-    p.by_agency.names_seen().join(",")
 }
 
 /// Element-wise maximum of lists.

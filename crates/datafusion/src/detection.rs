@@ -12,11 +12,8 @@
 use std::fmt;
 use std::sync::{Arc, LazyLock};
 
-use datafusion::arrow::array::{
-    Array, ArrayRef, Float64Builder, Int64Builder, ListBuilder, RecordBatch, StringBuilder,
-    TimestampMicrosecondBuilder,
-};
-use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use datafusion::arrow::array::{Array, ArrayRef, RecordBatch};
+use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::common::{TableReference, exec_err, plan_err};
@@ -31,17 +28,20 @@ use datafusion::physical_plan::execution_plan::{
 use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties,
 };
-use engage_kernel::profile::{CallerProfile, ContactFacts};
+use engage_kernel::profile::ContactFacts;
+use engage_kernel::summary::{
+    CallerColumn, CallerSummary, ColumnSource, ContactSummary, EpisodeColumn, EpisodeSummary,
+};
 use engage_kernel::triage::TriageTable;
 use engage_kernel::{Episode, RuleSet, detect_run_episodes};
 use foldhash::{HashMap, HashMapExt};
 use futures::StreamExt;
 
-use crate::aggregate::{agencies_text, top_categories_text};
 use crate::args::{Text, micros_of};
 use crate::batches::{read_partitions, stream_of};
 use crate::options::EngageOptions;
 use crate::sharded::{CallerId, FrozenArchive, ShardedArchive};
+use crate::summary_columns::{self, ColumnBuilder};
 
 /// The table functions.
 pub(crate) fn functions() -> Vec<(&'static str, Arc<dyn TableFunctionImpl>)> {
@@ -56,7 +56,7 @@ pub(crate) fn functions() -> Vec<(&'static str, Arc<dyn TableFunctionImpl>)> {
 
 /// What one output row is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Grain {
+pub(crate) enum Grain {
     /// One row per episode (`engage_episodes`).
     Episode,
     /// One row per caller with at least one episode (`engage_repeat_callers`).
@@ -66,65 +66,21 @@ enum Grain {
 /// The source columns read for profiles, after `caller_key` and `received_at`.
 const FACT_COLUMNS: [&str; 4] = ["line", "agency", "category", "csu"];
 
-fn timestamp() -> DataType {
-    DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
-}
-
-fn int_list() -> DataType {
-    DataType::List(Arc::new(Field::new_list_field(DataType::Int64, true)))
-}
-
 static EPISODE_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
-    let columns = [
-        ("caller_key", DataType::Utf8),
-        ("episode_no", DataType::Int64),
-        ("episode_start", timestamp()),
-        ("episode_end", timestamp()),
-        ("first_flagged_at", timestamp()),
-        ("contacts", DataType::Int64),
-        ("peak_count", DataType::Int64),
-        ("peak_counts", int_list()),
-        ("calls_999", DataType::Int64),
-        ("calls_101", DataType::Int64),
-        ("agencies", DataType::Utf8),
-        ("categories", DataType::Utf8),
-        ("suggested_type", DataType::Utf8),
-        ("triage_evidence", DataType::Utf8),
-        ("csu", DataType::Utf8),
-    ];
-    schema_of(&columns)
+    summary_columns::schema(
+        EpisodeColumn::ALL,
+        EpisodeColumn::name,
+        EpisodeColumn::column_type,
+    )
 });
 
 static CALLER_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
-    let columns = [
-        ("caller_key", DataType::Utf8),
-        ("episodes", DataType::Int64),
-        ("first_flagged_at", timestamp()),
-        ("last_contact_at", timestamp()),
-        ("total_contacts", DataType::Int64),
-        ("by_hour", int_list()),
-        ("by_weekday", int_list()),
-        ("calls_999", DataType::Int64),
-        ("calls_101", DataType::Int64),
-        ("calls_other", DataType::Int64),
-        ("night_share", DataType::Float64),
-        ("top_categories", DataType::Utf8),
-        ("agencies", DataType::Utf8),
-        ("suggested_type", DataType::Utf8),
-        ("triage_evidence", DataType::Utf8),
-        ("csu", DataType::Utf8),
-    ];
-    schema_of(&columns)
+    summary_columns::schema(
+        CallerColumn::ALL,
+        CallerColumn::name,
+        CallerColumn::column_type,
+    )
 });
-
-fn schema_of(columns: &[(&str, DataType)]) -> SchemaRef {
-    Arc::new(Schema::new(
-        columns
-            .iter()
-            .map(|(name, t)| Field::new(*name, t.clone(), true))
-            .collect::<Vec<_>>(),
-    ))
-}
 
 impl Grain {
     fn function_name(self) -> &'static str {
@@ -143,19 +99,11 @@ impl Grain {
 
     /// Whether a column comes from detection alone (no second read of the table).
     fn is_detection_column(self, name: &str) -> bool {
-        match self {
-            Grain::Episode => !matches!(
-                name,
-                "calls_999"
-                    | "calls_101"
-                    | "agencies"
-                    | "categories"
-                    | "suggested_type"
-                    | "triage_evidence"
-                    | "csu"
-            ),
-            Grain::Caller => matches!(name, "caller_key" | "episodes" | "first_flagged_at"),
-        }
+        let source = match self {
+            Grain::Episode => EpisodeColumn::from_name(name).map(EpisodeColumn::source),
+            Grain::Caller => CallerColumn::from_name(name).map(CallerColumn::source),
+        };
+        source == Some(ColumnSource::Detection)
     }
 }
 
@@ -204,11 +152,23 @@ impl TableFunctionImpl for DetectionFunction {
 
 /// The result of a detection table function, planned when queried.
 #[derive(Debug)]
-struct DetectionTable {
+pub(crate) struct DetectionTable {
     grain: Grain,
     table: TableReference,
     /// None: the session's `engage.rule_set` at the time of the query.
     rules: Option<RuleSet>,
+}
+
+impl DetectionTable {
+    /// The repeat callers of `table` under `rules` (the session's when `None`), as
+    /// `engage_repeat_callers` gives them.
+    pub(crate) fn repeat_callers(table: TableReference, rules: Option<RuleSet>) -> Self {
+        DetectionTable {
+            grain: Grain::Caller,
+            table,
+            rules,
+        }
+    }
 }
 
 #[async_trait::async_trait]
@@ -439,43 +399,6 @@ struct Found {
     rows: Vec<std::ops::Range<usize>>,
 }
 
-/// What the second read gathers per output row.
-#[derive(Debug, Default, Clone)]
-struct RowFacts {
-    profile: CallerProfile,
-    csu: Vec<(String, u32)>,
-}
-
-impl RowFacts {
-    fn add(&mut self, facts: ContactFacts<'_>, csu: Option<&str>) {
-        self.profile.add(TriageTable::default_table(), facts);
-        if let Some(csu) = csu {
-            match self.csu.iter_mut().find(|(c, _)| c == csu) {
-                Some((_, n)) => *n += 1,
-                None => self.csu.push((csu.to_string(), 1)),
-            }
-        }
-    }
-
-    fn merge(&mut self, other: RowFacts) {
-        self.profile.merge(&other.profile);
-        for (csu, n) in other.csu {
-            match self.csu.iter_mut().find(|(c, _)| *c == csu) {
-                Some((_, m)) => *m += n,
-                None => self.csu.push((csu, n)),
-            }
-        }
-    }
-
-    /// The most frequent CSU; ties go to the first by name.
-    fn main_csu(&self) -> Option<&str> {
-        self.csu
-            .iter()
-            .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
-            .map(|(c, _)| c.as_str())
-    }
-}
-
 impl Job {
     async fn run(self, context: Arc<TaskContext>) -> Result<Vec<RecordBatch>> {
         let threads = context.session_config().target_partitions().max(1);
@@ -516,7 +439,7 @@ impl Job {
             .collect())
     }
 
-    fn output(&self, found: &Found, facts: Option<&[RowFacts]>) -> Result<RecordBatch> {
+    fn output(&self, found: &Found, facts: Option<&[ContactSummary]>) -> Result<RecordBatch> {
         let columns = self
             .columns
             .iter()
@@ -531,116 +454,61 @@ impl Job {
         )?)
     }
 
-    fn column(&self, name: &str, found: &Found, facts: Option<&[RowFacts]>) -> Result<ArrayRef> {
-        let episodes = |row: &std::ops::Range<usize>| &found.episodes[row.clone()];
-        let ints = |f: &dyn Fn(usize) -> i64| -> ArrayRef {
-            let mut b = Int64Builder::with_capacity(found.rows.len());
-            for i in 0..found.rows.len() {
-                b.append_value(f(i));
-            }
-            Arc::new(b.finish())
+    fn column(
+        &self,
+        name: &str,
+        found: &Found,
+        facts: Option<&[ContactSummary]>,
+    ) -> Result<ArrayRef> {
+        let unknown = || {
+            DataFusionError::Execution(format!(
+                "{}: no column {name}",
+                self.grain.function_name()
+            ))
         };
-        let times = |f: &dyn Fn(usize) -> Option<i64>| -> ArrayRef {
-            let mut b = TimestampMicrosecondBuilder::with_capacity(found.rows.len());
-            for i in 0..found.rows.len() {
-                b.append_option(f(i));
-            }
-            Arc::new(b.finish().with_timezone("UTC"))
+        let contacts = |i: usize| facts.map(|f| &f[i]);
+        let key = |i: usize| found.archive.key(found.episodes[found.rows[i].start].key);
+        let rows = found.rows.len();
+        let value_error = |e: engage_kernel::summary::ContactsNotRead| {
+            DataFusionError::Execution(format!("EngageDetectionExec: {e}"))
         };
-        let texts = |f: &dyn Fn(usize) -> Option<String>| -> ArrayRef {
-            let mut b = StringBuilder::new();
-            for i in 0..found.rows.len() {
-                b.append_option(f(i));
+        match self.grain {
+            Grain::Caller => {
+                let column = CallerColumn::from_name(name).ok_or_else(unknown)?;
+                let mut builder = ColumnBuilder::new(column.column_type(), rows);
+                for (i, range) in found.rows.iter().enumerate() {
+                    let caller = CallerSummary {
+                        caller_key: key(i),
+                        episodes: &found.episodes[range.clone()],
+                        contacts: contacts(i),
+                    };
+                    builder.append(caller.value(column).map_err(value_error)?)?;
+                }
+                Ok(builder.finish())
             }
-            Arc::new(b.finish())
-        };
-        let lists = |f: &dyn Fn(usize) -> Vec<i64>| -> ArrayRef {
-            let mut b = ListBuilder::new(Int64Builder::new());
-            for i in 0..found.rows.len() {
-                b.values().append_slice(&f(i));
-                b.append(true);
-            }
-            Arc::new(b.finish())
-        };
-        let first = |i: usize| &found.episodes[found.rows[i].start];
-        if facts.is_none() && !self.grain.is_detection_column(name) && !found.rows.is_empty() {
-            return exec_err!("EngageDetectionExec: column {name} needs the second read");
-        }
-        let facts = facts.unwrap_or(&[]);
-        let p = |i: usize| &facts[i].profile;
-        Ok(match (self.grain, name) {
-            (_, "caller_key") => texts(&|i| Some(found.archive.key(first(i).key).to_string())),
-            (Grain::Episode, "episode_no") => {
+            Grain::Episode => {
+                let column = EpisodeColumn::from_name(name).ok_or_else(unknown)?;
+                let mut builder = ColumnBuilder::new(column.column_type(), rows);
                 // Episodes of a caller are consecutive, in time order.
-                let mut b = Int64Builder::with_capacity(found.rows.len());
-                let mut previous: Option<(CallerId, i64)> = None;
-                for i in 0..found.rows.len() {
-                    let key = first(i).key;
-                    let no = match previous {
-                        Some((k, n)) if k == key => n + 1,
+                let mut previous: Option<(CallerId, u32)> = None;
+                for (i, range) in found.rows.iter().enumerate() {
+                    let episode = &found.episodes[range.start];
+                    let episode_no = match previous {
+                        Some((k, n)) if k == episode.key => n + 1,
                         _ => 1,
                     };
-                    previous = Some((key, no));
-                    b.append_value(no);
+                    previous = Some((episode.key, episode_no));
+                    let summary = EpisodeSummary {
+                        caller_key: key(i),
+                        episode_no,
+                        episode,
+                        contacts: contacts(i),
+                    };
+                    builder.append(summary.value(column).map_err(value_error)?)?;
                 }
-                Arc::new(b.finish())
+                Ok(builder.finish())
             }
-            (Grain::Episode, "episode_start") => times(&|i| Some(first(i).start)),
-            (Grain::Episode, "episode_end") => times(&|i| Some(first(i).end)),
-            (_, "first_flagged_at") => times(&|i| {
-                episodes(&found.rows[i])
-                    .iter()
-                    .map(|e| e.first_flagged_at)
-                    .min()
-            }),
-            (Grain::Episode, "contacts") => ints(&|i| first(i).contacts as i64),
-            (Grain::Episode, "peak_count") => ints(&|i| {
-                first(i)
-                    .peak_counts
-                    .as_slice()
-                    .first()
-                    .copied()
-                    .unwrap_or(0) as i64
-            }),
-            (Grain::Episode, "peak_counts") => lists(&|i| {
-                first(i)
-                    .peak_counts
-                    .as_slice()
-                    .iter()
-                    .map(|&c| c as i64)
-                    .collect()
-            }),
-            (Grain::Caller, "episodes") => ints(&|i| found.rows[i].len() as i64),
-            (Grain::Caller, "last_contact_at") => times(&|i| p(i).last_contact),
-            (Grain::Caller, "total_contacts") => ints(&|i| p(i).contacts as i64),
-            (Grain::Caller, "by_hour") => lists(&|i| p(i).by_hour().map(i64::from).to_vec()),
-            (Grain::Caller, "by_weekday") => lists(&|i| p(i).by_weekday().map(i64::from).to_vec()),
-            (_, "calls_999") => ints(&|i| p(i).by_line.emergency_999 as i64),
-            (_, "calls_101") => ints(&|i| p(i).by_line.non_emergency_101 as i64),
-            (Grain::Caller, "calls_other") => ints(&|i| p(i).by_line.other_line as i64),
-            (Grain::Caller, "night_share") => {
-                let mut b = Float64Builder::with_capacity(found.rows.len());
-                for i in 0..found.rows.len() {
-                    b.append_value(p(i).night_share());
-                }
-                Arc::new(b.finish())
-            }
-            (Grain::Caller, "top_categories") | (Grain::Episode, "categories") => {
-                texts(&|i| Some(top_categories_text(p(i))))
-            }
-            (_, "agencies") => texts(&|i| Some(agencies_text(p(i)))),
-            (_, "suggested_type") => texts(&|i| Some(p(i).suggested_type().as_str().to_string())),
-            (_, "triage_evidence") => texts(&|i| Some(p(i).triage.summary())),
-            (_, "csu") => texts(&|i| {
-                facts
-                    .get(i)
-                    .and_then(RowFacts::main_csu)
-                    .map(str::to_string)
-            }),
-            (grain, other) => {
-                return exec_err!("{}: no column {other}", grain.function_name());
-            }
-        })
+        }
     }
 }
 
@@ -810,7 +678,7 @@ async fn read_facts(
     context: &Arc<TaskContext>,
     found: &Found,
     grain: Grain,
-) -> Result<Vec<RowFacts>> {
+) -> Result<Vec<ContactSummary>> {
     // code -> first output row of that caller
     let mut row_of_code: HashMap<CallerId, usize> = HashMap::with_capacity(found.rows.len());
     for (row, range) in found.rows.iter().enumerate() {
@@ -823,7 +691,7 @@ async fn read_facts(
         let shared = shared.clone();
         async move {
             let (row_of_code, archive, episodes) = &*shared;
-            let mut facts: HashMap<usize, RowFacts> = HashMap::new();
+            let mut facts: HashMap<usize, ContactSummary> = HashMap::new();
             while let Some(batch) = stream.next().await {
                 let batch = batch?;
                 let keys = Text::of(batch.column(0))?;
@@ -855,6 +723,7 @@ async fn read_facts(
                         }
                     };
                     facts.entry(row).or_default().add(
+                        TriageTable::default_table(),
                         ContactFacts {
                             received_at: t,
                             line: texts[0].get(i).unwrap_or(""),
@@ -869,10 +738,10 @@ async fn read_facts(
         }
     })
     .await?;
-    let mut all = vec![RowFacts::default(); found.rows.len()];
+    let mut all = vec![ContactSummary::default(); found.rows.len()];
     for facts in per_partition {
         for (row, f) in facts {
-            all[row].merge(f);
+            all[row].merge(&f);
         }
     }
     Ok(all)

@@ -10,6 +10,8 @@
 //! - [`episode`]: what an episode is and how qualifying windows chain into one.
 //! - [`profile`] and [`triage`]: who the caller is, and a suggestion for the coordinator.
 //! - [`phone`], [`postcode`] and [`pseudonym`]: keys and places, normalised.
+//! - [`summary`]: what Engage says about a repeat caller and an episode, and the one
+//!   description of those columns every adapter derives its output from.
 //! - [`keys`]: text keys as dense integer codes.
 //! - [`archive`]: contacts gathered one at a time for batch detection of very large tables.
 //! - [`impact`]: did referral change how often callers call? A difference-in-differences
@@ -26,6 +28,7 @@ pub mod profile;
 pub mod pseudonym;
 pub mod rule;
 pub mod stream;
+pub mod summary;
 pub mod time;
 pub mod triage;
 

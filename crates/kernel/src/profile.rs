@@ -45,6 +45,37 @@ pub struct ContactFacts<'a> {
     pub category: Option<&'a str>,
 }
 
+/// The kind of line a contact came in on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LineKind {
+    /// `999`, or `112` (which reaches the same emergency services in the UK).
+    Emergency,
+    /// `101`, the police non-emergency number.
+    NonEmergency,
+    /// Any other line (a partner agency's line such as `111`).
+    Other,
+}
+
+impl LineKind {
+    /// The kind of `line` (trimmed before comparing).
+    pub fn of(line: &str) -> LineKind {
+        match line.trim() {
+            "999" | "112" => LineKind::Emergency,
+            "101" => LineKind::NonEmergency,
+            _ => LineKind::Other,
+        }
+    }
+
+    /// `999`, `101` or `other`: the name SQL's `line_kind` answers.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LineKind::Emergency => "999",
+            LineKind::NonEmergency => "101",
+            LineKind::Other => "other",
+        }
+    }
+}
+
 /// Contacts per kind of line: the 999/101 mix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct LineCounts {
@@ -60,10 +91,10 @@ impl LineCounts {
     /// Counts one contact on `line` (trimmed; `999` and `112` are emergency, `101`
     /// non-emergency, anything else other).
     pub fn record(&mut self, line: &str) {
-        let slot = match line.trim() {
-            "999" | "112" => &mut self.emergency_999,
-            "101" => &mut self.non_emergency_101,
-            _ => &mut self.other_line,
+        let slot = match LineKind::of(line) {
+            LineKind::Emergency => &mut self.emergency_999,
+            LineKind::NonEmergency => &mut self.non_emergency_101,
+            LineKind::Other => &mut self.other_line,
         };
         *slot = slot.saturating_add(1);
     }
