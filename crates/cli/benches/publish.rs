@@ -26,6 +26,7 @@ fn main() {
             seed: 1,
             districts: None,
             drama_numbers_only: false,
+            ..Default::default()
         };
         let started = Instant::now();
         engage_synth::generate_to_dir(&options, &raw, &mut |_| {}).expect("generate");

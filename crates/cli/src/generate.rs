@@ -28,6 +28,14 @@ pub struct Args {
     /// Use only Ofcom's drama-range phone numbers (for shipped samples).
     #[arg(long)]
     drama_numbers: bool,
+    /// Callers whose needs come in crises (a burst, then a decline with or without help);
+    /// default: none for periods under 12 weeks, else about one per 1,100 contacts.
+    #[arg(long)]
+    crisis_callers: Option<u32>,
+    /// The true effect of a referral on a crisis caller's later call rate: 0.8 is 20% fewer
+    /// calls than without referral; 1.0 is no effect. Written to the planted truth.
+    #[arg(long, default_value_t = 1.0)]
+    referral_effect: f64,
 }
 
 /// Runs `engage generate`.
@@ -39,6 +47,8 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         seed: args.seed,
         districts: args.districts,
         drama_numbers_only: args.drama_numbers,
+        crisis_callers: args.crisis_callers,
+        referral_effect: args.referral_effect,
     };
     let bar = crate::progress::rows("generating ACD calls");
     let summary = engage_synth::generate_to_dir(&options, &args.out, &mut |n| bar.set_position(n))?;

@@ -1,4 +1,5 @@
-//! The session's settings: `SET engage.rule_set = '5/30d,12/90d'`.
+//! The session's settings: `SET engage.rule_set = '5/30d,12/90d'`, `SET engage.as_of =
+//! '2025-11-03T08:00:00Z'`, `SET engage.quiet_weeks = 8`.
 
 use std::any::Any;
 
@@ -8,10 +9,44 @@ use datafusion::prelude::SessionContext;
 use engage_kernel::RuleSet;
 
 /// Engage's settings on a DataFusion session (prefix `engage`).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct EngageOptions {
     /// The rule set the views follow (`engage.rule_set`), checked when set.
     pub rule_set: RuleSet,
+    /// The time the coordinator's views are as of (`engage.as_of`, UTC microseconds); `None`:
+    /// the latest contact in the table.
+    pub as_of: Option<i64>,
+    /// Weeks without a qualifying contact after which a referred caller is "no longer coming
+    /// to notice" (`engage.quiet_weeks`, default [`DEFAULT_QUIET_WEEKS`]).
+    pub quiet_weeks: u32,
+}
+
+/// The default of `engage.quiet_weeks`.
+pub const DEFAULT_QUIET_WEEKS: u32 = 8;
+
+impl Default for EngageOptions {
+    fn default() -> Self {
+        EngageOptions {
+            rule_set: RuleSet::default(),
+            as_of: None,
+            quiet_weeks: DEFAULT_QUIET_WEEKS,
+        }
+    }
+}
+
+/// An instant as RFC 3339 (`2025-11-03T08:00:00Z`), or an empty text for "not set".
+fn parse_as_of(value: &str) -> Result<Option<i64>> {
+    let value = value.trim();
+    if value.is_empty() || value.eq_ignore_ascii_case("latest") {
+        return Ok(None);
+    }
+    chrono::DateTime::parse_from_rfc3339(value)
+        .map(|t| Some(t.timestamp_micros()))
+        .map_err(|e| {
+            DataFusionError::Configuration(format!(
+                "engage.as_of: '{value}' is not a time with an offset such as 2025-11-03T08:00:00Z ({e}); use 'latest' for the latest contact"
+            ))
+        })
 }
 
 impl ConfigExtension for EngageOptions {
@@ -39,18 +74,48 @@ impl ExtensionOptions for EngageOptions {
                     .map_err(|e| DataFusionError::Configuration(format!("engage.rule_set: {e}")))?;
                 Ok(())
             }
+            "as_of" => {
+                self.as_of = parse_as_of(value)?;
+                Ok(())
+            }
+            "quiet_weeks" => {
+                self.quiet_weeks = value
+                    .trim()
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|&w| w > 0)
+                    .ok_or_else(|| {
+                        DataFusionError::Configuration(format!(
+                            "engage.quiet_weeks: '{value}' is not a whole number of weeks of 1 or more"
+                        ))
+                    })?;
+                Ok(())
+            }
             other => Err(DataFusionError::Configuration(format!(
-                "`engage.{other}` is not a setting; the setting is engage.rule_set"
+                "`engage.{other}` is not a setting; the settings are engage.rule_set, engage.as_of and engage.quiet_weeks"
             ))),
         }
     }
 
     fn entries(&self) -> Vec<ConfigEntry> {
-        vec![ConfigEntry {
-            key: "engage.rule_set".into(),
-            value: Some(self.rule_set.to_string()),
-            description: "The repeat-caller rule set the views follow, e.g. 10/7d or 5/30d,12/90d",
-        }]
+        let as_of = self.as_of.and_then(chrono::DateTime::from_timestamp_micros);
+        vec![
+            ConfigEntry {
+                key: "engage.rule_set".into(),
+                value: Some(self.rule_set.to_string()),
+                description: "The repeat-caller rule set the views follow, e.g. 10/7d or 5/30d,12/90d",
+            },
+            ConfigEntry {
+                key: "engage.as_of".into(),
+                value: as_of.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+                description: "The time the coordinator's views are as of (RFC 3339); unset: the latest contact",
+            },
+            ConfigEntry {
+                key: "engage.quiet_weeks".into(),
+                value: Some(self.quiet_weeks.to_string()),
+                description: "Weeks without a qualifying contact after which a referred caller is no longer coming to notice",
+            },
+        ]
     }
 }
 

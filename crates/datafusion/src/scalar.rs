@@ -7,7 +7,7 @@ use std::sync::Arc;
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, Date32Builder, Int32Builder, StringBuilder,
 };
-use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::datatypes::{DataType, TimeUnit};
 use datafusion::common::{ScalarValue, exec_err};
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::{
@@ -16,6 +16,7 @@ use datafusion::logical_expr::{
 };
 use engage_kernel::RuleSet;
 use engage_kernel::phone::{classify_cli, normalize_phone};
+use engage_kernel::profile::LineKind;
 use engage_kernel::postcode::{CsuTable, normalize_postcode};
 use engage_kernel::pseudonym::PseudonymKey;
 use engage_kernel::time::{london_date, london_hour_and_weekday};
@@ -111,6 +112,17 @@ pub(crate) fn functions() -> Vec<ScalarUDF> {
             ),
         ),
         text(
+            "line_kind",
+            |t| Ok(Some(LineKind::of(t).as_str().to_string())),
+            Some("other"),
+            doc(
+                "The kind of line a contact came in on: '999' (999 or 112), '101', or 'other' (a partner's line such as 111); the same classification as the caller profiles' calls_999, calls_101 and calls_other.",
+                "line_kind(line)",
+                "SELECT line_kind(' 112 '); -- 999",
+                &[("line", "the line called")],
+            ),
+        ),
+        text(
             "parse_rule_set",
             |t| {
                 t.parse::<RuleSet>()
@@ -129,7 +141,9 @@ pub(crate) fn functions() -> Vec<ScalarUDF> {
         ScalarUDF::new_from_impl(LocalTime::new(LocalPart::Hour)),
         ScalarUDF::new_from_impl(LocalTime::new(LocalPart::Weekday)),
         ScalarUDF::new_from_impl(LocalTime::new(LocalPart::Date)),
-        ScalarUDF::new_from_impl(SessionRuleSet::default()),
+        ScalarUDF::new_from_impl(SessionSetting::new(Setting::RuleSet)),
+        ScalarUDF::new_from_impl(SessionSetting::new(Setting::AsOf)),
+        ScalarUDF::new_from_impl(SessionSetting::new(Setting::QuietWeeks)),
     ]
 }
 
@@ -410,51 +424,85 @@ impl ScalarUDFImpl for LocalTime {
     }
 }
 
-/// `engage_rule_set()`: the session's rule set (`SET engage.rule_set = ...`).
+/// A session setting as a function: `engage_rule_set()`, `engage_as_of()`,
+/// `engage_quiet_weeks()` (`SET engage.rule_set = ...` and so on, [`EngageOptions`]).
 #[derive(Debug, PartialEq, Eq, Hash)]
-struct SessionRuleSet {
+struct SessionSetting {
+    setting: Setting,
     signature: Signature,
 }
 
-impl Default for SessionRuleSet {
-    fn default() -> Self {
-        SessionRuleSet {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Setting {
+    RuleSet,
+    AsOf,
+    QuietWeeks,
+}
+
+impl SessionSetting {
+    fn new(setting: Setting) -> Self {
+        SessionSetting {
+            setting,
             signature: Signature::nullary(Volatility::Stable),
         }
     }
 }
 
-static RULE_SET_DOC: std::sync::LazyLock<Documentation> = std::sync::LazyLock::new(|| {
-    doc(
-        "The session's rule set, which the views follow; change it with SET engage.rule_set = '5/30d,12/90d'.",
-        "engage_rule_set()",
-        "SELECT engage_rule_set(); -- 10/7d",
-        &[],
-    )
+static SETTING_DOCS: std::sync::LazyLock<[Documentation; 3]> = std::sync::LazyLock::new(|| {
+    [
+        doc(
+            "The session's rule set, which the views follow; change it with SET engage.rule_set = '5/30d,12/90d'.",
+            "engage_rule_set()",
+            "SELECT engage_rule_set(); -- 10/7d",
+            &[],
+        ),
+        doc(
+            "The time the coordinator's views (caseload, morning_list, outcomes) are as of, set with SET engage.as_of = '2025-11-03T08:00:00Z'; NULL when not set (the views then use the latest contact).",
+            "engage_as_of()",
+            "SELECT coalesce(engage_as_of(), (SELECT max(received_at) FROM contacts));",
+            &[],
+        ),
+        doc(
+            "Weeks without a qualifying contact after which a referred caller counts as no longer coming to notice (SET engage.quiet_weeks = 8; default 8).",
+            "engage_quiet_weeks()",
+            "SELECT engage_quiet_weeks(); -- 8",
+            &[],
+        ),
+    ]
 });
 
-impl ScalarUDFImpl for SessionRuleSet {
+impl ScalarUDFImpl for SessionSetting {
     fn name(&self) -> &str {
-        "engage_rule_set"
+        match self.setting {
+            Setting::RuleSet => "engage_rule_set",
+            Setting::AsOf => "engage_as_of",
+            Setting::QuietWeeks => "engage_quiet_weeks",
+        }
     }
     fn signature(&self) -> &Signature {
         &self.signature
     }
     fn return_type(&self, _: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
+        Ok(match self.setting {
+            Setting::RuleSet => DataType::Utf8,
+            Setting::AsOf => DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            Setting::QuietWeeks => DataType::Int64,
+        })
     }
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let rules = args
+        let options = args
             .config_options
             .extensions
             .get::<EngageOptions>()
-            .map(|o| o.rule_set.clone())
+            .cloned()
             .unwrap_or_default();
-        Ok(ColumnarValue::Scalar(ScalarValue::Utf8(Some(
-            rules.to_string(),
-        ))))
+        Ok(ColumnarValue::Scalar(match self.setting {
+            Setting::RuleSet => ScalarValue::Utf8(Some(options.rule_set.to_string())),
+            Setting::AsOf => ScalarValue::TimestampMicrosecond(options.as_of, Some("UTC".into())),
+            Setting::QuietWeeks => ScalarValue::Int64(Some(i64::from(options.quiet_weeks))),
+        }))
     }
     fn documentation(&self) -> Option<&Documentation> {
-        Some(&RULE_SET_DOC)
+        Some(&SETTING_DOCS[self.setting as usize])
     }
 }

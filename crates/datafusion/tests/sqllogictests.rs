@@ -43,6 +43,27 @@ fn contacts_schema() -> Arc<Schema> {
     ]))
 }
 
+/// The snapshot's `referrals` table (docs/exports.md).
+fn referrals_schema() -> Arc<Schema> {
+    let text = |name: &str, nullable| Field::new(name, DataType::Utf8, nullable);
+    Arc::new(Schema::new(vec![
+        text("case_id", false),
+        text("caller_key", false),
+        Field::new(
+            "decided_at",
+            DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            false,
+        ),
+        text("decision", false),
+        text("assessment", true),
+        text("csu", true),
+        text("plan", true),
+        Field::new("review_due", DataType::Date32, true),
+        Field::new("marker_expires", DataType::Date32, true),
+        text("close_reason", true),
+    ]))
+}
+
 /// Where Engage's window functions run.
 #[derive(Clone, Copy, Debug)]
 enum Windows {
@@ -63,6 +84,10 @@ async fn session(windows: Windows) -> datafusion::error::Result<SessionContext> 
     ctx.register_table(
         "contacts",
         Arc::new(MemTable::try_new(schema, vec![vec![]])?),
+    )?;
+    ctx.register_table(
+        "referrals",
+        Arc::new(MemTable::try_new(referrals_schema(), vec![vec![]])?),
     )?;
     engage_datafusion::register_views(&ctx).await?;
     Ok(ctx)

@@ -1,0 +1,164 @@
+//! The data a command reads (`--data`, `--table`, `--rule`) and the DataFusion session made
+//! from it: every Engage function, the snapshot's tables and the views. `engage sql`,
+//! `engage pack` and `engage evaluate` open their sessions here.
+
+use std::sync::Arc;
+
+use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext, col};
+use datafusion::datasource::MemTable;
+use engage_snapshot::{Manifest, SnapshotStore};
+
+use crate::Error;
+
+/// Where the data comes from, and the rule set.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct Sources {
+    /// A snapshot: its folder, or a snapshot store (folder or URL) whose latest committed
+    /// snapshot is used. Registers `contacts` (declared sorted by caller and time), `rejects`
+    /// and `referrals` (empty when the snapshot has none), and the views.
+    #[arg(long)]
+    pub data: Option<String>,
+    /// Registers a Parquet file, folder or URL under a name (NAME=PATH_OR_URL); repeatable.
+    /// A table named `contacts` with the snapshot's schema gets every view.
+    #[arg(long = "table", value_name = "NAME=PATH_OR_URL")]
+    pub tables: Vec<String>,
+    /// The rule set the views follow (default 10/7d), e.g. 5/30d,12/90d.
+    #[arg(long)]
+    pub rule: Option<String>,
+    /// See the data as it was at this time (RFC 3339, e.g. 2025-11-03T08:00:00Z): only
+    /// contacts up to it, and the coordinator's views as of it (`engage.as_of`).
+    #[arg(long)]
+    pub as_of: Option<String>,
+}
+
+/// A session over `sources`, with the views when there is a `contacts` table.
+pub async fn open(sources: &Sources) -> Result<SessionContext, Error> {
+    // A snapshot is declared sorted by caller and time: keep that order through repartitioning
+    // rather than sorting again (measured: 6.0 s to 4.7 s on 10M contacts, benches/peers).
+    let mut config = SessionConfig::new().with_information_schema(true);
+    config.options_mut().optimizer.prefer_existing_sort = true;
+    let ctx = engage_datafusion::new_session(config)?;
+    if let Some(data) = &sources.data {
+        register_snapshot(&ctx, data).await?;
+    }
+    for table in &sources.tables {
+        let (name, location) = table.split_once('=').ok_or_else(|| {
+            format!("--table {table}: expected NAME=PATH_OR_URL, like contacts=archive.parquet")
+        })?;
+        register_object_store(&ctx, location)?;
+        ctx.register_parquet(name.trim(), location.trim(), ParquetReadOptions::default())
+            .await
+            .map_err(|e| format!("--table {name}: cannot read {location}: {e}"))?;
+    }
+    if let Some(as_of) = &sources.as_of {
+        see_as_of(&ctx, as_of).await?;
+    }
+    if ctx.table_exist("contacts")? {
+        engage_datafusion::register_views(&ctx)
+            .await
+            .map_err(|e| format!("the table `contacts` does not have the snapshot's schema, so the views cannot be made: {e}"))?;
+    }
+    if let Some(rule) = &sources.rule {
+        ctx.sql(&format!(
+            "SET engage.rule_set = '{}'",
+            rule.replace('\'', "''")
+        ))
+        .await
+        .map_err(|e| format!("--rule: {e}"))?;
+    }
+    Ok(ctx)
+}
+
+/// Sets `engage.as_of` and puts a view of the contacts up to that time in place of
+/// `contacts` (the full table stays readable as `contacts_archive`), so that detection and
+/// profiles see only what was known then.
+async fn see_as_of(ctx: &SessionContext, as_of: &str) -> Result<(), Error> {
+    let quoted = as_of.replace('\'', "''");
+    ctx.sql(&format!("SET engage.as_of = '{quoted}'"))
+        .await
+        .map_err(|e| format!("--as-of: {e}"))?;
+    if let Some(contacts) = ctx.deregister_table("contacts")? {
+        ctx.register_table("contacts_archive", contacts)?;
+        ctx.sql(
+            "CREATE VIEW contacts AS SELECT * FROM contacts_archive WHERE received_at <= engage_as_of()",
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Makes an object-store URL readable by the session (s3:// uses the AWS_* variables).
+fn register_object_store(ctx: &SessionContext, location: &str) -> Result<(), Error> {
+    if !location.contains("://") {
+        return Ok(());
+    }
+    let url = url::Url::parse(location).map_err(|e| format!("`{location}` is not a URL: {e}"))?;
+    if url.scheme() == "s3" {
+        let bucket = url
+            .host_str()
+            .ok_or_else(|| format!("`{location}` names no bucket"))?;
+        let store = object_store::aws::AmazonS3Builder::from_env()
+            .with_bucket_name(bucket)
+            .build()?;
+        let base = url::Url::parse(&format!("s3://{bucket}"))?;
+        ctx.register_object_store(&base, Arc::new(store));
+    }
+    Ok(())
+}
+
+/// Registers a snapshot's `contacts`, `rejects` and `referrals`.
+async fn register_snapshot(ctx: &SessionContext, data: &str) -> Result<(), Error> {
+    let root = if data.contains("://") {
+        data.trim_end_matches('/').to_string()
+    } else {
+        std::fs::canonicalize(data)
+            .map_err(|e| format!("--data {data}: {e}"))?
+            .to_string_lossy()
+            .into_owned()
+    };
+    let local_manifest = std::path::Path::new(&root).join("manifest.json");
+    let (snapshot, manifest) = if !data.contains("://") && local_manifest.is_file() {
+        let text = std::fs::read_to_string(&local_manifest)
+            .map_err(|e| format!("--data {data}: {e}"))?;
+        let manifest: Manifest = serde_json::from_str(&text)
+            .map_err(|e| format!("--data {data}: manifest.json: {e}"))?;
+        (root, manifest)
+    } else {
+        let store = SnapshotStore::open(data)?;
+        let manifests = store.committed().await?;
+        let latest = manifests.into_iter().last().ok_or_else(|| {
+            format!("--data {data}: no committed snapshot there (a snapshot has a manifest.json)")
+        })?;
+        (format!("{root}/{}", latest.snapshot_id), latest)
+    };
+    register_object_store(ctx, &snapshot)?;
+    let sorted = vec![vec![
+        col("caller_key").sort(true, false),
+        col("received_at").sort(true, false),
+    ]];
+    ctx.register_parquet(
+        "contacts",
+        &format!("{snapshot}/contacts/"),
+        ParquetReadOptions::default().file_sort_order(sorted),
+    )
+    .await?;
+    ctx.register_parquet(
+        "rejects",
+        &format!("{snapshot}/rejects/"),
+        ParquetReadOptions::default(),
+    )
+    .await?;
+    if manifest.tables.contains_key("referrals") {
+        ctx.register_parquet(
+            "referrals",
+            &format!("{snapshot}/referrals/"),
+            ParquetReadOptions::default(),
+        )
+        .await?;
+    } else {
+        // Published before the case system's export was read: no decisions, so no cases.
+        let empty = MemTable::try_new(engage_snapshot::schema::referrals_schema(), vec![vec![]])?;
+        ctx.register_table("referrals", Arc::new(empty))?;
+    }
+    Ok(())
+}
