@@ -1,9 +1,15 @@
 //! `engage`: find vulnerable repeat callers in control-room call archives.
 
+mod evaluate;
 mod generate;
+mod pack;
 mod progress;
 mod publish;
+mod session;
 mod sql;
+
+/// Errors of every command: shown to the user as they are.
+pub(crate) type Error = Box<dyn std::error::Error>;
 
 use clap::{Parser, Subcommand};
 
@@ -26,6 +32,12 @@ enum Command {
     Publish(publish::Args),
     /// Query snapshots and Parquet files with SQL: a shell, or -c / -f.
     Sql(sql::Args),
+    /// Estimate whether referral changed how often referred callers call, honestly (a
+    /// comparison with eligible callers not yet or never referred, not a before/after).
+    Evaluate(evaluate::Args),
+    /// Write the coordinator's morning or monthly pack: one self-contained HTML file.
+    #[command(subcommand)]
+    Pack(pack::Command),
 }
 
 fn main() -> std::process::ExitCode {
@@ -34,6 +46,8 @@ fn main() -> std::process::ExitCode {
         Command::Generate(args) => generate::run(args),
         Command::Publish(args) => publish::run(args),
         Command::Sql(args) => sql::run(args),
+        Command::Evaluate(args) => evaluate::run(args),
+        Command::Pack(command) => pack::run(command),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

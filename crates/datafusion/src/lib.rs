@@ -21,9 +21,11 @@ mod args;
 mod batches;
 mod detection;
 mod docs;
+mod impact;
 mod options;
 mod scalar;
 mod sharded;
+mod summary_columns;
 mod views;
 mod whole_table_window;
 mod window;
@@ -37,8 +39,9 @@ use datafusion::physical_optimizer::optimizer::PhysicalOptimizer;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use std::sync::Arc;
 
+pub use impact::{ImpactSettings, Outcome};
 pub use options::EngageOptions;
-pub use views::{VIEWS, register_views};
+pub use views::{REFERRAL_VIEWS, VIEWS, register_views};
 pub use whole_table_window::{WholeTableWindowExec, WholeTableWindows};
 
 /// A session state whose physical optimizer first plans Engage's window functions over the
@@ -80,5 +83,7 @@ pub fn register_all(ctx: &SessionContext) -> Result<()> {
     for (name, function) in detection::functions() {
         ctx.register_udtf(name, function);
     }
+    let (name, function) = impact::function();
+    ctx.register_udtf(name, function);
     Ok(())
 }
