@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use engage_kernel::pseudonym::PseudonymKey;
 use engage_tests::{engage, engage_ok, scratch, workspace_root};
 
 fn sample() -> String {
@@ -22,7 +23,9 @@ fn json_rows(stdout: &str) -> Vec<serde_json::Value> {
 }
 
 fn rows(data: &str, sql: &str) -> Vec<serde_json::Value> {
-    json_rows(&engage_ok(&["sql", "--data", data, "--format", "json", "-c", sql]))
+    json_rows(&engage_ok(&[
+        "sql", "--data", data, "--format", "json", "-c", sql,
+    ]))
 }
 
 fn micros(rfc3339: &str) -> Option<i64> {
@@ -63,13 +66,25 @@ fn planted_referrals(raw: &Path) -> BTreeMap<String, (String, i64, Option<i64>, 
         .collect()
 }
 
+/// The sample is published pseudonymised with the partners' key.
+fn sample_key() -> PseudonymKey {
+    let text =
+        std::fs::read_to_string(workspace_root().join("datasets/sample/raw/partner_key.txt"))
+            .unwrap();
+    PseudonymKey::from_text(&text).unwrap()
+}
+
 #[test]
 fn caseload_follows_the_planted_referrals_of_the_sample() {
     let raw = workspace_root().join("datasets/sample/raw");
     let truth = planted_referrals(&raw);
+    let key = sample_key();
     assert!(!truth.is_empty(), "the sample has planted cases");
     let data = sample();
-    let as_of = rows(&data, "SELECT CAST(max(received_at) AS BIGINT) AS t FROM contacts")[0]["t"]
+    let as_of = rows(
+        &data,
+        "SELECT CAST(max(received_at) AS BIGINT) AS t FROM contacts",
+    )[0]["t"]
         .as_i64()
         .unwrap();
     let caseload = rows(
@@ -82,7 +97,12 @@ fn caseload_follows_the_planted_referrals_of_the_sample() {
         .filter(|(_, (_, reviewed, _, _))| *reviewed <= as_of)
         .map(|(case, (caller, _, referred, closed))| {
             let known = |t: &Option<i64>| t.filter(|t| *t <= as_of);
-            (case.clone(), caller.clone(), known(referred), known(closed))
+            (
+                case.clone(),
+                key.pseudonymise(caller),
+                known(referred),
+                known(closed),
+            )
         })
         .collect();
     let actual: Vec<(String, String, Option<i64>, Option<i64>)> = caseload
@@ -108,11 +128,33 @@ fn the_morning_pack_shows_the_morning_list() {
     let dir = scratch("pack-morning");
     let data = sample();
     let out = dir.join("morning.html");
-    engage_ok(&["pack", "morning", "--data", &data, "--out", out.to_str().unwrap()]);
-    let html = std::fs::read_to_string(&out).unwrap();
-    let list = rows(
+    // Monday 27 October 2025, 08:00: a morning of the sample with callers to discuss.
+    let as_of = "2025-10-27T08:00:00Z";
+    engage_ok(&[
+        "pack",
+        "morning",
+        "--data",
         &data,
+        "--as-of",
+        as_of,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let html = std::fs::read_to_string(&out).unwrap();
+    let list = json_rows(&engage_ok(&[
+        "sql",
+        "--data",
+        &data,
+        "--as-of",
+        as_of,
+        "--format",
+        "json",
+        "-c",
         "SELECT section, caller_key FROM morning_list ORDER BY section_order, caller_key",
+    ]));
+    assert!(
+        !list.is_empty(),
+        "the sample's morning of {as_of} has callers"
     );
     for heading in engage_pack::morning::SECTION_HEADINGS {
         assert!(html.contains(heading), "{heading}");
@@ -130,7 +172,15 @@ fn the_monthly_pack_and_a_month_without_data() {
     let data = sample();
     let out = dir.join("monthly.html");
     engage_ok(&[
-        "pack", "monthly", "--data", &data, "--month", "2025-10", "--bootstrap", "50", "--out",
+        "pack",
+        "monthly",
+        "--data",
+        &data,
+        "--month",
+        "2025-10",
+        "--bootstrap",
+        "50",
+        "--out",
         out.to_str().unwrap(),
     ]);
     let html = std::fs::read_to_string(&out).unwrap();
@@ -143,11 +193,20 @@ fn the_monthly_pack_and_a_month_without_data() {
         .as_i64()
         .unwrap();
     assert!(identified > 0);
-    assert!(html.contains(&format!(">{identified}<")), "identified {identified}");
+    assert!(
+        html.contains(&format!(">{identified}<")),
+        "identified {identified}"
+    );
 
     let empty = dir.join("empty.html");
     let failed = engage(&[
-        "pack", "monthly", "--data", &data, "--month", "2019-01", "--out",
+        "pack",
+        "monthly",
+        "--data",
+        &data,
+        "--month",
+        "2019-01",
+        "--out",
         empty.to_str().unwrap(),
     ]);
     assert!(!failed.status.success());
@@ -162,15 +221,65 @@ fn world(name: &str, effect: &str) -> String {
     let dir = scratch(name);
     let raw = dir.join("raw");
     engage_ok(&[
-        "generate", "--out", raw.to_str().unwrap(), "--contacts", "20000", "--days", "364",
-        "--start", "2025-01-06", "--seed", "11", "--crisis-callers", "800",
-        "--referral-effect", effect,
+        "generate",
+        "--out",
+        raw.to_str().unwrap(),
+        "--contacts",
+        "20000",
+        "--days",
+        "364",
+        "--start",
+        "2025-01-06",
+        "--seed",
+        "11",
+        "--crisis-callers",
+        "800",
+        "--referral-effect",
+        effect,
     ]);
     let snapshots = dir.join("snapshots");
     engage_ok(&[
-        "publish", "--raw", raw.to_str().unwrap(), "--out", snapshots.to_str().unwrap(),
+        "publish",
+        "--raw",
+        raw.to_str().unwrap(),
+        "--out",
+        snapshots.to_str().unwrap(),
     ]);
+    referrals_balance(&raw, &snapshots);
     snapshots.to_string_lossy().into_owned()
+}
+
+/// A year of referrals, dirt and all, balances against the generator's counts: read =
+/// published + duplicates + rejected, each kind of dirt rejected.
+fn referrals_balance(raw: &Path, snapshots: &Path) {
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(raw.join("generate_summary.json")).unwrap())
+            .unwrap();
+    let planted = &summary["summary"]["referrals"];
+    let dirt = |k: &str| planted["dirt"][k].as_u64().unwrap();
+    let manifest = std::fs::read_dir(snapshots)
+        .unwrap()
+        .map(|e| e.unwrap().path().join("manifest.json"))
+        .find(|p| p.exists())
+        .unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(manifest).unwrap()).unwrap();
+    let counts = &manifest["counts"]["referrals"];
+    let count = |k: &str| counts[k].as_u64().unwrap();
+    assert_eq!(count("read"), planted["rows"].as_u64().unwrap(), "{counts}");
+    assert_eq!(
+        count("published"),
+        planted["published"].as_u64().unwrap(),
+        "{counts}"
+    );
+    assert_eq!(count("duplicates"), dirt("duplicates"), "{counts}");
+    let rejected = dirt("unknown_decisions")
+        + dirt("unknown_csus")
+        + dirt("bad_times")
+        + dirt("before_case_opened")
+        + dirt("short_rows");
+    assert!(rejected > 0, "a year of referrals carries dirt: {planted}");
+    assert_eq!(count("rejected"), rejected, "{planted} vs {counts}");
 }
 
 /// (rate ratio, low, high, naive ratio) of `engage_impact` on `data`.
@@ -194,14 +303,29 @@ fn estimate(data: &str) -> (f64, f64, f64, f64) {
 fn evaluate_finds_a_true_effect_and_no_effect_where_there_is_none() {
     let effective = world("impact-0.7", "0.7");
     let (ratio, low, high, naive) = estimate(&effective);
-    assert!(low <= 0.7 && 0.7 <= high, "0.7 not in {low}..{high} ({ratio})");
-    assert!(high < 1.0, "the interval {low}..{high} should exclude no effect");
-    assert!(naive < 0.7, "the naive before/after {naive} falls by tens of percent");
+    assert!(
+        low <= 0.7 && 0.7 <= high,
+        "0.7 not in {low}..{high} ({ratio})"
+    );
+    assert!(
+        high < 1.0,
+        "the interval {low}..{high} should exclude no effect"
+    );
+    assert!(
+        naive < 0.7,
+        "the naive before/after {naive} falls by tens of percent"
+    );
 
     let null = world("impact-1.0", "1.0");
     let (ratio, low, high, naive) = estimate(&null);
-    assert!(low <= 1.0 && 1.0 <= high, "1.0 not in {low}..{high} ({ratio})");
-    assert!(naive < 0.7, "the naive before/after {naive} falls by tens of percent");
+    assert!(
+        low <= 1.0 && 1.0 <= high,
+        "1.0 not in {low}..{high} ({ratio})"
+    );
+    assert!(
+        naive < 0.7,
+        "the naive before/after {naive} falls by tens of percent"
+    );
 
     let said = engage_ok(&["evaluate", "--data", &null, "--bootstrap", "200"]);
     assert!(said.contains("naive before/after"), "{said}");
@@ -213,13 +337,24 @@ fn evaluate_without_referrals_says_what_is_missing() {
     let dir = scratch("impact-no-referrals");
     let raw = dir.join("raw");
     engage_ok(&[
-        "generate", "--out", raw.to_str().unwrap(), "--contacts", "3000", "--days", "28",
-        "--seed", "5",
+        "generate",
+        "--out",
+        raw.to_str().unwrap(),
+        "--contacts",
+        "3000",
+        "--days",
+        "28",
+        "--seed",
+        "5",
     ]);
     std::fs::remove_file(raw.join("referrals.csv")).unwrap();
     let snapshots = dir.join("snapshots");
     engage_ok(&[
-        "publish", "--raw", raw.to_str().unwrap(), "--out", snapshots.to_str().unwrap(),
+        "publish",
+        "--raw",
+        raw.to_str().unwrap(),
+        "--out",
+        snapshots.to_str().unwrap(),
     ]);
     let failed = engage(&["evaluate", "--data", snapshots.to_str().unwrap()]);
     assert!(!failed.status.success());

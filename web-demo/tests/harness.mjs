@@ -112,3 +112,15 @@ export function sqlRepeatCallers(rules) {
   const rows = text.startsWith('[') ? JSON.parse(text) : text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
   return rows.map((r) => r.caller_key).sort();
 }
+
+/** The rows `engage sql` prints for `script` on the sample (JSON, one object a line; a NULL
+ * column is left out of its row), under `rules` and seen as of `asOf` when given. */
+export function sqlRows(script, { rules, asOf } = {}) {
+  const args = ['sql', '--data', 'datasets/sample/snapshot', '--format', 'json'];
+  if (rules) args.push('--rule', rules);
+  if (asOf) args.push('--as-of', asOf);
+  args.push('-c', script);
+  const text = execFileSync(engageBinary(), args, { cwd: repo, encoding: 'utf8' }).trim();
+  if (!text) return [];
+  return text.startsWith('[') ? JSON.parse(text) : text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}

@@ -114,7 +114,10 @@ fn report(batches: &[RecordBatch], out: &mut dyn Write) -> Result<(), Error> {
                 )?,
                 "event_study" => {
                     if !event_study_header {
-                        writeln!(out, "event study (rate ratio by week relative to referral):")?;
+                        writeln!(
+                            out,
+                            "event study (rate ratio by week relative to referral):"
+                        )?;
                         event_study_header = true;
                     }
                     if week.value(i) == 0 || week.value(i) % 4 == 0 {

@@ -89,11 +89,19 @@ async fn query(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>, Erro
         .await?)
 }
 
-/// Text of a column, by name.
+/// Text of a column, by name (Utf8, LargeUtf8 or Utf8View, as DataFusion gives it).
 fn text(batch: &RecordBatch, column: &str, row: usize) -> Option<String> {
     let array = batch.column_by_name(column)?;
-    let array = array.as_string_opt::<i32>()?;
-    array.is_valid(row).then(|| array.value(row).to_string())
+    if !array.is_valid(row) {
+        return None;
+    }
+    if let Some(a) = array.as_string_opt::<i32>() {
+        return Some(a.value(row).to_string());
+    }
+    if let Some(a) = array.as_string_opt::<i64>() {
+        return Some(a.value(row).to_string());
+    }
+    array.as_string_view_opt().map(|a| a.value(row).to_string())
 }
 
 fn micros(batch: &RecordBatch, column: &str, row: usize) -> Option<Micros> {
@@ -156,7 +164,7 @@ async fn as_of(ctx: &SessionContext) -> Result<Micros, Error> {
 }
 
 async fn morning(args: &MorningArgs) -> Result<String, Error> {
-    let ctx = session::open(&args.sources).await?;
+    let (ctx, snapshot) = session::open_snapshot(&args.sources).await?;
     let as_of = as_of(&ctx).await?;
     let (rule, threshold, window_days) = rule(&ctx).await?;
     let csu_filter = args
@@ -166,7 +174,9 @@ async fn morning(args: &MorningArgs) -> Result<String, Error> {
         .unwrap_or_default();
     let list = query(
         &ctx,
-        &format!("SELECT * FROM morning_list WHERE true{csu_filter} ORDER BY section_order, caller_key"),
+        &format!(
+            "SELECT * FROM morning_list WHERE true{csu_filter} ORDER BY section_order, caller_key"
+        ),
     )
     .await?;
     let keys: Vec<String> = rows(&list)
@@ -216,24 +226,26 @@ async fn morning(args: &MorningArgs) -> Result<String, Error> {
         threshold,
         window_days,
         csu_filter: args.csu.clone(),
-        source: source_of(&args.sources),
+        source: source_of(snapshot, &args.sources),
         generated_by: format!("engage {} pack morning", env!("CARGO_PKG_VERSION")),
         csus: csus.into_values().collect(),
     }))
 }
 
-fn source_of(sources: &Sources) -> String {
-    sources
-        .data
-        .clone()
-        .unwrap_or_else(|| sources.tables.join(", "))
+/// The pack's data source: the snapshot's id, else the tables given.
+fn source_of(snapshot: Option<String>, sources: &Sources) -> String {
+    snapshot.unwrap_or_else(|| sources.tables.join(", "))
 }
 
 type Series = (BTreeMap<String, Vec<u32>>, BTreeMap<String, [[u32; 24]; 7]>);
 
 /// Each caller's contacts per UK day over the 90 days ending on the as-of day, and their
 /// weekday-by-hour grid, from contacts up to the as-of time.
-async fn caller_series(ctx: &SessionContext, keys: &[String], as_of: Micros) -> Result<Series, Error> {
+async fn caller_series(
+    ctx: &SessionContext,
+    keys: &[String],
+    as_of: Micros,
+) -> Result<Series, Error> {
     let mut daily: BTreeMap<String, Vec<u32>> = BTreeMap::new();
     let mut grids: BTreeMap<String, [[u32; 24]; 7]> = BTreeMap::new();
     if keys.is_empty() {
@@ -242,7 +254,11 @@ async fn caller_series(ctx: &SessionContext, keys: &[String], as_of: Micros) -> 
     let mut unique = keys.to_vec();
     unique.sort();
     unique.dedup();
-    let list = unique.iter().map(|k| quote(k)).collect::<Vec<_>>().join(", ");
+    let list = unique
+        .iter()
+        .map(|k| quote(k))
+        .collect::<Vec<_>>()
+        .join(", ");
     let as_of_sql = ts(as_of);
     let last_day = engage_kernel::time::london_date(as_of).unwrap_or(0);
     let batches = query(
@@ -257,10 +273,13 @@ async fn caller_series(ctx: &SessionContext, keys: &[String], as_of: Micros) -> 
     for (b, i) in rows(&batches) {
         let key = text(b, "caller_key", i).unwrap_or_default();
         let n = int(b, "n", i).unwrap_or(0) as u32;
-        if let (Some(day), Some(weekday), Some(hour)) = (int(b, "day", i), int(b, "weekday", i), int(b, "hour", i)) {
+        if let (Some(day), Some(weekday), Some(hour)) =
+            (int(b, "day", i), int(b, "weekday", i), int(b, "hour", i))
+        {
             let offset = i64::from(last_day) - day;
             if (0..90).contains(&offset) {
-                daily.entry(key.clone()).or_insert_with(|| vec![0; 90])[(89 - offset) as usize] += n;
+                daily.entry(key.clone()).or_insert_with(|| vec![0; 90])[(89 - offset) as usize] +=
+                    n;
             }
             if (0..7).contains(&weekday) && (0..24).contains(&hour) {
                 grids.entry(key).or_insert([[0; 24]; 7])[weekday as usize][hour as usize] += n;
@@ -294,7 +313,7 @@ fn ts(t: Micros) -> String {
 }
 
 async fn monthly(args: &MonthlyArgs) -> Result<String, Error> {
-    let ctx = session::open(&args.sources).await?;
+    let (ctx, snapshot) = session::open_snapshot(&args.sources).await?;
     let (start, end) = month_bounds(&args.month)?;
     let in_month = query(
         &ctx,
@@ -313,7 +332,11 @@ async fn monthly(args: &MonthlyArgs) -> Result<String, Error> {
         .into());
     }
     let month_end = end - 1;
-    query(&ctx, &format!("SET engage.as_of = {}", quote(&rfc3339(month_end)))).await?;
+    query(
+        &ctx,
+        &format!("SET engage.as_of = {}", quote(&rfc3339(month_end))),
+    )
+    .await?;
     let (rule, _, _) = rule(&ctx).await?;
     let csu_filter = |column: &str| {
         args.csu
@@ -348,7 +371,11 @@ async fn monthly(args: &MonthlyArgs) -> Result<String, Error> {
     )
     .await?;
     for (b, i) in rows(&identified) {
-        bump(text(b, "csu", i), &|m| m.identified += 1, int(b, "n", i).unwrap_or(0) as u32);
+        bump(
+            text(b, "csu", i),
+            &|m| m.identified += 1,
+            int(b, "n", i).unwrap_or(0) as u32,
+        );
     }
     let cases = query(
         &ctx,
@@ -363,9 +390,21 @@ async fn monthly(args: &MonthlyArgs) -> Result<String, Error> {
     .await?;
     for (b, i) in rows(&cases) {
         let csu = text(b, "csu", i);
-        bump(csu.clone(), &|m| m.newly_referred += 1, int(b, "referred", i).unwrap_or(0) as u32);
-        bump(csu.clone(), &|m| m.closed += 1, int(b, "closed", i).unwrap_or(0) as u32);
-        bump(csu, &|m| m.open_at_month_end += 1, int(b, "open", i).unwrap_or(0) as u32);
+        bump(
+            csu.clone(),
+            &|m| m.newly_referred += 1,
+            int(b, "referred", i).unwrap_or(0) as u32,
+        );
+        bump(
+            csu.clone(),
+            &|m| m.closed += 1,
+            int(b, "closed", i).unwrap_or(0) as u32,
+        );
+        bump(
+            csu,
+            &|m| m.open_at_month_end += 1,
+            int(b, "open", i).unwrap_or(0) as u32,
+        );
     }
 
     // Demand from repeat callers, as the demand view counts it.
@@ -415,7 +454,9 @@ async fn monthly(args: &MonthlyArgs) -> Result<String, Error> {
     let o = &outcomes[0];
     let weeks = int(o, "weeks", 0).unwrap_or(8);
     let outcomes = Outcomes {
-        definition: format!("no qualifying contact for {weeks} weeks or more by the end of the month"),
+        definition: format!(
+            "no qualifying contact for {weeks} weeks or more by the end of the month"
+        ),
         referred: int(o, "referred", 0).unwrap_or(0) as u32,
         referred_no_longer: int(o, "referred_quiet", 0).unwrap_or(0) as u32,
         comparison: int(o, "comparison", 0).unwrap_or(0) as u32,
@@ -449,7 +490,7 @@ async fn monthly(args: &MonthlyArgs) -> Result<String, Error> {
         title: "Repeat callers: monthly pack".into(),
         month: args.month.clone(),
         rule,
-        source: source_of(&args.sources),
+        source: source_of(snapshot, &args.sources),
         generated_by: format!("engage {} pack monthly", env!("CARGO_PKG_VERSION")),
         csus: csus.into_values().collect(),
         demand,

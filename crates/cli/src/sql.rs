@@ -178,8 +178,8 @@ mod tests {
 
     #[test]
     fn scripts_split_at_semicolons_outside_quotes_and_comments() {
-        let s = statements("SELECT ';' AS a; -- a comment; with a semicolon\nSELECT 2;\n\n")
-            .unwrap();
+        let s =
+            statements("SELECT ';' AS a; -- a comment; with a semicolon\nSELECT 2;\n\n").unwrap();
         let s: Vec<String> = s.iter().map(ToString::to_string).collect();
         assert_eq!(s, vec!["SELECT ';' AS a", "SELECT 2"]);
         assert!(statements("SELECT 'unclosed").is_err());

@@ -68,7 +68,11 @@ fn list_of(item: DataType) -> DataType {
 
 /// The fields of `caller_profile`'s struct: the kernel's profile columns.
 fn profile_fields() -> Fields {
-    summary_columns::fields(ProfileColumn::ALL, ProfileColumn::name, ProfileColumn::column_type)
+    summary_columns::fields(
+        ProfileColumn::ALL,
+        ProfileColumn::name,
+        ProfileColumn::column_type,
+    )
 }
 
 static DOCS: LazyLock<[Documentation; 4]> = LazyLock::new(|| {
@@ -291,7 +295,6 @@ impl SingleList for ScalarValue {
         }
     }
 }
-
 
 impl Accumulator for RowsAccumulator {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {

@@ -120,20 +120,34 @@ impl TableFunctionImpl for DetectionFunction {
             Expr::Literal(value, _) => value.try_as_str().flatten().map(str::to_string),
             _ => None,
         };
-        let (table, rules) = match args.exprs() {
-            [table] => (text(table), None),
-            [table, rules] => match text(rules) {
-                Some(rules) => (
-                    text(table),
-                    Some(rules.parse::<RuleSet>().map_err(|e| {
-                        DataFusionError::Plan(format!("{name}: rule set '{rules}': {e}"))
+        let (table, rules, key) = match args.exprs() {
+            [table] => (text(table), None, None),
+            [table, rules] | [table, rules, _] => {
+                let rules = match text(rules) {
+                    Some(r) if r.trim().is_empty() => None,
+                    Some(r) => Some(r.parse::<RuleSet>().map_err(|e| {
+                        DataFusionError::Plan(format!("{name}: rule set '{r}': {e}"))
                     })?),
-                ),
-                None => return plan_err!("{name}: the rule set must be text such as '10/7d'"),
-            },
+                    None => {
+                        return plan_err!("{name}: the rule set must be text such as '10/7d'");
+                    }
+                };
+                let key = match args.exprs().get(2) {
+                    Some(k) => match text(k) {
+                        Some(k) if !k.trim().is_empty() => Some(k.trim().to_string()),
+                        _ => {
+                            return plan_err!(
+                                "{name}: the key must name a column as text, such as 'address_key'"
+                            );
+                        }
+                    },
+                    None => None,
+                };
+                (text(table), rules, key)
+            }
             _ => {
                 return plan_err!(
-                    "{name} takes a table name and, optionally, a rule set: {name}('contacts') or {name}('contacts', '5/30d,12/90d')"
+                    "{name} takes a table name and, optionally, a rule set and the key column: {name}('contacts'), {name}('contacts', '5/30d,12/90d') or {name}('contacts', '3/30d', 'address_key')"
                 );
             }
         };
@@ -146,6 +160,7 @@ impl TableFunctionImpl for DetectionFunction {
             grain: self.grain,
             table: TableReference::from(table),
             rules,
+            key: key.unwrap_or_else(|| CALLER_KEY.to_string()),
         }))
     }
 }
@@ -157,7 +172,14 @@ pub(crate) struct DetectionTable {
     table: TableReference,
     /// None: the session's `engage.rule_set` at the time of the query.
     rules: Option<RuleSet>,
+    /// The column whose values are the keys detection groups by: `caller_key`, or another
+    /// such as `address_key` for address-keyed rules; the output's first column is named
+    /// after it.
+    key: String,
 }
+
+/// The default key column.
+const CALLER_KEY: &str = "caller_key";
 
 impl DetectionTable {
     /// The repeat callers of `table` under `rules` (the session's when `None`), as
@@ -167,6 +189,7 @@ impl DetectionTable {
             grain: Grain::Caller,
             table,
             rules,
+            key: CALLER_KEY.to_string(),
         }
     }
 }
@@ -174,7 +197,19 @@ impl DetectionTable {
 #[async_trait::async_trait]
 impl TableProvider for DetectionTable {
     fn schema(&self) -> SchemaRef {
-        self.grain.schema()
+        let schema = self.grain.schema();
+        if self.key == CALLER_KEY {
+            return schema;
+        }
+        let fields = schema
+            .fields()
+            .iter()
+            .map(|f| match f.name().as_str() {
+                CALLER_KEY => Arc::new(f.as_ref().clone().with_name(&self.key)),
+                _ => f.clone(),
+            })
+            .collect::<Vec<_>>();
+        Arc::new(datafusion::arrow::datatypes::Schema::new(fields))
     }
 
     fn table_type(&self) -> TableType {
@@ -217,16 +252,18 @@ impl TableProvider for DetectionTable {
                 .map(|o| o.rule_set.clone())
                 .unwrap_or_default(),
         };
-        let output = self.grain.schema();
+        let output = self.schema();
         let projection: Vec<usize> = match projection {
             Some(p) => p.clone(),
             None => (0..output.fields().len()).collect(),
         };
+        // The kernel's names for the columns asked (the key column is `caller_key` there).
+        let described = self.grain.schema();
         let names: Vec<String> = projection
             .iter()
-            .map(|&i| output.field(i).name().clone())
+            .map(|&i| described.field(i).name().clone())
             .collect();
-        let key_columns = vec![column("caller_key")?, column("received_at")?];
+        let key_columns = vec![column(&self.key)?, column("received_at")?];
         let keys = source.scan(state, Some(&key_columns), &[], None).await?;
         let facts = if names.iter().all(|n| self.grain.is_detection_column(n)) {
             None
@@ -461,10 +498,7 @@ impl Job {
         facts: Option<&[ContactSummary]>,
     ) -> Result<ArrayRef> {
         let unknown = || {
-            DataFusionError::Execution(format!(
-                "{}: no column {name}",
-                self.grain.function_name()
-            ))
+            DataFusionError::Execution(format!("{}: no column {name}", self.grain.function_name()))
         };
         let contacts = |i: usize| facts.map(|f| &f[i]);
         let key = |i: usize| found.archive.key(found.episodes[found.rows[i].start].key);

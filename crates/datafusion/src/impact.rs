@@ -124,16 +124,18 @@ impl ImpactSettings {
     pub fn parse(text: &str) -> std::result::Result<Self, String> {
         let mut settings = ImpactSettings::default();
         for pair in text.split([' ', ',', ';']).filter(|p| !p.trim().is_empty()) {
-            let (key, value) = pair
-                .split_once('=')
-                .ok_or_else(|| format!("option `{pair}`: expected key=value, such as bootstrap=1000"))?;
+            let (key, value) = pair.split_once('=').ok_or_else(|| {
+                format!("option `{pair}`: expected key=value, such as bootstrap=1000")
+            })?;
             let (key, value) = (key.trim(), value.trim());
             let whole = |min: u64| {
                 value
                     .parse::<u64>()
                     .ok()
                     .filter(|&n| n >= min)
-                    .ok_or_else(|| format!("option {key}: `{value}` is not a whole number of at least {min}"))
+                    .ok_or_else(|| {
+                        format!("option {key}: `{value}` is not a whole number of at least {min}")
+                    })
             };
             let money = || {
                 value
@@ -142,7 +144,9 @@ impl ImpactSettings {
                     .filter(|&n| n.is_finite() && n >= 0.0)
                     .ok_or_else(|| format!("option {key}: `{value}` is not an amount of pounds"))
             };
-            let small = |n: u64| u32::try_from(n).map_err(|_| format!("option {key}: `{value}` is too large"));
+            let small = |n: u64| {
+                u32::try_from(n).map_err(|_| format!("option {key}: `{value}` is too large"))
+            };
             let o = &mut settings.options;
             match key {
                 "outcome" => {
@@ -169,7 +173,11 @@ impl ImpactSettings {
                         .parse::<f64>()
                         .ok()
                         .filter(|c| *c > 0.0 && *c < 1.0)
-                        .ok_or_else(|| format!("option confidence: `{value}` is not between 0 and 1, such as 0.95"))?
+                        .ok_or_else(|| {
+                            format!(
+                                "option confidence: `{value}` is not between 0 and 1, such as 0.95"
+                            )
+                        })?
                 }
                 "controls" => {
                     o.controls = match value {
@@ -232,9 +240,10 @@ impl TableFunctionImpl for ImpactFunction {
             return usage();
         };
         let rules = match texts.get(2).cloned().flatten() {
-            Some(r) if !r.trim().is_empty() => Some(r.parse::<RuleSet>().map_err(|e| {
-                DataFusionError::Plan(format!("{NAME}: rule set '{r}': {e}"))
-            })?),
+            Some(r) if !r.trim().is_empty() => Some(
+                r.parse::<RuleSet>()
+                    .map_err(|e| DataFusionError::Plan(format!("{NAME}: rule set '{r}': {e}")))?,
+            ),
             _ => None,
         };
         let settings = match texts.get(3).cloned().flatten() {
@@ -303,13 +312,6 @@ impl TableProvider for ImpactTable {
         _filters: &[Expr],
         _limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let eligible = DetectionTable::repeat_callers(self.contacts.clone(), self.rules.clone());
-        let eligible_schema = eligible.schema();
-        let key_and_flag = vec![
-            eligible_schema.index_of("caller_key")?,
-            eligible_schema.index_of("first_flagged_at")?,
-        ];
-        let eligible = eligible.scan(state, Some(&key_and_flag), &[], None).await?;
         let contacts = scan_columns(
             state,
             &self.contacts,
@@ -322,10 +324,14 @@ impl TableProvider for ImpactTable {
             &["caller_key", "decided_at", "decision"],
         )
         .await?;
-        let exec = ImpactExec::new(
-            self.settings.clone(),
-            vec![eligible, contacts, referrals],
-        );
+        let eligible = DetectionTable::repeat_callers(self.contacts.clone(), self.rules.clone());
+        let eligible_schema = eligible.schema();
+        let key_and_flag = vec![
+            eligible_schema.index_of("caller_key")?,
+            eligible_schema.index_of("first_flagged_at")?,
+        ];
+        let eligible = eligible.scan(state, Some(&key_and_flag), &[], None).await?;
+        let exec = ImpactExec::new(self.settings.clone(), vec![eligible, contacts, referrals]);
         match projection {
             Some(p) if p.len() != IMPACT_SCHEMA.fields().len() => {
                 let exprs = p
@@ -446,14 +452,14 @@ impl ExecutionPlan for ImpactExec {
         settings.options.threads = context.session_config().target_partitions().max(1);
         let inputs = self.inputs.clone();
         Ok(stream_of(IMPACT_SCHEMA.clone(), async move {
-            let (callers, period, mean_handling_hours) = read_cohort(&inputs, &context, settings.outcome).await?;
+            let (callers, period, mean_handling_hours) =
+                read_cohort(&inputs, &context, settings.outcome).await?;
             let options = settings.options.clone();
-            let estimate = tokio::task::spawn_blocking(move || {
-                estimate_impact(&callers, period, &options)
-            })
-            .await
-            .map_err(|e| DataFusionError::External(Box::new(e)))?
-            .map_err(|e| DataFusionError::Execution(format!("{NAME}: {e}")))?;
+            let estimate =
+                tokio::task::spawn_blocking(move || estimate_impact(&callers, period, &options))
+                    .await
+                    .map_err(|e| DataFusionError::External(Box::new(e)))?
+                    .map_err(|e| DataFusionError::Execution(format!("{NAME}: {e}")))?;
             Ok(vec![rows(&estimate, &settings, mean_handling_hours)?])
         }))
     }
@@ -467,24 +473,25 @@ async fn read_cohort(
     outcome: Outcome,
 ) -> Result<(Vec<CallerHistory>, std::ops::Range<Micros>, f64)> {
     // Eligible callers: key -> index into histories.
-    let eligible: Vec<(String, Micros)> = read_partitions(&inputs[0], context, |mut stream| async move {
-        let mut out = Vec::new();
-        while let Some(batch) = stream.next().await {
-            let batch = batch?;
-            let keys = Text::of(batch.column(0))?;
-            let flagged = micros_of(batch.column(1))?;
-            for i in 0..batch.num_rows() {
-                if let (Some(k), true) = (keys.get(i), flagged.is_valid(i)) {
-                    out.push((k.to_string(), flagged.value(i)));
+    let eligible: Vec<(String, Micros)> =
+        read_partitions(&inputs[0], context, |mut stream| async move {
+            let mut out = Vec::new();
+            while let Some(batch) = stream.next().await {
+                let batch = batch?;
+                let keys = Text::of(batch.column(0))?;
+                let flagged = micros_of(batch.column(1))?;
+                for i in 0..batch.num_rows() {
+                    if let (Some(k), true) = (keys.get(i), flagged.is_valid(i)) {
+                        out.push((k.to_string(), flagged.value(i)));
+                    }
                 }
             }
-        }
-        Ok(out)
-    })
-    .await?
-    .into_iter()
-    .flatten()
-    .collect();
+            Ok(out)
+        })
+        .await?
+        .into_iter()
+        .flatten()
+        .collect();
     let mut index: HashMap<String, usize> = HashMap::with_capacity(eligible.len());
     let mut callers: Vec<CallerHistory> = eligible
         .into_iter()
@@ -586,11 +593,19 @@ async fn read_cohort(
     if contacts == 0 {
         return exec_err!("{NAME}: the contacts table is empty, so there is nothing to evaluate");
     }
-    Ok((callers, first..last.saturating_add(1), handling / contacts as f64))
+    Ok((
+        callers,
+        first..last.saturating_add(1),
+        handling / contacts as f64,
+    ))
 }
 
 /// The estimate as rows.
-fn rows(e: &ImpactEstimate, settings: &ImpactSettings, mean_handling_hours: f64) -> Result<RecordBatch> {
+fn rows(
+    e: &ImpactEstimate,
+    settings: &ImpactSettings,
+    mean_handling_hours: f64,
+) -> Result<RecordBatch> {
     let mut measure = StringBuilder::new();
     let mut week = Int32Builder::new();
     let mut estimate = Float64Builder::new();
@@ -682,13 +697,48 @@ fn rows(e: &ImpactEstimate, settings: &ImpactSettings, mean_handling_hours: f64)
     }
     let flow = &e.cohort;
     for (m, n, u, text) in [
-        ("eligible_callers", flow.eligible, "callers", "callers who first qualified in the period"),
-        ("treated_callers", flow.treated, "callers", "referred callers with a week observed after referral"),
-        ("never_referred_callers", flow.never_referred, "callers", "eligible callers never referred: controls"),
-        ("not_yet_referred_controls", flow.not_yet_referred_controls, "callers", "referred callers used as controls before their referral"),
-        ("excluded_no_baseline", flow.no_baseline, "callers", "eligible too early in the period for a baseline: excluded"),
-        ("excluded_referral_outside_period", flow.referral_outside_period, "callers", "referred outside the contacts' period: excluded, never used"),
-        ("cells_skipped", flow.cells_skipped, "cells", "referral-week cells without controls: skipped"),
+        (
+            "eligible_callers",
+            flow.eligible,
+            "callers",
+            "callers who first qualified in the period",
+        ),
+        (
+            "treated_callers",
+            flow.treated,
+            "callers",
+            "referred callers with a week observed after referral",
+        ),
+        (
+            "never_referred_callers",
+            flow.never_referred,
+            "callers",
+            "eligible callers never referred: controls",
+        ),
+        (
+            "not_yet_referred_controls",
+            flow.not_yet_referred_controls,
+            "callers",
+            "referred callers used as controls before their referral",
+        ),
+        (
+            "excluded_no_baseline",
+            flow.no_baseline,
+            "callers",
+            "eligible too early in the period for a baseline: excluded",
+        ),
+        (
+            "excluded_referral_outside_period",
+            flow.referral_outside_period,
+            "callers",
+            "referred outside the contacts' period: excluded, never used",
+        ),
+        (
+            "cells_skipped",
+            flow.cells_skipped,
+            "cells",
+            "referral-week cells without controls: skipped",
+        ),
     ] {
         row(m, None, Some(n as f64), None, Some(n), u, Some(text.into()));
     }

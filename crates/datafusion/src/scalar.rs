@@ -16,8 +16,8 @@ use datafusion::logical_expr::{
 };
 use engage_kernel::RuleSet;
 use engage_kernel::phone::{classify_cli, normalize_phone};
-use engage_kernel::profile::LineKind;
 use engage_kernel::postcode::{CsuTable, normalize_postcode};
+use engage_kernel::profile::LineKind;
 use engage_kernel::pseudonym::PseudonymKey;
 use engage_kernel::time::{london_date, london_hour_and_weekday};
 use engage_kernel::triage::TriageTable;

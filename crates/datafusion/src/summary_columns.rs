@@ -110,12 +110,10 @@ pub(crate) fn scalar(value: Value) -> ScalarValue {
         Value::Int(v) => ScalarValue::Int64(Some(v)),
         Value::Float(v) => ScalarValue::Float64(Some(v)),
         Value::Time(v) => ScalarValue::TimestampMicrosecond(v, Some("UTC".into())),
-        Value::IntList(v) => ScalarValue::List(Arc::new(ListArray::from_iter_primitive::<
-            Int64Type,
-            _,
-            _,
-        >([Some(
-            v.into_iter().map(Some).collect::<Vec<_>>(),
-        )]))),
+        Value::IntList(v) => {
+            ScalarValue::List(Arc::new(ListArray::from_iter_primitive::<Int64Type, _, _>(
+                [Some(v.into_iter().map(Some).collect::<Vec<_>>())],
+            )))
+        }
     }
 }

@@ -25,7 +25,10 @@ pub const VIEWS: [(&str, &str); 5] = [
 /// the order they stand on each other.
 pub const REFERRAL_VIEWS: [(&str, &str); 3] = [
     ("caseload", include_str!("../../../sql/caseload.sql")),
-    ("morning_list", include_str!("../../../sql/morning_list.sql")),
+    (
+        "morning_list",
+        include_str!("../../../sql/morning_list.sql"),
+    ),
     ("outcomes", include_str!("../../../sql/outcomes.sql")),
 ];
 
@@ -53,7 +56,10 @@ mod tests {
     /// continuation lines joined with single spaces.
     fn documented_columns(sql: &str) -> Vec<(String, String)> {
         let mut out: Vec<(String, String)> = Vec::new();
-        let mut lines = sql.lines().skip_while(|l| l.trim() != "-- Columns:").skip(1);
+        let mut lines = sql
+            .lines()
+            .skip_while(|l| l.trim() != "-- Columns:")
+            .skip(1);
         for line in lines.by_ref() {
             let Some(text) = line.strip_prefix("--") else {
                 break;

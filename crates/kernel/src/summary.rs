@@ -393,7 +393,9 @@ impl<K> EpisodeSummary<'_, K> {
                 return Ok(Value::Int(peaks.first().copied().map_or(0, i64::from)));
             }
             E::PeakCounts => {
-                return Ok(Value::IntList(peaks.iter().map(|&c| i64::from(c)).collect()));
+                return Ok(Value::IntList(
+                    peaks.iter().map(|&c| i64::from(c)).collect(),
+                ));
             }
             E::Csu => {
                 let contacts = self.contacts_for(column)?;
@@ -444,9 +446,21 @@ mod tests {
             names.dedup();
             assert_eq!(names.len(), all.len());
         }
-        check(CallerColumn::ALL, CallerColumn::name, CallerColumn::from_name);
-        check(EpisodeColumn::ALL, EpisodeColumn::name, EpisodeColumn::from_name);
-        check(ProfileColumn::ALL, ProfileColumn::name, ProfileColumn::from_name);
+        check(
+            CallerColumn::ALL,
+            CallerColumn::name,
+            CallerColumn::from_name,
+        );
+        check(
+            EpisodeColumn::ALL,
+            EpisodeColumn::name,
+            EpisodeColumn::from_name,
+        );
+        check(
+            ProfileColumn::ALL,
+            ProfileColumn::name,
+            ProfileColumn::from_name,
+        );
         assert_eq!(CallerColumn::from_name("no_such_column"), None);
     }
 
@@ -549,6 +563,9 @@ mod tests {
             caller.value(CallerColumn::LastContactAt),
             Ok(Value::Time(Some(utc("2025-03-04T11:00:00Z"))))
         );
-        assert_eq!(caller.value(CallerColumn::FirstFlaggedAt), Ok(Value::Time(None)));
+        assert_eq!(
+            caller.value(CallerColumn::FirstFlaggedAt),
+            Ok(Value::Time(None))
+        );
     }
 }

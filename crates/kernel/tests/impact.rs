@@ -468,7 +468,7 @@ fn errors_say_what_is_missing() {
     let err = estimate_impact(&never, 0..10 * WEEK, &options).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "no caller in the cohort was referred within the study period (3 eligible callers; 0 referrals fall outside the period)"
+        "no caller in the cohort was referred within the study period (3 eligible callers, 0 of them left out for qualifying in the first 1 weeks of the period, before which their history is not known; 0 referrals fall outside the period)"
     );
 
     let too_few = ImpactOptions {

@@ -37,10 +37,16 @@ fn parse_args() -> Args {
             "--seeds" => args.seeds = value.parse().expect("--seeds N"),
             "--bootstrap" => args.bootstrap = value.parse().expect("--bootstrap B"),
             "--effects" => {
-                args.effects = list(&value).iter().map(|v| v.parse().expect("an effect")).collect()
+                args.effects = list(&value)
+                    .iter()
+                    .map(|v| v.parse().expect("an effect"))
+                    .collect()
             }
             "--sizes" => {
-                args.sizes = list(&value).iter().map(|v| v.parse().expect("a size")).collect()
+                args.sizes = list(&value)
+                    .iter()
+                    .map(|v| v.parse().expect("a size"))
+                    .collect()
             }
             "--power-effect" => args.power_effect = value.parse().expect("an effect"),
             other => panic!("unknown option {other}"),
@@ -50,7 +56,12 @@ fn parse_args() -> Args {
 }
 
 /// One replicate world's estimate: (ratio, low, high, naive, treated, controls), or why not.
-fn run_world(seed: u64, effect: f64, callers: Option<u32>, bootstrap: u32) -> Result<[f64; 6], String> {
+fn run_world(
+    seed: u64,
+    effect: f64,
+    callers: Option<u32>,
+    bootstrap: u32,
+) -> Result<[f64; 6], String> {
     let generate = GenerateOptions {
         contacts: 900_000,
         days: 365,
@@ -112,14 +123,19 @@ fn main() {
         "## Coverage: {} seeds per effect, a year of 900,000 contacts with the default crisis callers, {} bootstrap replicates\n",
         args.seeds, args.bootstrap
     );
-    println!("| true effect | worlds | 95% interval covers it | mean estimate | mean interval | interval excludes 1.0 | mean naive before/after | mean treated | mean controls |");
+    println!(
+        "| true effect | worlds | 95% interval covers it | mean estimate | mean interval | interval excludes 1.0 | mean naive before/after | mean treated | mean controls |"
+    );
     println!("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for &effect in &args.effects {
         let results: Vec<[f64; 6]> = (1..=args.seeds)
             .filter_map(|seed| run_world(seed, effect, None, args.bootstrap).ok())
             .collect();
         let n = results.len();
-        let covers = results.iter().filter(|r| r[1] <= effect && effect <= r[2]).count();
+        let covers = results
+            .iter()
+            .filter(|r| r[1] <= effect && effect <= r[2])
+            .count();
         let excludes = results.iter().filter(|r| r[2] < 1.0 || r[1] > 1.0).count();
         println!(
             "| {effect:.2} | {n} | {:.1}% ({covers}/{n}) | {:.3} | {:.3}–{:.3} | {:.1}% | {:.3} | {:.0} | {:.0} |",
@@ -142,7 +158,9 @@ fn main() {
     println!("| ---: | ---: | ---: | ---: | ---: |");
     for &size in &args.sizes {
         let results: Vec<[f64; 6]> = (1..=power_seeds)
-            .filter_map(|seed| run_world(10_000 + seed, args.power_effect, Some(size), args.bootstrap).ok())
+            .filter_map(|seed| {
+                run_world(10_000 + seed, args.power_effect, Some(size), args.bootstrap).ok()
+            })
             .collect();
         let n = results.len();
         let excludes = results.iter().filter(|r| r[2] < 1.0 || r[1] > 1.0).count();

@@ -272,9 +272,14 @@ pub enum ImpactError {
         reason: &'static str,
     },
     #[error(
-        "no caller in the cohort was referred within the study period ({eligible} eligible callers; {outside} referrals fall outside the period)"
+        "no caller in the cohort was referred within the study period ({eligible} eligible callers, {no_baseline} of them left out for qualifying in the first {history_weeks} weeks of the period, before which their history is not known; {outside} referrals fall outside the period)"
     )]
-    NoReferrals { eligible: usize, outside: usize },
+    NoReferrals {
+        eligible: usize,
+        no_baseline: usize,
+        history_weeks: u32,
+        outside: usize,
+    },
     #[error(
         "{treated} referred callers with an observed week after the referral week in the cohort; at least {needed} are needed for an estimate"
     )]
@@ -304,6 +309,9 @@ pub fn estimate_impact(
     if panel.flow.referred == 0 {
         return Err(ImpactError::NoReferrals {
             eligible: panel.flow.eligible,
+            no_baseline: panel.flow.no_baseline,
+            history_weeks: (options.anticipation_weeks + options.base_weeks)
+                .max(options.weeks_before),
             outside: panel.flow.referral_outside_period,
         });
     }
