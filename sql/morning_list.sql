@@ -18,7 +18,8 @@
 --   section_order    1 to 4, in the order above
 --   caller_key       the caller (E.164 number or pseudonym)
 --   case_id          the open case; NULL for new_repeat_caller
---   csu              the case's CSU, or for a new repeat caller the episode's csu
+--   csu              the case's CSU, else (no referral yet) the caller's (repeat_callers.csu);
+--                    for a new repeat caller the episode's csu
 --   first_flagged_at the episode's first qualifying contact (new_repeat_caller), else the
 --                    caller's first ever (repeat_callers.first_flagged_at)
 --   contacts_24h     the caller's contacts in the 24 hours up to the as-of time
@@ -88,7 +89,7 @@ case_rows AS (
         s.section_order,
         s.caller_key,
         s.case_id,
-        s.csu,
+        coalesce(s.csu, p.csu) AS csu,
         p.first_flagged_at,
         p.suggested_type,
         p.triage_evidence,

@@ -362,3 +362,74 @@ fn evaluate_without_referrals_says_what_is_missing() {
     assert!(stderr.contains("referr"), "{stderr}");
     assert_eq!(String::from_utf8_lossy(&failed.stdout), "");
 }
+
+/// `engage generate && engage publish && engage pack morning` on generated data: a morning
+/// (Monday 21 July 2025, 08:00) whose every section has callers, each of them in the pack.
+#[test]
+fn a_generated_morning_fills_every_section_of_the_pack() {
+    let dir = scratch("pack-generated");
+    let raw = dir.join("raw");
+    engage_ok(&[
+        "generate",
+        "--out",
+        raw.to_str().unwrap(),
+        "--contacts",
+        "60000",
+        "--days",
+        "182",
+        "--start",
+        "2025-04-07",
+        "--seed",
+        "4",
+        "--crisis-callers",
+        "300",
+    ]);
+    let snapshots = dir.join("snapshots");
+    engage_ok(&[
+        "publish",
+        "--raw",
+        raw.to_str().unwrap(),
+        "--out",
+        snapshots.to_str().unwrap(),
+    ]);
+    let data = snapshots.to_str().unwrap();
+    let as_of = "2025-07-21T08:00:00Z";
+    let list = json_rows(&engage_ok(&[
+        "sql",
+        "--data",
+        data,
+        "--as-of",
+        as_of,
+        "--format",
+        "json",
+        "-c",
+        "SELECT section, caller_key, case_id FROM morning_list",
+    ]));
+    let out = dir.join("morning.html");
+    engage_ok(&[
+        "pack",
+        "morning",
+        "--data",
+        data,
+        "--as-of",
+        as_of,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let html = std::fs::read_to_string(&out).unwrap();
+    for section in [
+        "new_repeat_caller",
+        "called_again",
+        "marker_expiring",
+        "review_overdue",
+    ] {
+        let rows: Vec<_> = list.iter().filter(|r| r["section"] == section).collect();
+        assert!(!rows.is_empty(), "{section} is empty on {as_of}");
+        for r in rows {
+            assert!(html.contains(r["caller_key"].as_str().unwrap()), "{r}");
+            if let Some(case) = r["case_id"].as_str() {
+                assert!(html.contains(case), "{r}");
+            }
+        }
+    }
+}

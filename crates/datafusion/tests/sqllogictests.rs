@@ -10,59 +10,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use datafusion::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use datafusion::datasource::MemTable;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion_sqllogictest::{DataFusion, df_value_validator, value_normalizer};
 use sqllogictest::{Record, strict_column_validator};
-
-fn contacts_schema() -> Arc<Schema> {
-    let text = |name: &str, nullable| Field::new(name, DataType::Utf8, nullable);
-    Arc::new(Schema::new(vec![
-        text("contact_id", false),
-        text("agency", false),
-        text("line", false),
-        Field::new(
-            "received_at",
-            DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
-            false,
-        ),
-        text("caller_key", true),
-        text("cli_status", false),
-        text("outcome", false),
-        Field::new("wait_s", DataType::Int32, true),
-        Field::new("talk_s", DataType::Int32, true),
-        text("recording_id", true),
-        text("incident_id", true),
-        text("category", true),
-        text("closing_category", true),
-        Field::new("grade", DataType::Int8, true),
-        text("postcode", true),
-        text("address_key", true),
-        text("csu", true),
-    ]))
-}
-
-/// The snapshot's `referrals` table (docs/exports.md).
-fn referrals_schema() -> Arc<Schema> {
-    let text = |name: &str, nullable| Field::new(name, DataType::Utf8, nullable);
-    Arc::new(Schema::new(vec![
-        text("case_id", false),
-        text("caller_key", false),
-        Field::new(
-            "decided_at",
-            DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
-            false,
-        ),
-        text("decision", false),
-        text("assessment", true),
-        text("csu", true),
-        text("plan", true),
-        Field::new("review_due", DataType::Date32, true),
-        Field::new("marker_expires", DataType::Date32, true),
-        text("close_reason", true),
-    ]))
-}
 
 /// Where Engage's window functions run.
 #[derive(Clone, Copy, Debug)]
@@ -80,14 +31,17 @@ async fn session(windows: Windows) -> datafusion::error::Result<SessionContext> 
             ctx
         }
     };
-    let schema = contacts_schema();
+    let schema = engage_snapshot::schema::contacts_schema();
     ctx.register_table(
         "contacts",
         Arc::new(MemTable::try_new(schema, vec![vec![]])?),
     )?;
     ctx.register_table(
         "referrals",
-        Arc::new(MemTable::try_new(referrals_schema(), vec![vec![]])?),
+        Arc::new(MemTable::try_new(
+            engage_snapshot::schema::referrals_schema(),
+            vec![vec![]],
+        )?),
     )?;
     engage_datafusion::register_views(&ctx).await?;
     Ok(ctx)

@@ -292,19 +292,7 @@ pub const PARTNERS_HEADER: [&str; 7] = [
 /// Header of `planted_truth.csv`.
 pub const TRUTH_HEADER: [&str; 5] = ["caller_number_e164", "kind", "agencies", "address", "note"];
 /// Header of `referrals.csv`.
-pub const REFERRALS_HEADER: [&str; 11] = [
-    "case_id",
-    "caller",
-    "decided_at",
-    "decision",
-    "assessment",
-    "csu",
-    "plan",
-    "review_due",
-    "marker_expires",
-    "close_reason",
-    "note",
-];
+pub use engage_ingest::REFERRALS_COLUMNS as REFERRALS_HEADER;
 /// Header of `planted_referrals.csv`.
 pub const PLANTED_REFERRALS_HEADER: [&str; 9] = [
     "case_id",
