@@ -51,38 +51,11 @@ pub struct EventStudyPoint {
     pub high: f64,
 }
 
-/// A ratio as a change in words: `14% lower`, `16% higher`, or `no different` when it rounds
-/// to 0%.
-pub fn change_words(ratio: f64) -> String {
-    let pct = ((ratio - 1.0) * 100.0).round() as i64;
-    match pct {
-        0 => "no different".to_string(),
-        p if p < 0 => format!("{}% lower", -p),
-        p => format!("{p}% higher"),
-    }
-}
-
-/// The estimate in words, with its interval and whether the interval excludes no effect
-/// (a ratio of 1.0), e.g. "Contacts from referred callers were 14% lower than expected (95%
-/// interval: 37% lower to 16% higher); this is not yet distinguishable from no effect."
+/// The estimate in words, with its 95% interval and whether the interval excludes no effect
+/// (a ratio of 1.0): the kernel's sentence (`engage_kernel::impact::effect_sentence`), the
+/// same that `engage evaluate` prints.
 pub fn effect_sentence(outcome: &str, ratio: f64, low: f64, high: f64) -> String {
-    let subject = capitalise(outcome);
-    let point = match change_words(ratio).as_str() {
-        "no different" => "about the same as expected".to_string(),
-        words => format!("{words} than expected"),
-    };
-    let verdict = if high < 1.0 {
-        "the interval excludes no effect: fewer than expected, beyond what chance readily gives"
-    } else if low > 1.0 {
-        "the interval excludes no effect: more than expected, beyond what chance readily gives"
-    } else {
-        "this is not yet distinguishable from no effect"
-    };
-    format!(
-        "{subject} from referred callers were {point} (95% interval: {} to {}); {verdict}.",
-        change_words(low),
-        change_words(high)
-    )
+    engage_kernel::impact::effect_sentence(outcome, ratio, low, high, 0.95)
 }
 
 /// The naive before/after figure in words, e.g. "Contacts from referred callers fell 62%
@@ -212,8 +185,8 @@ mod tests {
         assert_eq!(
             effect_sentence("999 calls", 0.70, 0.55, 0.88),
             "999 calls from referred callers were 30% lower than expected (95% interval: 45% \
-             lower to 12% lower); the interval excludes no effect: fewer than expected, beyond \
-             what chance readily gives."
+             lower to 12% lower); the whole interval is below no effect, so 999 calls fell more \
+             than chance alone would explain."
         );
     }
 
@@ -222,14 +195,13 @@ mod tests {
         assert_eq!(
             effect_sentence("contacts", 1.25, 1.05, 1.49),
             "Contacts from referred callers were 25% higher than expected (95% interval: 5% \
-             higher to 49% higher); the interval excludes no effect: more than expected, beyond \
-             what chance readily gives."
+             higher to 49% higher); the whole interval is above no effect, so contacts rose more \
+             than chance alone would explain."
         );
     }
 
     #[test]
     fn a_ratio_rounding_to_one_is_about_the_same() {
-        assert_eq!(change_words(0.996), "no different");
         assert_eq!(
             effect_sentence("contacts", 1.001, 0.8, 1.2),
             "Contacts from referred callers were about the same as expected (95% interval: 20% \

@@ -272,14 +272,14 @@ fn impact_sentence_for_each_case() {
         (
             (0.70, 0.55, 0.88),
             "Contacts from referred callers were 30% lower than expected (95% interval: 45% \
-             lower to 12% lower); the interval excludes no effect: fewer than expected, beyond \
-             what chance readily gives.",
+             lower to 12% lower); the whole interval is below no effect, so contacts fell more \
+             than chance alone would explain.",
         ),
         (
             (1.25, 1.05, 1.49),
             "Contacts from referred callers were 25% higher than expected (95% interval: 5% \
-             higher to 49% higher); the interval excludes no effect: more than expected, beyond \
-             what chance readily gives.",
+             higher to 49% higher); the whole interval is above no effect, so contacts rose more \
+             than chance alone would explain.",
         ),
     ];
     for ((ratio, low, high), sentence) in cases {

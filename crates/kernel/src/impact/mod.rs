@@ -88,7 +88,7 @@ use std::ops::Range;
 use crate::time::Micros;
 
 pub use bootstrap::replicate_weights;
-pub use summary::summarise;
+pub use summary::{effect_sentence, summarise};
 
 /// The longest study period accepted, in weeks (100 years); arrays are sized by weeks.
 pub const MAX_PERIOD_WEEKS: i64 = 5_200;
