@@ -28,18 +28,31 @@ WITH keyed AS (
             OVER (PARTITION BY caller_key ORDER BY received_at) AS episode_no
     FROM contacts
     WHERE caller_key IS NOT NULL
+),
+-- One row per caller and agency first: the per-caller aggregate then sees a few rows each
+-- instead of every contact (on 13.5M contacts, 20 s for one aggregate over all contacts).
+per_agency AS (
+    SELECT
+        caller_key,
+        agency,
+        count(*) AS contacts,
+        min(received_at) AS first_contact,
+        max(received_at) AS last_contact,
+        count(episode_no) AS in_episodes
+    FROM keyed
+    GROUP BY caller_key, agency
 )
 SELECT
     caller_key,
-    array_to_string(array_sort(array_distinct(array_agg(agency))), ',') AS agencies,
-    count(*) FILTER (WHERE agency = 'police') AS police,
-    count(*) FILTER (WHERE agency = 'fire') AS fire,
-    count(*) FILTER (WHERE agency = 'ambulance') AS ambulance,
-    count(*) AS total,
-    min(received_at) AS first_contact,
-    max(received_at) AS last_contact,
-    count(episode_no) > 0 AS is_repeat_caller
-FROM keyed
+    array_to_string(array_sort(array_agg(agency)), ',') AS agencies,
+    coalesce(sum(contacts) FILTER (WHERE agency = 'police'), 0) AS police,
+    coalesce(sum(contacts) FILTER (WHERE agency = 'fire'), 0) AS fire,
+    coalesce(sum(contacts) FILTER (WHERE agency = 'ambulance'), 0) AS ambulance,
+    sum(contacts) AS total,
+    min(first_contact) AS first_contact,
+    max(last_contact) AS last_contact,
+    sum(in_episodes) > 0 AS is_repeat_caller
+FROM per_agency
 GROUP BY caller_key
-HAVING count(DISTINCT agency) > 1
+HAVING count(*) > 1
 ORDER BY caller_key
