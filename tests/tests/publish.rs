@@ -5,6 +5,9 @@ use std::process::Command;
 
 use engage_snapshot::{Manifest, SnapshotStore};
 use engage_tests::{engage, engage_ok, scratch, workspace_root};
+
+mod common;
+use common::referrals_balance;
 use parquet::file::reader::{FileReader, SerializedFileReader};
 
 fn generate(dir: &Path, seed: &str, contacts: &str) {
@@ -108,35 +111,6 @@ fn every_row_is_accounted_for_and_the_snapshot_is_readable() {
     }
     assert_eq!(m.counts["incidents"].unmatched, 0);
     referrals_balance(&s, m);
-}
-
-/// The referrals source against the generator's count of its rows and dirt: every row read is
-/// published, a duplicate, or rejected for the dirt planted in it.
-pub fn referrals_balance(summary: &serde_json::Value, m: &Manifest) {
-    let planted = &summary["summary"]["referrals"];
-    let n = |k: &str| {
-        planted["dirt"][k]
-            .as_u64()
-            .unwrap_or_else(|| panic!("referrals: no {k} in {planted}"))
-    };
-    let counts = &m.counts["referrals"];
-    assert_eq!(counts.read, planted["rows"].as_u64().unwrap(), "{counts:?}");
-    assert_eq!(
-        counts.published,
-        planted["published"].as_u64().unwrap(),
-        "{counts:?}"
-    );
-    assert_eq!(counts.duplicates, n("duplicates"), "{counts:?}");
-    assert_eq!(
-        counts.rejected,
-        n("unknown_decisions")
-            + n("unknown_csus")
-            + n("bad_times")
-            + n("before_case_opened")
-            + n("short_rows"),
-        "{planted} vs {counts:?}"
-    );
-    assert_eq!(m.referrals, Some(counts.published));
 }
 
 #[test]
