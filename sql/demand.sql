@@ -15,6 +15,7 @@
 --                        day's police contacts (a missing figure counts as 0)
 --   from_repeat_callers  contacts whose caller is inside one of their episodes at that time
 --                        (repeat_episode is not NULL); never a contact without a caller key
+--   repeat_handling_s    the part of handling_s spent on police contacts from repeat callers
 --   repeat_share         from_repeat_callers / contacts (double, 0.0 to 1.0)
 --   withheld             contacts without a presented number (cli_status is not 'present':
 --                        withheld or unavailable)
@@ -48,6 +49,11 @@ SELECT
         0
     ) AS handling_s,
     count(episode_no) AS from_repeat_callers,
+    coalesce(
+        sum(CAST(coalesce(wait_s, 0) AS BIGINT) + CAST(coalesce(talk_s, 0) AS BIGINT))
+            FILTER (WHERE lower(trim(agency)) = 'police' AND episode_no IS NOT NULL),
+        0
+    ) AS repeat_handling_s,
     CAST(count(episode_no) AS DOUBLE) / CAST(count(*) AS DOUBLE) AS repeat_share,
     count(*) FILTER (WHERE cli_status <> 'present') AS withheld
 FROM tagged

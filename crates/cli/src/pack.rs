@@ -368,21 +368,12 @@ async fn monthly(args: &MonthlyArgs) -> Result<String, Error> {
             f(entry);
         }
     };
-    let identified = query(
-        &ctx,
-        &format!(
-            "SELECT csu, count(*) AS n FROM repeat_callers WHERE {}{} GROUP BY csu",
-            between("first_flagged_at"),
-            csu_filter("csu")
-        ),
-    )
-    .await?;
-    for (b, i) in rows(&identified) {
-        bump(
-            text(b, "csu", i),
-            &|m| m.identified += 1,
-            int(b, "n", i).unwrap_or(0) as u32,
-        );
+    // One detection serves the month's callers per CSU and the trend.
+    let trend = trend(&ctx, &args.month, end).await?;
+    for ((month, csu), &n) in &trend.identified {
+        if *month == args.month && args.csu.as_ref().is_none_or(|c| Some(c) == csu.as_ref()) {
+            bump(csu.clone(), &|m| m.identified += 1, n);
+        }
     }
     let cases = query(
         &ctx,
@@ -415,26 +406,14 @@ async fn monthly(args: &MonthlyArgs) -> Result<String, Error> {
     }
 
     // Demand from repeat callers, as the demand view counts it: the month is the trend's last.
-    let trend = trend(&ctx, &args.month, end).await?;
-    let this_month = trend.iter().find(|t| t.month == args.month);
-    let handling = query(
-        &ctx,
-        &format!(
-            "WITH tagged AS (SELECT received_at, agency, wait_s, talk_s, CASE WHEN caller_key IS NOT NULL THEN \
-             repeat_episode(received_at, engage_rule_set()) OVER (PARTITION BY caller_key ORDER BY received_at) END AS ep \
-             FROM contacts) \
-             SELECT sum(CAST(coalesce(wait_s, 0) AS DOUBLE) + coalesce(talk_s, 0)) / 3600.0 AS all_h, \
-             coalesce(sum(CAST(coalesce(wait_s, 0) AS DOUBLE) + coalesce(talk_s, 0)) FILTER (WHERE ep IS NOT NULL), 0) / 3600.0 AS repeat_h \
-             FROM tagged WHERE lower(trim(agency)) = 'police' AND {}",
-            between("received_at")
-        ),
-    )
-    .await?;
+    let this_month = trend.months.iter().find(|t| t.month == args.month);
+    let (all_handling_s, repeat_handling_s) =
+        trend.handling_s.get(&args.month).copied().unwrap_or((0, 0));
     let demand = Demand {
         repeat_contacts: this_month.map_or(0, |t| t.repeat_contacts),
         all_contacts: this_month.map_or(0, |t| t.all_contacts),
-        repeat_handling_hours: float(&handling[0], "repeat_h", 0).unwrap_or(0.0),
-        all_handling_hours: float(&handling[0], "all_h", 0).unwrap_or(0.0),
+        repeat_handling_hours: repeat_handling_s as f64 / 3600.0,
+        all_handling_hours: all_handling_s as f64 / 3600.0,
     };
 
     // Outcomes beside the comparison group, as of the month's end.
@@ -517,7 +496,7 @@ async fn monthly(args: &MonthlyArgs) -> Result<String, Error> {
         demand,
         outcomes,
         multi_agency,
-        trend,
+        trend: trend.months,
         impact,
         impact_unavailable,
     }))
@@ -531,7 +510,16 @@ fn rfc3339(t: Micros) -> String {
 
 /// The 12 months up to the reported one: identified, referred, closed, and contacts from
 /// repeat callers among all.
-async fn trend(ctx: &SessionContext, month: &str, end: Micros) -> Result<Vec<TrendMonth>, Error> {
+/// The twelve months to the pack's, from one detection and one pass of the demand view.
+struct Trend {
+    months: Vec<TrendMonth>,
+    /// Callers first identified, per month and CSU (`None`: no CSU recorded).
+    identified: BTreeMap<(String, Option<String>), u32>,
+    /// Police handling seconds per month: all, and from repeat callers.
+    handling_s: BTreeMap<String, (i64, i64)>,
+}
+
+async fn trend(ctx: &SessionContext, month: &str, end: Micros) -> Result<Trend, Error> {
     let last = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")?;
     let months: Vec<String> = (0..12)
         .rev()
@@ -557,22 +545,33 @@ async fn trend(ctx: &SessionContext, month: &str, end: Micros) -> Result<Vec<Tre
             )
         })
         .collect();
-    let counted = [
-        (
-            format!(
-                "SELECT {} AS m, count(*) AS n FROM repeat_callers WHERE {} GROUP BY 1",
-                month_of("first_flagged_at"),
-                window("first_flagged_at")
-            ),
-            0,
+    let mut identified = BTreeMap::new();
+    let callers = query(
+        ctx,
+        &format!(
+            "SELECT {} AS m, csu, count(*) AS n FROM repeat_callers WHERE {} GROUP BY 1, 2",
+            month_of("first_flagged_at"),
+            window("first_flagged_at")
         ),
+    )
+    .await?;
+    for (b, i) in rows(&callers) {
+        let (Some(m), n) = (text(b, "m", i), int(b, "n", i).unwrap_or(0) as u32) else {
+            continue;
+        };
+        if let Some(entry) = by_month.get_mut(&m) {
+            entry.identified += n;
+        }
+        identified.insert((m, text(b, "csu", i)), n);
+    }
+    let counted = [
         (
             format!(
                 "SELECT {} AS m, count(*) AS n FROM caseload WHERE {} GROUP BY 1",
                 month_of("referred_at"),
                 window("referred_at")
             ),
-            1,
+            true,
         ),
         (
             format!(
@@ -580,17 +579,17 @@ async fn trend(ctx: &SessionContext, month: &str, end: Micros) -> Result<Vec<Tre
                 month_of("closed_at"),
                 window("closed_at")
             ),
-            2,
+            false,
         ),
     ];
-    for (sql, which) in counted {
+    for (sql, referred) in counted {
         for (b, i) in rows(&query(ctx, &sql).await?) {
             if let Some(entry) = text(b, "m", i).and_then(|m| by_month.get_mut(&m)) {
                 let n = int(b, "n", i).unwrap_or(0) as u32;
-                match which {
-                    0 => entry.identified = n,
-                    1 => entry.referred = n,
-                    _ => entry.closed = n,
+                if referred {
+                    entry.referred = n;
+                } else {
+                    entry.closed = n;
                 }
             }
         }
@@ -598,20 +597,33 @@ async fn trend(ctx: &SessionContext, month: &str, end: Micros) -> Result<Vec<Tre
     let demand = query(
         ctx,
         &format!(
-            "SELECT to_char(day, '%Y-%m') AS m, sum(contacts) AS all_n, sum(from_repeat_callers) AS repeat_n \
-             FROM demand WHERE day >= uk_date({}) AND day < uk_date({}) GROUP BY 1",
+            "SELECT to_char(day, '%Y-%m') AS m, sum(contacts) AS all_n, sum(from_repeat_callers) AS repeat_n, \
+             sum(handling_s) AS all_s, sum(repeat_handling_s) AS repeat_s FROM demand WHERE day >= uk_date({}) AND day < uk_date({}) GROUP BY 1",
             ts(start),
             ts(end)
         ),
     )
     .await?;
+    let mut handling_s = BTreeMap::new();
     for (b, i) in rows(&demand) {
-        if let Some(entry) = text(b, "m", i).and_then(|m| by_month.get_mut(&m)) {
+        let Some(m) = text(b, "m", i) else { continue };
+        if let Some(entry) = by_month.get_mut(&m) {
             entry.all_contacts = int(b, "all_n", i).unwrap_or(0) as u64;
             entry.repeat_contacts = int(b, "repeat_n", i).unwrap_or(0) as u64;
         }
+        handling_s.insert(
+            m,
+            (
+                int(b, "all_s", i).unwrap_or(0),
+                int(b, "repeat_s", i).unwrap_or(0),
+            ),
+        );
     }
-    Ok(by_month.into_values().collect())
+    Ok(Trend {
+        months: by_month.into_values().collect(),
+        identified,
+        handling_s,
+    })
 }
 
 /// "Is it working?": the estimate over the whole archive, or why there is none.

@@ -20,7 +20,6 @@ use datafusion::common::{TableReference, exec_err, plan_err};
 use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext, session_state::SessionState};
 use datafusion::logical_expr::{Expr, TableType};
-use datafusion::physical_expr::expressions::Column;
 use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
 use datafusion::physical_plan::execution_plan::{
     Boundedness, ChildrenPropertiesMode, EmissionType, ReplaceChildrenOptions,
@@ -573,17 +572,7 @@ async fn read_archive(
 /// Whether every partition of `plan` (columns `caller_key`, `received_at`) comes sorted by
 /// caller then time, as an Engage snapshot declares.
 fn is_sorted_by_key_and_time(plan: &Arc<dyn ExecutionPlan>) -> bool {
-    let Some(ordering) = plan.properties().output_ordering() else {
-        return false;
-    };
-    let column = |i: usize| {
-        ordering.get(i).and_then(|sort| {
-            let expr: &dyn std::any::Any = sort.expr.as_ref();
-            let column = expr.downcast_ref::<Column>()?;
-            (!sort.options.descending).then_some(column.index())
-        })
-    };
-    column(0) == Some(0) && column(1) == Some(1)
+    crate::sorted_window::is_sorted_by(plan, 0, 1)
 }
 
 /// One caller's contacts as they stream by, in time order.

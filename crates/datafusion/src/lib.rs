@@ -25,6 +25,7 @@ mod impact;
 mod options;
 mod scalar;
 mod sharded;
+mod sorted_window;
 mod summary_columns;
 mod views;
 mod whole_table_window;

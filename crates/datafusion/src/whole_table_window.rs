@@ -11,6 +11,8 @@
 //! the keys (the sharded archive), detects over the whole table in the kernel, and emits the
 //! input rows, in no particular order, with the functions' values. Answers are the same; the
 //! input rows are held in memory, as DataFusion's own window operator holds its partitions.
+//! When the input comes sorted by key and time (a snapshot), nothing is held: the rows stream
+//! through one caller at a time ([`crate::sorted_window`]).
 
 use std::any::Any;
 use std::fmt;
@@ -44,6 +46,7 @@ use tokio::sync::OnceCell;
 use crate::args::{Text, micros_of};
 use crate::batches::{read_partitions, stream_of};
 use crate::sharded::{NO_CALLER, ShardedArchive};
+use crate::sorted_window::{SortedWindow, is_sorted_by};
 use crate::window::{Kind, PerContact};
 
 /// Plans [`WholeTableWindowExec`] for window nodes made only of Engage's functions. Put it
@@ -95,6 +98,8 @@ pub struct WholeTableWindowExec {
     properties: Arc<PlanProperties>,
     /// The output, computed once for all output partitions.
     output: Arc<OnceCell<SharedOutput>>,
+    /// The streamed path's shared state, used when the input is sorted by key and time.
+    sorted: Arc<SortedWindow>,
 }
 
 fn column_index(expr: &Arc<dyn PhysicalExpr>) -> Option<usize> {
@@ -113,11 +118,21 @@ impl WholeTableWindowExec {
         // As many output partitions as input ones: the rows are dealt out again.
         let partitions = input.output_partitioning().partition_count().max(1);
         let properties = PlanProperties::new(
-            EquivalenceProperties::new(schema),
+            EquivalenceProperties::new(schema.clone()),
             Partitioning::UnknownPartitioning(partitions),
             EmissionType::Final,
             Boundedness::Bounded,
         );
+        let sorted = Arc::new(SortedWindow::new(
+            key,
+            time,
+            functions
+                .iter()
+                .map(|f| (f.kind, f.rules.clone()))
+                .collect(),
+            schema,
+            partitions,
+        ));
         WholeTableWindowExec {
             input,
             key,
@@ -125,6 +140,7 @@ impl WholeTableWindowExec {
             functions,
             properties: Arc::new(properties),
             output: Arc::new(OnceCell::new()),
+            sorted,
         }
     }
 
@@ -227,10 +243,15 @@ impl DisplayAs for WholeTableWindowExec {
         match t {
             DisplayFormatType::Default | DisplayFormatType::Verbose => write!(
                 f,
-                "EngageWholeTableWindowExec: key=#{}, time=#{}, [{}]",
+                "EngageWholeTableWindowExec: key=#{}, time=#{}, [{}]{}",
                 self.key,
                 self.time,
-                functions.join(", ")
+                functions.join(", "),
+                if is_sorted_by(&self.input, self.key, self.time) {
+                    ", input sorted by key and time: streamed"
+                } else {
+                    ""
+                }
             ),
             DisplayFormatType::TreeRender => write!(f, "{}", functions.join(", ")),
         }
@@ -298,6 +319,9 @@ impl ExecutionPlan for WholeTableWindowExec {
             return exec_err!(
                 "EngageWholeTableWindowExec has {partitions} partitions, not {partition}"
             );
+        }
+        if is_sorted_by(&self.input, self.key, self.time) {
+            return Ok(self.sorted.stream(self.input.execute(partition, context)?));
         }
         let output = self.output.clone();
         let job = Job {

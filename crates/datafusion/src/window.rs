@@ -220,11 +220,35 @@ impl Kind {
                 rule.window
             }
         };
+        if window <= 0 {
+            return exec_err!(
+                "rolling_count: the window must be longer than zero, not {}",
+                window_words(argument)
+            );
+        }
         // A threshold no caller reaches: counts only, no episodes to build.
-        let rule = Rule::new(u32::MAX, window)
-            .map_err(|e| DataFusionError::Execution(format!("rolling_count: {e}")))?;
+        let rule = Rule::new(u32::MAX, window).expect("a positive window makes a rule");
         Ok(RuleSet::new(vec![rule]).expect("one rule"))
     }
+}
+
+/// The window as the user wrote it: `INTERVAL '-1 days'` or `'-1d'`.
+fn window_words(argument: &ArrayRef) -> String {
+    datafusion::common::ScalarValue::try_from_array(argument, 0)
+        .map(|v| match v {
+            datafusion::common::ScalarValue::IntervalMonthDayNano(Some(i)) => {
+                let mut parts = Vec::new();
+                if i.days != 0 {
+                    parts.push(format!("{} days", i.days));
+                }
+                if i.nanoseconds != 0 || parts.is_empty() {
+                    parts.push(format!("{} seconds", i.nanoseconds as f64 / 1e9));
+                }
+                format!("INTERVAL '{}'", parts.join(" "))
+            }
+            other => format!("'{other}'"),
+        })
+        .unwrap_or_else(|_| "the window given".to_string())
 }
 
 impl PartitionEvaluator for RepeatEvaluator {

@@ -114,3 +114,163 @@ async fn other_windows_stay_with_datafusion() {
         assert!(!plan.contains("EngageWholeTableWindowExec"), "{sql}\n{plan}");
     }
 }
+
+/// Contacts sorted by caller (NULLs last) and time, cut into partitions and batches at any
+/// rows: the shape of a snapshot, whose files may cut a caller anywhere.
+#[derive(Debug, Clone)]
+struct SortedContacts {
+    rows: Vec<(Option<String>, i64)>,
+    /// Where partitions end (row indexes, ascending, may repeat: empty partitions).
+    partition_ends: Vec<usize>,
+    batch_rows: usize,
+}
+
+fn sorted_contacts() -> impl proptest::strategy::Strategy<Value = SortedContacts> {
+    use proptest::prelude::*;
+    (
+        prop::collection::vec((prop::option::weighted(0.9, 0u8..6), 0i64..72), 0..120),
+        prop::collection::vec(any::<prop::sample::Index>(), 0..4),
+        1usize..9,
+    )
+        .prop_map(|(raw, cuts, batch_rows)| {
+            let mut rows: Vec<(Option<String>, i64)> = raw
+                .into_iter()
+                .map(|(k, h)| (k.map(|k| format!("caller-{k}")), h))
+                .collect();
+            rows.sort_by(|a, b| match (&a.0, &b.0) {
+                (Some(x), Some(y)) => x.cmp(y).then(a.1.cmp(&b.1)),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => a.1.cmp(&b.1),
+            });
+            let mut partition_ends: Vec<usize> =
+                cuts.iter().map(|c| c.index(rows.len() + 1)).collect();
+            partition_ends.push(rows.len());
+            partition_ends.sort_unstable();
+            SortedContacts {
+                rows,
+                partition_ends,
+                batch_rows,
+            }
+        })
+}
+
+fn contacts_schema() -> datafusion::arrow::datatypes::SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("caller_key", DataType::Utf8, true),
+        Field::new(
+            "received_at",
+            DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            false,
+        ),
+    ]))
+}
+
+fn batch_of(rows: &[(Option<String>, i64)]) -> RecordBatch {
+    let hour = 3_600_000_000i64;
+    RecordBatch::try_new(
+        contacts_schema(),
+        vec![
+            Arc::new(StringArray::from(
+                rows.iter().map(|r| r.0.clone()).collect::<Vec<_>>(),
+            )),
+            Arc::new(
+                TimestampMicrosecondArray::from(
+                    rows.iter().map(|r| r.1 * hour).collect::<Vec<_>>(),
+                )
+                .with_timezone("UTC"),
+            ),
+        ],
+    )
+    .expect("a batch")
+}
+
+/// Every Engage window function over `table`, one text line per row, in a canonical order.
+async fn window_answer(ctx: &SessionContext, table: &str) -> (Vec<String>, String) {
+    let sql = format!(
+        "SELECT caller_key, received_at, \
+         rolling_count(received_at, '6h') {WINDOW} AS n, \
+         repeat_episode(received_at, '3/6h') {WINDOW} AS e, \
+         repeat_qualifies(received_at, '2/2h,3/6h') {WINDOW} AS q, \
+         repeat_rolling_counts(received_at, '2/2h,3/6h') {WINDOW} AS c, \
+         repeat_episode(received_at, '2/2h,3/6h') {WINDOW} AS e2 \
+         FROM {table}"
+    );
+    let plan = plan(ctx, &sql).await;
+    let batches = ctx.sql(&sql).await.unwrap().collect().await.unwrap();
+    let text = datafusion::arrow::util::pretty::pretty_format_batches(&batches)
+        .unwrap()
+        .to_string();
+    let mut lines: Vec<String> = text
+        .lines()
+        .filter(|l| l.starts_with('|'))
+        .skip(1)
+        .map(str::to_string)
+        .collect();
+    lines.sort();
+    (lines, plan)
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(96))]
+
+    /// On input declared sorted by caller and time, the functions stream one caller at a time;
+    /// the answer equals the whole-table path's on the same rows unsorted, and DataFusion's own
+    /// window operator's, however partitions and batches cut the callers.
+    #[test]
+    fn sorted_input_streams_with_the_same_answer(contacts in sorted_contacts()) {
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let (streamed, whole, datafusion_own, plan) = runtime.block_on(async {
+            let mut partitions = Vec::new();
+            let mut start = 0;
+            for &end in &contacts.partition_ends {
+                partitions.push(
+                    contacts.rows[start..end]
+                        .chunks(contacts.batch_rows)
+                        .map(batch_of)
+                        .collect::<Vec<_>>(),
+                );
+                start = end;
+            }
+            let order = vec![vec![
+                datafusion::prelude::col("caller_key").sort(true, false),
+                datafusion::prelude::col("received_at").sort(true, false),
+            ]];
+            let sorted = MemTable::try_new(contacts_schema(), partitions)
+                .unwrap()
+                .with_sort_order(order);
+            // The same rows, in reverse and not declared sorted.
+            let mut reversed = contacts.rows.clone();
+            reversed.reverse();
+            let unsorted = MemTable::try_new(
+                contacts_schema(),
+                vec![
+                    reversed.chunks(5).map(batch_of).collect::<Vec<_>>(),
+                    vec![],
+                ],
+            )
+            .unwrap();
+            let config = SessionConfig::new().with_target_partitions(3);
+            let ctx = engage_datafusion::new_session(config.clone()).unwrap();
+            ctx.register_table("sorted", Arc::new(sorted)).unwrap();
+            ctx.register_table("unsorted", Arc::new(unsorted)).unwrap();
+            let (streamed, plan) = window_answer(&ctx, "sorted").await;
+            let (whole, _) = window_answer(&ctx, "unsorted").await;
+            let plain = SessionContext::new_with_config(config);
+            engage_datafusion::register_all(&plain).unwrap();
+            let batch = batch_of(&contacts.rows);
+            plain
+                .register_table(
+                    "contacts",
+                    Arc::new(MemTable::try_new(contacts_schema(), vec![vec![batch]]).unwrap()),
+                )
+                .unwrap();
+            let (datafusion_own, _) = window_answer(&plain, "contacts").await;
+            (streamed, whole, datafusion_own, plan)
+        });
+        proptest::prop_assert!(plan.contains("streamed"), "{}", plan);
+        proptest::prop_assert_eq!(&streamed, &whole);
+        proptest::prop_assert_eq!(&streamed, &datafusion_own);
+        proptest::prop_assert_eq!(streamed.len(), contacts.rows.len());
+    }
+}
