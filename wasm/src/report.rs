@@ -327,7 +327,7 @@ impl Replay {
             qualifies: bool,
             opens_episode: bool,
         }
-        let end = (self.next + n).min(self.order.len());
+        let end = self.next.saturating_add(n).min(self.order.len());
         let mut out = Vec::with_capacity(end - self.next);
         for &i in &self.order[self.next..end] {
             let v = self
