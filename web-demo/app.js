@@ -18,8 +18,8 @@ const state = {
   archive: null, // the Archive being shown (the sample, or the user's files)
   source: null, // { kind: 'sample' | 'files', label }
   rules: '10/7d',
+  key: 'caller_key', // the key column the rules count by: 'caller_key' or 'address_key'
   parsed: parseRules('10/7d'),
-  addressPreset: false,
   analysis: null,
   sort: { key: 'first_flagged_at', dir: 1 },
   selected: null,
@@ -31,6 +31,39 @@ const state = {
   analyses: 0,
   dirty: new Set(), // views whose charts need drawing when shown
 };
+
+/** The page's words for what the rules count by: each caller, or each incident address. */
+const KEYS = {
+  caller_key: {
+    one: 'caller',
+    many: 'callers',
+    aOne: 'a caller',
+    title: 'Caller',
+    titles: 'Callers',
+    tab: 'Repeat callers',
+    chartSeries: 'From repeat callers',
+    legend: 'Flag a caller who makes',
+    keyed: 'with a known caller; withheld and unavailable numbers count in demand only',
+    inEpisodes: 'from callers inside a repeat-caller episode',
+    replayNote: 'A caller is flagged the moment a call takes them over the threshold.',
+    none: 'No caller reaches this rule. Try a lower threshold or a longer window.',
+  },
+  address_key: {
+    one: 'address',
+    many: 'addresses',
+    aOne: 'an address',
+    title: 'Address',
+    titles: 'Addresses',
+    tab: 'Repeat addresses',
+    chartSeries: 'About repeat addresses',
+    legend: 'Flag an address with',
+    keyed: 'about a known incident address; calls without an incident have no address and count in demand only',
+    inEpisodes: 'about addresses inside a repeat-address episode',
+    replayNote: 'An address is flagged the moment a call about it takes it over the threshold.',
+    none: 'No address reaches this rule. Try a lower threshold or a longer window.',
+  },
+};
+const words = () => KEYS[state.key];
 
 // ---------------------------------------------------------------------------------- status
 
@@ -108,20 +141,39 @@ function schedule(text, delay = 180) {
   debounce = setTimeout(() => setRules(text), delay);
 }
 
-function setRules(text) {
-  if (text === state.rules && state.analysis && !$('#rule-error').textContent) return;
-  const previous = state.rules;
+/** Analyses under `text` counted by `key`; keeps the last answer if the text is wrong. */
+function setRules(text, key = state.key) {
+  if (text === state.rules && key === state.key && state.analysis && !$('#rule-error').textContent) return;
+  const previous = { rules: state.rules, key: state.key };
   state.rules = text;
+  state.key = key;
   if (!analyse()) {
-    state.rules = previous;
+    Object.assign(state, previous);
+    showKey();
     return;
   }
   resetReplay();
 }
 
+/** The key column shown in the "Count by" choice and in the page's words. */
+function showKey() {
+  const w = words();
+  for (const radio of document.querySelectorAll('input[name=key]')) radio.checked = radio.value === state.key;
+  $('#rule1-legend').textContent = w.legend;
+  $('#tab-callers').textContent = w.tab;
+  $('#key-heading').textContent = w.title;
+  $('#callers-caption').textContent = `${w.tab} found under the rule. Each ${w.one} has a second row with the evidence for the suggested type. Select a column heading to sort; select ${w.aOne} to see it in depth.`;
+  $('#detail-kind').textContent = w.title;
+  $('#feed-key-heading').textContent = w.title;
+  $('#replay-note').textContent = `The calls are fed one at a time, in time order, to the same detector a control room would run live. ${w.replayNote}`;
+  $('#demand-note').textContent = `All contacts each day (UK dates), and those ${w.inEpisodes}. The line is their share.`;
+  $('#threshold-title').textContent = `${w.titles} flagged as the threshold moves`;
+  $('#found-title').textContent = `${w.tab} in your data`;
+  $('#rule-note').hidden = state.key !== 'address_key';
+}
+
 function onControlInput() {
   controls.rule2.disabled = !controls.on2.checked;
-  state.addressPreset = false;
   const text = textFromControls();
   controls.text.value = text;
   schedule(text);
@@ -132,7 +184,6 @@ for (const el of [controls.c1, controls.l1, controls.u1, controls.on2, controls.
   el.addEventListener('change', onControlInput);
 }
 controls.text.addEventListener('input', () => {
-  state.addressPreset = false;
   controlsFromText(controls.text.value);
   schedule(controls.text.value.trim(), 400);
 });
@@ -140,24 +191,28 @@ controls.text.addEventListener('keydown', (e) => {
   if (e.key === 'Enter') { e.preventDefault(); schedule(controls.text.value.trim(), 0); }
 });
 $('#rules').addEventListener('submit', (e) => e.preventDefault());
+for (const radio of document.querySelectorAll('input[name=key]')) {
+  radio.addEventListener('change', () => {
+    if (!radio.checked) return;
+    clearTimeout(debounce);
+    setRules(state.rules, radio.value);
+  });
+}
 for (const button of document.querySelectorAll('.preset')) {
   button.addEventListener('click', () => {
-    state.addressPreset = button.dataset.address === '1';
     controls.text.value = button.dataset.rule;
     controlsFromText(button.dataset.rule);
     clearTimeout(debounce);
-    setRules(button.dataset.rule);
+    setRules(button.dataset.rule, button.dataset.key);
     showPresets();
   });
 }
 
 function showPresets() {
   for (const button of document.querySelectorAll('.preset')) {
-    const isAddress = button.dataset.address === '1';
     const same = parseRules(button.dataset.rule).map((r) => r.text).join(',') === state.parsed.map((r) => r.text).join(',');
-    button.setAttribute('aria-pressed', String(same && isAddress === state.addressPreset));
+    button.setAttribute('aria-pressed', String(same && button.dataset.key === state.key));
   }
-  $('#rule-note').hidden = !state.addressPreset;
 }
 
 // ---------------------------------------------------------------------------------- analysis
@@ -168,7 +223,7 @@ function analyse() {
   const t0 = performance.now();
   let analysis;
   try {
-    analysis = JSON.parse(state.archive.analyse(state.rules));
+    analysis = JSON.parse(state.archive.analyse(state.rules, state.key));
   } catch (e) {
     $('#rule-error').textContent = e.message;
     controls.text.setAttribute('aria-invalid', 'true');
@@ -177,11 +232,17 @@ function analyse() {
   const ms = performance.now() - t0;
   $('#rule-error').textContent = '';
   controls.text.removeAttribute('aria-invalid');
+  if (state.analysis && state.analysis.key_column !== analysis.key_column) {
+    // A caller key is not an address: the one shown in depth goes.
+    state.selected = null;
+    $('#detail').hidden = true;
+  }
   state.analysis = analysis;
   state.parsed = parseRules(analysis.rules);
   state.analyses += 1;
   timings.lastAnalyse = ms;
   timings.firstAnalyse ??= ms;
+  showKey();
   showPresets();
   renderSummary(ms);
   renderTable();
@@ -190,14 +251,17 @@ function analyse() {
   if (!$('#view-demand').hidden) renderDemand();
   renderFound();
   document.body.dataset.rules = analysis.rules;
+  document.body.dataset.key = analysis.key_column;
   document.body.dataset.analyses = String(state.analyses);
   return true;
 }
 
 function renderSummary(ms) {
   const a = state.analysis;
-  const words = state.parsed.map(ruleWords).join(' or ');
-  $('#summary').innerHTML = `<strong data-testid="flagged-count">${count(a.callers.length)}</strong> ${a.callers.length === 1 ? 'caller' : 'callers'} flagged under <strong>${esc(words)}</strong> (<code>${esc(a.rules)}</code>), from ${plural(a.contacts, 'contact')} (${count(a.keyed_contacts)} with a known caller; withheld and unavailable numbers count in demand only).`;
+  const w = words();
+  const rule = state.parsed.map(ruleWords).join(' or ');
+  const by = state.key === 'address_key' ? ' about one incident address' : '';
+  $('#summary').innerHTML = `<strong data-testid="flagged-count">${count(a.flagged.length)}</strong> ${a.flagged.length === 1 ? w.one : w.many} flagged under <strong>${esc(rule)}${by}</strong> (<code>${esc(a.rules)}</code>), from ${plural(a.contacts, 'contact')} (${count(a.keyed_contacts)} ${w.keyed}).`;
   status(`${state.source.kind === 'sample' ? 'Sample' : 'Your data'}: ${plural(a.contacts, 'contact')} · analysed in ${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`);
   $('#data-source').textContent = `Showing ${state.source.label}.`;
   $('#back-to-sample').hidden = state.source.kind === 'sample';
@@ -206,7 +270,7 @@ function renderSummary(ms) {
 // ---------------------------------------------------------------------------------- table
 
 const SORTS = {
-  caller_key: (c) => c.caller_key,
+  key: (c) => c.key,
   episodes: (c) => c.episodes.length,
   first_flagged_at: (c) => c.first_flagged_at,
   total_contacts: (c) => c.total_contacts,
@@ -224,7 +288,7 @@ function sorted(callers) {
     const x = f(a);
     const y = f(b);
     const c = typeof x === 'string' ? x.localeCompare(y) : x - y;
-    return dir * c || a.first_flagged_at - b.first_flagged_at || a.caller_key.localeCompare(b.caller_key);
+    return dir * c || a.first_flagged_at - b.first_flagged_at || a.key.localeCompare(b.key);
   });
 }
 
@@ -236,16 +300,17 @@ function mixCell(c) {
 
 function renderTable() {
   const body = $('#callers-body');
-  const callers = sorted(state.analysis.callers);
-  if (callers.length === 0) {
-    body.innerHTML = '<tr class="empty"><td colspan="9">No caller reaches this rule. Try a lower threshold or a longer window.</td></tr>';
+  const flagged = sorted(state.analysis.flagged);
+  const w = words();
+  if (flagged.length === 0) {
+    body.innerHTML = `<tr class="empty"><td colspan="9">${esc(w.none)}</td></tr>`;
     return;
   }
-  body.innerHTML = callers.map((c) => {
+  body.innerHTML = flagged.map((c) => {
     const eps = c.episodes.map((e) => `episode ${e.no}: ${when(e.start)} to ${when(e.end)}, ${plural(e.contacts, 'call')}, peak ${e.peak_counts.join(' / ')}`).join('\n');
-    const selected = c.caller_key === state.selected;
-    return `<tr data-testid="caller-row" data-key="${esc(c.caller_key)}" data-selected="${selected}">
-      <th scope="row" rowspan="2"><button type="button" class="key" data-testid="caller-key" title="${esc(c.caller_key)}" aria-label="Show caller ${esc(c.caller_key)} in depth">${esc(shortKey(c.caller_key))}</button></th>
+    const selected = c.key === state.selected;
+    return `<tr data-testid="caller-row" data-key="${esc(c.key)}" data-selected="${selected}">
+      <th scope="row" rowspan="2"><button type="button" class="key" data-testid="caller-key" title="${esc(c.key)}" aria-label="Show ${w.one} ${esc(c.key)} in depth">${esc(shortKey(c.key))}</button></th>
       <td class="num" title="${esc(eps)}">${c.episodes.length}</td>
       <td class="when">${esc(when(c.first_flagged_at))}</td>
       <td class="num">${c.total_contacts}</td>
@@ -255,7 +320,7 @@ function renderTable() {
       <td>${esc(c.csu ?? '–')}</td>
       <td><span class="badge ${esc(c.suggested_type)}" data-testid="suggested-type">${esc(TYPE_WORDS[c.suggested_type] ?? c.suggested_type)}</span></td>
     </tr>
-    <tr class="evidence-row" data-evidence-for="${esc(c.caller_key)}" data-selected="${selected}">
+    <tr class="evidence-row" data-evidence-for="${esc(c.key)}" data-selected="${selected}">
       <td colspan="8"><span class="visually-hidden">Evidence for the suggestion: </span><span class="evidence" data-testid="evidence">${esc(c.triage_evidence)}</span></td>
     </tr>`;
   }).join('');
@@ -294,7 +359,7 @@ function selectCaller(key) {
 function renderDetail(key) {
   let detail;
   try {
-    detail = JSON.parse(state.archive.caller(key, state.rules));
+    detail = JSON.parse(state.archive.caller(key, state.rules, state.key));
   } catch (e) {
     $('#detail').hidden = true;
     state.selected = null;
@@ -303,7 +368,7 @@ function renderDetail(key) {
   const section = $('#detail');
   section.hidden = false;
   $('#detail-key').textContent = key;
-  const flagged = state.analysis.callers.find((c) => c.caller_key === key);
+  const flagged = state.analysis.flagged.find((c) => c.key === key);
   const first = detail.contacts[0]?.t;
   const last = detail.contacts[detail.contacts.length - 1]?.t;
   const episodes = flagged ? flagged.episodes.map((e) => `episode ${e.no} from ${when(e.start)} to ${when(e.end)} (${plural(e.contacts, 'call')}, first flagged ${when(e.first_flagged_at)})`).join('; ') : '';
@@ -331,15 +396,16 @@ function renderDemand() {
   if (!a) return;
   state.dirty.delete('demand');
   const total = a.demand.reduce((s, d) => s + d.contacts, 0);
-  const repeat = a.demand.reduce((s, d) => s + d.from_repeat_callers, 0);
+  const repeat = a.demand.reduce((s, d) => s + d.in_episodes, 0);
   const days = a.demand.length;
   $('#demand-summary').innerHTML = days
-    ? `${plural(total, 'contact')} over ${plural(days, 'day')} (${esc(day(a.demand[0].day))} to ${esc(day(a.demand[days - 1].day))}); <strong>${count(repeat)}</strong> (${(100 * repeat / Math.max(1, total)).toFixed(1)}%) from callers inside a repeat-caller episode.`
+    ? `${plural(total, 'contact')} over ${plural(days, 'day')} (${esc(day(a.demand[0].day))} to ${esc(day(a.demand[days - 1].day))}); <strong>${count(repeat)}</strong> (${(100 * repeat / Math.max(1, total)).toFixed(1)}%) ${esc(words().inEpisodes)}.`
     : 'No contacts.';
-  charts.demand($('#demand-chart'), a.demand);
+  const w = words();
+  charts.demand($('#demand-chart'), a.demand, w.chartSeries);
   const first = state.parsed[0];
-  $('#threshold-note').textContent = `How many callers would be flagged at each threshold from 2 to 20, with the window of the first rule (${first ? `${first.length}${first.unit}` : ''}). The red point is the threshold in use.`;
-  charts.thresholds($('#threshold-chart'), a.flagged_by_threshold, first?.count);
+  $('#threshold-note').textContent = `How many ${w.many} would be flagged at each threshold from 2 to 20, with the window of the first rule (${first ? `${first.length}${first.unit}` : ''}). The red point is the threshold in use.`;
+  charts.thresholds($('#threshold-chart'), a.flagged_by_threshold, first?.count, `${w.titles} flagged`);
 }
 
 // ---------------------------------------------------------------------------------- replay
@@ -361,7 +427,7 @@ function resetReplay() {
 }
 
 function ensureReplay() {
-  if (!state.replay) state.replay = new Replay(state.archive, state.rules);
+  if (!state.replay) state.replay = new Replay(state.archive, state.rules, state.key);
   return state.replay;
 }
 
@@ -378,12 +444,12 @@ function replayStep(n) {
       li.dataset.testid = 'replay-flag';
       li.setAttribute('data-testid', 'replay-flag');
       const which = thresholds.map((r, i) => `${v.rolling_counts[i]} calls in ${r.length}${r.unit} (threshold ${r.count})`).join('; ');
-      li.innerHTML = `<strong>${esc(whenExact(v.t))}</strong><br><button type="button" class="key" data-key="${esc(v.caller_key)}" title="Show ${esc(v.caller_key)} in depth">${esc(shortKey(v.caller_key))}</button> flagged: ${esc(which)}`;
+      li.innerHTML = `<strong>${esc(whenExact(v.t))}</strong><br><button type="button" class="key" data-key="${esc(v.key)}" title="Show ${esc(v.key)} in depth">${esc(shortKey(v.key))}</button> flagged: ${esc(which)}`;
       flags.prepend(li);
     }
   }
   state.feed = [...verdicts.slice(-30).reverse(), ...state.feed].slice(0, 30);
-  $('#replay-feed').innerHTML = state.feed.map((v) => `<tr${v.opens_episode ? ' class="opens"' : ''}><td>${esc(whenExact(v.t))}</td><td title="${esc(v.caller_key)}">${esc(shortKey(v.caller_key))}</td><td class="num">${v.rolling_counts.join(' / ')}</td><td>${v.opens_episode ? 'FLAGGED' : v.qualifies ? 'yes' : ''}</td></tr>`).join('');
+  $('#replay-feed').innerHTML = state.feed.map((v) => `<tr${v.opens_episode ? ' class="opens"' : ''}><td>${esc(whenExact(v.t))}</td><td title="${esc(v.key)}">${esc(shortKey(v.key))}</td><td class="num">${v.rolling_counts.join(' / ')}</td><td>${v.opens_episode ? 'FLAGGED' : v.qualifies ? 'yes' : ''}</td></tr>`).join('');
   const lastT = verdicts.length ? verdicts[verdicts.length - 1].t : null;
   if (lastT != null) $('#replay-clock').textContent = whenExact(lastT);
   $('#replay-done').textContent = count(state.replayDone);
@@ -494,10 +560,10 @@ function renderFound() {
   const files = state.source?.kind === 'files';
   section.hidden = !files;
   if (!files) return;
-  const callers = state.analysis.callers;
-  $('#found-list').innerHTML = callers.length
-    ? callers.map((c) => `<li data-testid="found-caller">${esc(c.caller_key)}: ${plural(c.total_contacts, 'call')}, first flagged ${esc(when(c.first_flagged_at))}</li>`).join('')
-    : '<li>No caller reaches the rule.</li>';
+  const flagged = state.analysis.flagged;
+  $('#found-list').innerHTML = flagged.length
+    ? flagged.map((c) => `<li data-testid="found-caller">${esc(c.key)}: ${plural(c.total_contacts, 'call')}, first flagged ${esc(when(c.first_flagged_at))}</li>`).join('')
+    : `<li>${esc(words().none)}</li>`;
 }
 
 $('#file-input').addEventListener('change', (e) => {

@@ -94,12 +94,13 @@ export function timeline(el, detail, rules) {
   }, data);
 }
 
-/** Contacts per UK day, those from repeat callers, and their share. */
-export function demand(el, days) {
+/** Contacts per UK day, those inside an episode (`label`: from repeat callers, or about
+ * repeat addresses), and their share. */
+export function demand(el, days, label = 'From repeat callers') {
   const xs = days.map((d) => d.day * 86400);
   const all = days.map((d) => d.contacts);
-  const repeat = days.map((d) => d.from_repeat_callers);
-  const share = days.map((d) => (d.contacts ? (100 * d.from_repeat_callers) / d.contacts : 0));
+  const repeat = days.map((d) => d.in_episodes);
+  const share = days.map((d) => (d.contacts ? (100 * d.in_episodes) / d.contacts : 0));
   const shareTop = Math.min(100, Math.max(5, Math.ceil(Math.max(0, ...share) * 1.25)));
   const min = xs[0] ?? 0;
   const max = xs[xs.length - 1] ?? 86400;
@@ -114,22 +115,22 @@ export function demand(el, days) {
     axes: [
       { values: (u, splits) => axisDays(splits), incrs: [86400, 2 * 86400, 7 * 86400, 14 * 86400, 28 * 86400] },
       { label: 'Contacts', size: 55 },
-      { scale: 'share', side: 1, label: 'Share from repeat callers (%)', grid: { show: false }, size: 50 },
+      { scale: 'share', side: 1, label: `Share ${label.toLowerCase()} (%)`, grid: { show: false }, size: 50 },
     ],
     series: [
       { label: 'Day', value: (u, v) => (v == null ? '–' : day(Math.round(v / 86400))) },
       { label: 'All contacts', stroke: '#6e7781', fill: 'rgba(110, 119, 129, 0.35)', width: 1, paths: uPlot.paths.bars({ size: [0.8, 40] }), points: { show: false } },
-      { label: 'From repeat callers', stroke: FLAG, fill: 'rgba(179, 38, 30, 0.75)', width: 1, paths: uPlot.paths.bars({ size: [0.45, 24] }), points: { show: false } },
+      { label, stroke: FLAG, fill: 'rgba(179, 38, 30, 0.75)', width: 1, paths: uPlot.paths.bars({ size: [0.45, 24] }), points: { show: false } },
       { label: 'Share (%)', scale: 'share', stroke: COLOURS[0], width: 2, value: (u, v) => (v == null ? '–' : `${v.toFixed(1)}%`), points: { show: true, size: 4 } },
     ],
   }, [xs, all, repeat, share]);
 }
 
-/** Callers flagged at each threshold 2..20 (first rule's window), the one in use marked. */
-export function thresholds(el, rows, current) {
+/** Keys (callers or addresses) flagged at each threshold 2..20 (first rule's window), the one in use marked. */
+export function thresholds(el, rows, current, label = 'Callers flagged') {
   const xs = rows.map((r) => r.threshold);
-  const ys = rows.map((r) => r.callers);
-  const mark = rows.map((r) => (r.threshold === current ? r.callers : null));
+  const ys = rows.map((r) => r.flagged);
+  const mark = rows.map((r) => (r.threshold === current ? r.flagged : null));
   // Each bar's count above it: small counts (the ones that matter) stay readable.
   const labels = (u) => {
     const { ctx } = u;
@@ -150,11 +151,11 @@ export function thresholds(el, rows, current) {
     scales: { x: { time: false, range: () => [1.5, 20.5] }, y: { range: (u, lo, hi) => [0, Math.max(1, hi) * 1.1] } },
     axes: [
       { label: 'Threshold (calls in the window)', incrs: [1, 2, 5] },
-      { label: 'Callers flagged', size: 55 },
+      { label, size: 55 },
     ],
     series: [
       { label: 'Threshold' },
-      { label: 'Callers flagged', stroke: COLOURS[0], fill: 'rgba(11, 79, 138, 0.25)', width: 1, paths: uPlot.paths.bars({ size: [0.7, 40] }), points: { show: false } },
+      { label, stroke: COLOURS[0], fill: 'rgba(11, 79, 138, 0.25)', width: 1, paths: uPlot.paths.bars({ size: [0.7, 40] }), points: { show: false } },
       { label: 'In use', stroke: FLAG, width: 0, paths: () => null, points: { show: true, size: 12, fill: FLAG, stroke: FLAG } },
     ],
   }, [xs, ys, mark]);

@@ -5,10 +5,12 @@ use std::collections::HashMap;
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::{DataType, TimeUnit, TimestampMicrosecondType};
 use engage_ingest::{Ingest, IngestOptions, Profiles, SourceKind};
+use engage_kernel::Micros;
 use engage_kernel::postcode::CsuTable;
-use engage_kernel::{KeyCodes, Micros, NO_KEY, encode_keys};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use wasm_bindgen::prelude::*;
+
+use crate::keys::{KeyColumn, KeySpace};
 
 /// Small sets of repeated text (lines, agencies, categories, CSUs) as indexes.
 #[derive(Default)]
@@ -40,8 +42,10 @@ impl Interned {
 #[wasm_bindgen]
 #[derive(Default)]
 pub struct Archive {
-    pub(crate) callers: Vec<String>,
-    pub(crate) keys: Vec<u32>,
+    /// Who called (`caller_key`).
+    pub(crate) callers: KeySpace,
+    /// The incident address each contact was about (`address_key`), for address-keyed rules.
+    pub(crate) addresses: KeySpace,
     pub(crate) times: Vec<Micros>,
     pub(crate) lines: Vec<u32>,
     pub(crate) agencies: Vec<u32>,
@@ -70,12 +74,12 @@ impl Archive {
             .map_err(|e| js_error(format!("not a Parquet file: {e}")))?
             .build()
             .map_err(js_error)?;
-        let mut keys: Vec<Option<String>> = Vec::new();
+        let mut keys = NewKeys::default();
         for batch in reader {
             let batch = batch.map_err(js_error)?;
             self.add_batch(&batch, &mut keys)?;
         }
-        self.merge_keys(keys);
+        self.merge(keys);
         Ok(())
     }
 
@@ -114,16 +118,17 @@ impl Archive {
         }
         let ingested = ingest.finish();
         self.report = Some(serde_json::to_string(&ingested.report).map_err(js_error)?);
-        let mut keys = Vec::with_capacity(ingested.contacts.len());
+        let mut keys = NewKeys::default();
         for c in &ingested.contacts {
-            keys.push(c.caller_key.clone());
+            keys.callers.push(c.caller_key.clone());
+            keys.addresses.push(c.address_key.clone());
             self.times.push(c.received_at);
             self.lines.push(self.text.code(Some(&c.line)));
             self.agencies.push(self.text.code(Some(c.agency)));
             self.categories.push(self.text.code(c.category.as_deref()));
             self.csus.push(self.text.code(c.csu.as_deref()));
         }
-        self.merge_keys(keys);
+        self.merge(keys);
         Ok(())
     }
 
@@ -140,12 +145,23 @@ impl Archive {
     }
 }
 
+/// The keys of contacts being added, merged into the key spaces once all are read.
+#[derive(Default)]
+struct NewKeys {
+    callers: Vec<Option<String>>,
+    addresses: Vec<Option<String>>,
+}
+
 impl Archive {
-    fn add_batch(
-        &mut self,
-        batch: &RecordBatch,
-        keys: &mut Vec<Option<String>>,
-    ) -> Result<(), JsError> {
+    /// The key space detection groups by when keyed on `column`.
+    pub(crate) fn key_space(&self, column: KeyColumn) -> &KeySpace {
+        match column {
+            KeyColumn::Caller => &self.callers,
+            KeyColumn::Address => &self.addresses,
+        }
+    }
+
+    fn add_batch(&mut self, batch: &RecordBatch, keys: &mut NewKeys) -> Result<(), JsError> {
         let column = |name: &str| {
             batch.column_by_name(name).ok_or_else(|| {
                 js_error(format!(
@@ -178,7 +194,16 @@ impl Archive {
                 .map(|v| v.map(str::to_string))
                 .collect())
         };
-        keys.extend(strings("caller_key")?);
+        // Columns older snapshots lack: none of their contacts has a value, not an error.
+        let optional_strings = |name: &str| -> Result<Vec<Option<String>>, JsError> {
+            if batch.column_by_name(name).is_some() {
+                strings(name)
+            } else {
+                Ok(vec![None; batch.num_rows()])
+            }
+        };
+        keys.callers.extend(strings("caller_key")?);
+        keys.addresses.extend(optional_strings("address_key")?);
         for v in strings("line")? {
             let c = self.text.code(v.as_deref());
             self.lines.push(c);
@@ -191,28 +216,15 @@ impl Archive {
             let c = self.text.code(v.as_deref());
             self.categories.push(c);
         }
-        let csu = if batch.column_by_name("csu").is_some() {
-            strings("csu")?
-        } else {
-            vec![None; batch.num_rows()]
-        };
-        for v in csu {
+        for v in optional_strings("csu")? {
             let c = self.text.code(v.as_deref());
             self.csus.push(c);
         }
         Ok(())
     }
 
-    /// Re-encodes every caller key (old and new) so codes stay dense.
-    fn merge_keys(&mut self, new: Vec<Option<String>>) {
-        let old: Vec<Option<String>> = self
-            .keys
-            .iter()
-            .map(|&k| (k != NO_KEY).then(|| self.callers[k as usize].clone()))
-            .collect();
-        let all: Vec<Option<String>> = old.into_iter().chain(new).collect();
-        let KeyCodes { codes, keys } = encode_keys(all.iter().map(|k| k.as_deref()));
-        self.callers = keys.into_iter().map(str::to_string).collect();
-        self.keys = codes;
+    fn merge(&mut self, keys: NewKeys) {
+        self.callers.merge(keys.callers);
+        self.addresses.merge(keys.addresses);
     }
 }

@@ -5,6 +5,7 @@
 //! prints. Nothing here leaves the page: there is no network and no storage.
 
 mod archive;
+mod keys;
 mod report;
 
 pub use archive::Archive;

@@ -11,6 +11,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::archive::Archive;
+use crate::keys::KeyColumn;
 
 fn js_error(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
@@ -18,6 +19,10 @@ fn js_error(e: impl std::fmt::Display) -> JsError {
 
 fn rules(text: &str) -> Result<RuleSet, JsError> {
     text.parse::<RuleSet>().map_err(js_error)
+}
+
+fn parse_key_column(name: Option<String>) -> Result<KeyColumn, JsError> {
+    KeyColumn::parse(name.as_deref()).map_err(js_error)
 }
 
 #[derive(Serialize)]
@@ -30,9 +35,10 @@ struct EpisodeOut {
     peak_counts: Vec<u32>,
 }
 
+/// One flagged key (a caller or an address) with its episodes and profile.
 #[derive(Serialize)]
-struct CallerOut {
-    caller_key: String,
+struct FlaggedOut {
+    key: String,
     episodes: Vec<EpisodeOut>,
     total_contacts: u32,
     first_flagged_at: Micros,
@@ -52,21 +58,23 @@ struct CallerOut {
 struct DayOut {
     day: i32,
     contacts: u32,
-    from_repeat_callers: u32,
+    /// Contacts inside an episode of a flagged key.
+    in_episodes: u32,
 }
 
 #[derive(Serialize)]
 struct ThresholdOut {
     threshold: u32,
-    callers: usize,
+    flagged: usize,
 }
 
 #[derive(Serialize)]
 struct AnalysisOut {
     rules: String,
+    key_column: &'static str,
     contacts: usize,
     keyed_contacts: usize,
-    callers: Vec<CallerOut>,
+    flagged: Vec<FlaggedOut>,
     demand: Vec<DayOut>,
     flagged_by_threshold: Vec<ThresholdOut>,
 }
@@ -82,17 +90,20 @@ fn facts<'a>(archive: &'a Archive, i: usize) -> ContactFacts<'a> {
 
 #[wasm_bindgen]
 impl Archive {
-    /// The repeat callers under a rule set (text like `10/7d` or `5/30d,12/90d`), with their
-    /// episodes, profiles, CSU and triage suggestion; demand per UK day; and how many callers
-    /// each threshold from 2 to 20 would flag with the first rule's window. JSON.
-    pub fn analyse(&self, rule_set: &str) -> Result<String, JsError> {
+    /// The keys flagged under a rule set (text like `10/7d` or `5/30d,12/90d`) keyed on
+    /// `key_column` (`caller_key`, the default, or `address_key`), with their episodes,
+    /// profiles, CSU and triage suggestion; demand per UK day; and how many keys each
+    /// threshold from 2 to 20 would flag with the first rule's window. JSON.
+    pub fn analyse(&self, rule_set: &str, key_column: Option<String>) -> Result<String, JsError> {
         let rule_set = rules(rule_set)?;
-        let found = detect(&rule_set, &self.keys, &self.times).map_err(js_error)?;
+        let column = parse_key_column(key_column)?;
+        let space = self.key_space(column);
+        let found = detect(&rule_set, &space.codes, &self.times).map_err(js_error)?;
         let table = TriageTable::default_table();
-        let mut by_caller: Vec<Vec<usize>> = vec![Vec::new(); self.callers.len()];
-        for (i, &k) in self.keys.iter().enumerate() {
+        let mut by_key: Vec<Vec<usize>> = vec![Vec::new(); space.names.len()];
+        for (i, &k) in space.codes.iter().enumerate() {
             if k != NO_KEY {
-                by_caller[k as usize].push(i);
+                by_key[k as usize].push(i);
             }
         }
         let mut episodes: BTreeMap<u32, Vec<EpisodeOut>> = BTreeMap::new();
@@ -106,16 +117,16 @@ impl Archive {
                 peak_counts: e.peak_counts.as_slice().to_vec(),
             });
         }
-        let mut callers: Vec<CallerOut> = episodes
+        let mut flagged: Vec<FlaggedOut> = episodes
             .into_iter()
             .map(|(key, episodes)| {
                 let mut contacts = ContactSummary::default();
-                for &i in &by_caller[key as usize] {
+                for &i in &by_key[key as usize] {
                     contacts.add(table, facts(self, i), self.text.name(self.csus[i]));
                 }
                 let profile = &contacts.profile;
-                CallerOut {
-                    caller_key: self.callers[key as usize].clone(),
+                FlaggedOut {
+                    key: space.name(key).to_string(),
                     first_flagged_at: episodes[0].first_flagged_at,
                     episodes,
                     total_contacts: profile.contacts,
@@ -136,9 +147,7 @@ impl Archive {
                 }
             })
             .collect();
-        callers.sort_by(|a, b| {
-            (a.first_flagged_at, &a.caller_key).cmp(&(b.first_flagged_at, &b.caller_key))
-        });
+        flagged.sort_by(|a, b| (a.first_flagged_at, &a.key).cmp(&(b.first_flagged_at, &b.key)));
 
         let mut demand: BTreeMap<i32, DayOut> = BTreeMap::new();
         let in_episode = found.episode_numbers_of_contacts();
@@ -147,10 +156,10 @@ impl Archive {
             let d = demand.entry(day).or_insert(DayOut {
                 day,
                 contacts: 0,
-                from_repeat_callers: 0,
+                in_episodes: 0,
             });
             d.contacts += 1;
-            d.from_repeat_callers += (in_episode[i] > 0) as u32;
+            d.in_episodes += (in_episode[i] > 0) as u32;
         }
 
         let window = rule_set.rules()[0].window;
@@ -158,30 +167,36 @@ impl Archive {
         for threshold in 2..=20 {
             let single = RuleSet::new(vec![Rule::new(threshold, window).map_err(js_error)?])
                 .map_err(js_error)?;
-            let d = detect(&single, &self.keys, &self.times).map_err(js_error)?;
+            let d = detect(&single, &space.codes, &self.times).map_err(js_error)?;
             let mut keys: Vec<u32> = d.episodes().iter().map(|e| e.key).collect();
             keys.dedup();
             flagged_by_threshold.push(ThresholdOut {
                 threshold,
-                callers: keys.len(),
+                flagged: keys.len(),
             });
         }
 
         let out = AnalysisOut {
             rules: rule_set.to_string(),
+            key_column: column.as_str(),
             contacts: self.times.len(),
-            keyed_contacts: self.keys.iter().filter(|&&k| k != NO_KEY).count(),
-            callers,
+            keyed_contacts: space.keyed_contacts(),
+            flagged,
             demand: demand.into_values().collect(),
             flagged_by_threshold,
         };
         serde_json::to_string(&out).map_err(js_error)
     }
 
-    /// One caller in depth: every contact in time order with its rolling counts, whether it
-    /// qualifies and its episode; the hour × weekday grid (UK local, Monday first); categories.
-    /// JSON.
-    pub fn caller(&self, caller_key: &str, rule_set: &str) -> Result<String, JsError> {
+    /// One key (a caller, or an address when `key_column` is `address_key`) in depth: every
+    /// contact in time order with its rolling counts, whether it qualifies and its episode;
+    /// the hour × weekday grid (UK local, Monday first); categories. JSON.
+    pub fn caller(
+        &self,
+        key: &str,
+        rule_set: &str,
+        key_column: Option<String>,
+    ) -> Result<String, JsError> {
         #[derive(Serialize)]
         struct ContactOut<'a> {
             t: Micros,
@@ -194,21 +209,24 @@ impl Archive {
         }
         #[derive(Serialize)]
         struct Out<'a> {
-            caller_key: &'a str,
+            key_column: &'static str,
+            key: &'a str,
             thresholds: Vec<u32>,
             contacts: Vec<ContactOut<'a>>,
             by_hour_weekday: Vec<u32>,
             categories: Vec<(String, u32)>,
         }
         let rule_set = rules(rule_set)?;
-        let key = self
-            .callers
-            .iter()
-            .position(|c| c == caller_key)
-            .ok_or_else(|| js_error(format!("no contacts from `{caller_key}`")))?
-            as u32;
-        let mut rows: Vec<usize> = (0..self.keys.len())
-            .filter(|&i| self.keys[i] == key)
+        let column = parse_key_column(key_column)?;
+        let space = self.key_space(column);
+        let code = space.code(key).ok_or_else(|| {
+            js_error(match column {
+                KeyColumn::Caller => format!("no contacts from `{key}`"),
+                KeyColumn::Address => format!("no contacts about the address `{key}`"),
+            })
+        })?;
+        let mut rows: Vec<usize> = (0..space.codes.len())
+            .filter(|&i| space.codes[i] == code)
             .collect();
         rows.sort_by_key(|&i| self.times[i]);
         let times: Vec<Micros> = rows.iter().map(|&i| self.times[i]).collect();
@@ -237,7 +255,8 @@ impl Archive {
             })
             .collect();
         let out = Out {
-            caller_key,
+            key_column: column.as_str(),
+            key,
             thresholds: rule_set.rules().iter().map(|r| r.min_contacts).collect(),
             contacts,
             by_hour_weekday: profile.hour_weekday_flat().to_vec(),
@@ -256,52 +275,68 @@ impl Archive {
 pub struct Replay {
     detector: StreamingDetector<u32>,
     order: Vec<usize>,
-    keys: Vec<u32>,
+    column: KeyColumn,
+    codes: Vec<u32>,
     times: Vec<Micros>,
-    callers: Vec<String>,
+    names: Vec<String>,
     next: usize,
 }
 
 #[wasm_bindgen]
 impl Replay {
-    /// A replay of an archive's keyed contacts under a rule set.
+    /// A replay of an archive's keyed contacts under a rule set, keyed on `key_column`
+    /// (`caller_key`, the default, or `address_key`).
     #[wasm_bindgen(constructor)]
-    pub fn new(archive: &Archive, rule_set: &str) -> Result<Replay, JsError> {
-        let mut order: Vec<usize> = (0..archive.keys.len())
-            .filter(|&i| archive.keys[i] != NO_KEY)
+    pub fn new(
+        archive: &Archive,
+        rule_set: &str,
+        key_column: Option<String>,
+    ) -> Result<Replay, JsError> {
+        let detector = StreamingDetector::new(rules(rule_set)?);
+        let column = parse_key_column(key_column)?;
+        let space = archive.key_space(column);
+        let mut order: Vec<usize> = (0..space.codes.len())
+            .filter(|&i| space.codes[i] != NO_KEY)
             .collect();
         order.sort_by_key(|&i| (archive.times[i], i));
         Ok(Replay {
-            detector: StreamingDetector::new(rules(rule_set)?),
+            detector,
             order,
-            keys: archive.keys.clone(),
+            column,
+            codes: space.codes.clone(),
             times: archive.times.clone(),
-            callers: archive.callers.clone(),
+            names: space.names.clone(),
             next: 0,
         })
     }
 
-    /// Feeds the next `n` contacts; JSON: each one's time, caller, rolling counts, whether it
-    /// qualifies and whether it opens an episode (the moment the caller is flagged).
+    /// The key column replayed: `caller_key` or `address_key`.
+    #[wasm_bindgen(getter, js_name = keyColumn)]
+    pub fn key_column(&self) -> String {
+        self.column.as_str().to_string()
+    }
+
+    /// Feeds the next `n` contacts; JSON: each one's time, key, rolling counts, whether it
+    /// qualifies and whether it opens an episode (the moment the key is flagged).
     pub fn step(&mut self, n: usize) -> Result<String, JsError> {
         #[derive(Serialize)]
         struct VerdictOut<'a> {
             t: Micros,
-            caller_key: &'a str,
+            key: &'a str,
             rolling_counts: Vec<u32>,
             qualifies: bool,
             opens_episode: bool,
         }
-        let end = (self.next + n).min(self.order.len());
+        let end = self.next.saturating_add(n).min(self.order.len());
         let mut out = Vec::with_capacity(end - self.next);
         for &i in &self.order[self.next..end] {
             let v = self
                 .detector
-                .push(self.keys[i], self.times[i])
+                .push(self.codes[i], self.times[i])
                 .map_err(js_error)?;
             out.push(VerdictOut {
                 t: self.times[i],
-                caller_key: &self.callers[self.keys[i] as usize],
+                key: &self.names[self.codes[i] as usize],
                 rolling_counts: v.rolling_counts.as_slice().to_vec(),
                 qualifies: v.qualifies,
                 opens_episode: v.opens_episode(),

@@ -12,7 +12,13 @@
 //! exist in a JS host).
 #![cfg(target_arch = "wasm32")]
 
+use std::collections::BTreeMap;
+
+use arrow::array::{AsArray, RecordBatch};
+use arrow::datatypes::TimestampMicrosecondType;
 use engage_wasm::{Archive, Replay};
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
@@ -106,14 +112,15 @@ fn exports_are_ingested_with_a_report() {
 
 #[wasm_bindgen_test]
 fn analyse_finds_the_planted_caller() {
-    let a = json(archive().analyse("10/7d"));
+    let a = json(archive().analyse("10/7d", None));
     assert_eq!(a["rules"], "10/7d");
+    assert_eq!(a["key_column"], "caller_key");
     assert_eq!(a["contacts"], 24);
     assert_eq!(a["keyed_contacts"], 21);
-    let callers = a["callers"].as_array().unwrap();
+    let callers = a["flagged"].as_array().unwrap();
     assert_eq!(callers.len(), 1, "{callers:?}");
     let c = &callers[0];
-    assert_eq!(c["caller_key"], PLANTED);
+    assert_eq!(c["key"], PLANTED);
     assert_eq!(c["total_contacts"], 12);
     assert_eq!(c["calls_999"], 4);
     assert_eq!(c["calls_101"], 8);
@@ -131,7 +138,7 @@ fn analyse_finds_the_planted_caller() {
     assert_eq!(demand.len(), 1);
     assert_eq!(demand[0]["day"], MONDAY_3_MARCH_2025 / (24 * HOUR));
     assert_eq!(demand[0]["contacts"], 24);
-    assert_eq!(demand[0]["from_repeat_callers"], 12);
+    assert_eq!(demand[0]["in_episodes"], 12);
     // Thresholds 2..20 with the first rule's window: the 3 withheld calls never count.
     let by_threshold: Vec<(u64, u64)> = a["flagged_by_threshold"]
         .as_array()
@@ -140,7 +147,7 @@ fn analyse_finds_the_planted_caller() {
         .map(|t| {
             (
                 t["threshold"].as_u64().unwrap(),
-                t["callers"].as_u64().unwrap(),
+                t["flagged"].as_u64().unwrap(),
             )
         })
         .collect();
@@ -154,17 +161,17 @@ fn analyse_finds_the_planted_caller() {
 
 #[wasm_bindgen_test]
 fn a_rule_set_flags_either_rule() {
-    let a = json(archive().analyse("5/30d,12/90d"));
+    let a = json(archive().analyse("5/30d,12/90d", None));
     assert_eq!(a["rules"], "5/30d,12/90d");
-    let keys: Vec<&str> = a["callers"]
+    let keys: Vec<&str> = a["flagged"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| c["caller_key"].as_str().unwrap())
+        .map(|c| c["key"].as_str().unwrap())
         .collect();
     assert_eq!(keys, [PLANTED, NINE_CALLS]);
     // The nine-call caller is flagged at their 5th call (08:20 + 4 h).
-    let nine = &a["callers"][1];
+    let nine = &a["flagged"][1];
     assert_eq!(
         nine["first_flagged_at"],
         MONDAY_3_MARCH_2025 + 12 * HOUR + 20 * MINUTE
@@ -177,8 +184,9 @@ fn a_rule_set_flags_either_rule() {
 
 #[wasm_bindgen_test]
 fn caller_gives_rolling_counts_and_the_hour_weekday_grid() {
-    let c = json(archive().caller(PLANTED, "10/7d,3/2h"));
-    assert_eq!(c["caller_key"], PLANTED);
+    let c = json(archive().caller(PLANTED, "10/7d,3/2h", None));
+    assert_eq!(c["key_column"], "caller_key");
+    assert_eq!(c["key"], PLANTED);
     assert_eq!(c["thresholds"], serde_json::json!([10, 3]));
     let contacts = c["contacts"].as_array().unwrap();
     assert_eq!(contacts.len(), 12);
@@ -208,7 +216,7 @@ fn caller_gives_rolling_counts_and_the_hour_weekday_grid() {
 
 #[wasm_bindgen_test]
 fn a_caller_below_the_threshold_has_no_episode() {
-    let c = json(archive().caller(NINE_CALLS, "10/7d"));
+    let c = json(archive().caller(NINE_CALLS, "10/7d", None));
     let contacts = c["contacts"].as_array().unwrap();
     assert_eq!(contacts.len(), 9);
     assert_eq!(contacts[8]["rolling_counts"], serde_json::json!([9]));
@@ -224,13 +232,16 @@ fn bad_rule_text_throws_the_cli_message() {
     let archive = archive();
     let expected =
         "invalid rule `10/7x`: unknown unit `x` in `7x`; expected h (hours), d (days) or w (weeks)";
-    assert_eq!(message(archive.analyse("10/7x").unwrap_err()), expected);
     assert_eq!(
-        message(archive.caller(PLANTED, "10/7x").unwrap_err()),
+        message(archive.analyse("10/7x", None).unwrap_err()),
         expected
     );
     assert_eq!(
-        message(Replay::new(&archive, "10/7x").err().unwrap()),
+        message(archive.caller(PLANTED, "10/7x", None).unwrap_err()),
+        expected
+    );
+    assert_eq!(
+        message(Replay::new(&archive, "10/7x", None).err().unwrap()),
         expected
     );
 }
@@ -239,7 +250,7 @@ fn bad_rule_text_throws_the_cli_message() {
 fn other_errors_say_what_is_wrong() {
     let archive = archive();
     assert_eq!(
-        message(archive.caller("+447700900999", "10/7d").unwrap_err()),
+        message(archive.caller("+447700900999", "10/7d", None).unwrap_err()),
         "no contacts from `+447700900999`"
     );
     let mut empty = Archive::new();
@@ -260,7 +271,8 @@ fn other_errors_say_what_is_wrong() {
 #[wasm_bindgen_test]
 fn replay_flags_at_the_tenth_call() {
     let archive = archive();
-    let mut replay = Replay::new(&archive, "10/7d").unwrap_or_else(|e| panic!("{}", message(e)));
+    let mut replay =
+        Replay::new(&archive, "10/7d", None).unwrap_or_else(|e| panic!("{}", message(e)));
     // Keyed contacts only: 12 + 9.
     assert_eq!(replay.remaining(), 21);
     let mut verdicts = Vec::new();
@@ -277,10 +289,7 @@ fn replay_flags_at_the_tenth_call() {
     // In time order.
     let times: Vec<i64> = verdicts.iter().map(|v| v["t"].as_i64().unwrap()).collect();
     assert!(times.windows(2).all(|w| w[0] <= w[1]));
-    let planted: Vec<&Value> = verdicts
-        .iter()
-        .filter(|v| v["caller_key"] == PLANTED)
-        .collect();
+    let planted: Vec<&Value> = verdicts.iter().filter(|v| v["key"] == PLANTED).collect();
     assert_eq!(planted.len(), 12);
     for (i, v) in planted.iter().enumerate() {
         let n = i as u64 + 1;
@@ -302,8 +311,9 @@ fn replay_flags_at_the_tenth_call() {
 fn replay_agrees_with_analyse_under_a_rule_set() {
     let archive = archive();
     let rules = "5/30d,12/90d";
-    let a = json(archive.analyse(rules));
-    let mut replay = Replay::new(&archive, rules).unwrap_or_else(|e| panic!("{}", message(e)));
+    let a = json(archive.analyse(rules, None));
+    let mut replay =
+        Replay::new(&archive, rules, None).unwrap_or_else(|e| panic!("{}", message(e)));
     let verdicts = json(replay.step(1000));
     let mut flagged: Vec<(String, i64)> = verdicts
         .as_array()
@@ -312,18 +322,18 @@ fn replay_agrees_with_analyse_under_a_rule_set() {
         .filter(|v| v["opens_episode"] == true)
         .map(|v| {
             (
-                v["caller_key"].as_str().unwrap().to_string(),
+                v["key"].as_str().unwrap().to_string(),
                 v["t"].as_i64().unwrap(),
             )
         })
         .collect();
     flagged.sort();
-    let mut expected: Vec<(String, i64)> = a["callers"]
+    let mut expected: Vec<(String, i64)> = a["flagged"]
         .as_array()
         .unwrap()
         .iter()
         .flat_map(|c| {
-            let key = c["caller_key"].as_str().unwrap().to_string();
+            let key = c["key"].as_str().unwrap().to_string();
             c["episodes"]
                 .as_array()
                 .unwrap()
@@ -333,4 +343,287 @@ fn replay_agrees_with_analyse_under_a_rule_set() {
         .collect();
     expected.sort();
     assert_eq!(flagged, expected);
+}
+
+// ---------------------------------------------------------------------------- address keys
+
+/// The shipped sample snapshot's contacts (`scripts/build-web` copies the same file to the
+/// page). Republishing the sample under a new snapshot id means updating this path.
+const SAMPLE: &[u8] =
+    include_bytes!("../../datasets/sample/snapshot/fe04ddb5189065d5/contacts/part-00000.parquet");
+
+fn sample() -> Archive {
+    let mut archive = Archive::new();
+    archive
+        .add_parquet(SAMPLE.to_vec())
+        .unwrap_or_else(|e| panic!("{}", message(e)));
+    archive
+}
+
+fn batches(parquet: &[u8]) -> Vec<RecordBatch> {
+    ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::copy_from_slice(parquet))
+        .unwrap()
+        .build()
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// Each address's contact times, read straight from the sample's Parquet.
+fn sample_times_by_address() -> BTreeMap<String, Vec<i64>> {
+    let mut by_address: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    for batch in batches(SAMPLE) {
+        let addresses = batch.column_by_name("address_key").unwrap();
+        let addresses = arrow::compute::cast(addresses, &arrow::datatypes::DataType::Utf8).unwrap();
+        let times = batch.column_by_name("received_at").unwrap();
+        let times = times.as_primitive::<TimestampMicrosecondType>();
+        for (address, t) in addresses
+            .as_string::<i32>()
+            .iter()
+            .zip(times.values().iter())
+        {
+            if let Some(address) = address {
+                by_address.entry(address.to_string()).or_default().push(*t);
+            }
+        }
+    }
+    by_address
+}
+
+/// What a flagged key should show under the one rule `k` within `window`, by a plain count:
+/// (first flagged at, contacts, highest rolling count), for the keys that reach `k`.
+fn reference(
+    times_by_key: &BTreeMap<String, Vec<i64>>,
+    k: u32,
+    window: i64,
+) -> BTreeMap<String, (i64, u64, u64)> {
+    let mut out = BTreeMap::new();
+    for (key, times) in times_by_key {
+        let mut times = times.clone();
+        times.sort();
+        let mut first = None;
+        let mut peak = 0;
+        for &t in &times {
+            // Half-open window (t - W, t]: contacts at the same instant count each other.
+            let n = times.iter().filter(|&&u| t - window < u && u <= t).count() as u64;
+            if n >= u64::from(k) {
+                first.get_or_insert(t);
+                peak = peak.max(n);
+            }
+        }
+        if let Some(first) = first {
+            out.insert(key.clone(), (first, times.len() as u64, peak));
+        }
+    }
+    out
+}
+
+fn shown(analysis: &Value) -> BTreeMap<String, (i64, u64, u64)> {
+    analysis["flagged"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let peak = f["episodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["peak_counts"][0].as_u64().unwrap())
+                .max()
+                .unwrap();
+            (
+                f["key"].as_str().unwrap().to_string(),
+                (
+                    f["first_flagged_at"].as_i64().unwrap(),
+                    f["total_contacts"].as_u64().unwrap(),
+                    peak,
+                ),
+            )
+        })
+        .collect()
+}
+
+const DAY: i64 = 24 * HOUR;
+
+#[wasm_bindgen_test]
+fn address_rules_on_the_sample_equal_a_plain_count() {
+    let archive = sample();
+    let by_address = sample_times_by_address();
+    for (rules, k) in [("3/30d", 3), ("15/30d", 15)] {
+        let a = json(archive.analyse(rules, Some("address_key".into())));
+        assert_eq!(a["key_column"], "address_key");
+        assert_eq!(a["contacts"], archive.length());
+        let keyed: usize = by_address.values().map(Vec::len).sum();
+        assert_eq!(a["keyed_contacts"], keyed);
+        let expected = reference(&by_address, k, 30 * DAY);
+        assert!(
+            !expected.is_empty(),
+            "the sample has addresses reaching {rules}"
+        );
+        assert_eq!(shown(&a), expected, "{rules}");
+    }
+    // Keyed on addresses, the answer is not the callers' one.
+    let callers = json(archive.analyse("3/30d", None));
+    assert_eq!(callers["key_column"], "caller_key");
+    assert_ne!(
+        shown(&callers),
+        shown(&json(archive.analyse("3/30d", Some("address_key".into()))))
+    );
+}
+
+#[wasm_bindgen_test]
+fn an_address_in_depth_and_replayed() {
+    let archive = sample();
+    let address = Some("address_key".to_string());
+    let a = json(archive.analyse("3/30d", address.clone()));
+    let first = &a["flagged"][0];
+    let key = first["key"].as_str().unwrap();
+    let detail = json(archive.caller(key, "3/30d", address.clone()));
+    assert_eq!(detail["key_column"], "address_key");
+    assert_eq!(detail["key"], key);
+    let contacts = detail["contacts"].as_array().unwrap();
+    assert_eq!(
+        contacts.len() as u64,
+        first["total_contacts"].as_u64().unwrap()
+    );
+    let first_qualifying = contacts.iter().find(|c| c["qualifies"] == true).unwrap();
+    assert_eq!(first_qualifying["t"], first["first_flagged_at"]);
+    assert_eq!(
+        message(
+            archive
+                .caller("1 NOWHERE LANE", "3/30d", address.clone())
+                .unwrap_err()
+        ),
+        "no contacts about the address `1 NOWHERE LANE`"
+    );
+
+    // Replayed one contact at a time, the flags are the analysis' episodes.
+    let mut replay =
+        Replay::new(&archive, "3/30d", address).unwrap_or_else(|e| panic!("{}", message(e)));
+    assert_eq!(replay.key_column(), "address_key");
+    assert_eq!(
+        replay.remaining() as u64,
+        a["keyed_contacts"].as_u64().unwrap()
+    );
+    let verdicts = json(replay.step(usize::MAX));
+    let mut flags: Vec<(String, i64)> = verdicts
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["opens_episode"] == true)
+        .map(|v| {
+            (
+                v["key"].as_str().unwrap().to_string(),
+                v["t"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    flags.sort();
+    let mut episodes: Vec<(String, i64)> = a["flagged"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| {
+            let key = f["key"].as_str().unwrap().to_string();
+            f["episodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(move |e| (key.clone(), e["first_flagged_at"].as_i64().unwrap()))
+        })
+        .collect();
+    episodes.sort();
+    assert_eq!(flags, episodes);
+}
+
+#[wasm_bindgen_test]
+fn a_key_column_other_than_caller_or_address_is_an_error() {
+    let archive = archive();
+    let expected = "unknown key column `address`: expected `caller_key` or `address_key`";
+    let address = || Some("address".to_string());
+    assert_eq!(
+        message(archive.analyse("10/7d", address()).unwrap_err()),
+        expected
+    );
+    assert_eq!(
+        message(archive.caller(PLANTED, "10/7d", address()).unwrap_err()),
+        expected
+    );
+    assert_eq!(
+        message(Replay::new(&archive, "10/7d", address()).err().unwrap()),
+        expected
+    );
+    // Named in full, the caller key is the default's answer.
+    assert_eq!(
+        json(archive.analyse("10/7d", Some("caller_key".into()))),
+        json(archive.analyse("10/7d", None))
+    );
+}
+
+#[wasm_bindgen_test]
+fn a_snapshot_without_address_keys_has_no_address_flags() {
+    // The sample's contacts as an older snapshot wrote them: no address_key column.
+    let without: Vec<RecordBatch> = batches(SAMPLE)
+        .into_iter()
+        .map(|mut batch| {
+            let at = batch.schema().index_of("address_key").unwrap();
+            batch.remove_column(at);
+            batch
+        })
+        .collect();
+    let mut older = Vec::new();
+    let mut writer = ArrowWriter::try_new(&mut older, without[0].schema(), None).unwrap();
+    for batch in &without {
+        writer.write(batch).unwrap();
+    }
+    writer.close().unwrap();
+    let mut archive = Archive::new();
+    archive
+        .add_parquet(older)
+        .unwrap_or_else(|e| panic!("{}", message(e)));
+    assert_eq!(archive.length(), sample().length());
+    let a = json(archive.analyse("3/30d", Some("address_key".into())));
+    assert_eq!(a["keyed_contacts"], 0);
+    assert_eq!(a["flagged"], serde_json::json!([]));
+    // The callers are found as before.
+    assert_eq!(
+        json(archive.analyse("10/7d", None)),
+        json(sample().analyse("10/7d", None))
+    );
+}
+
+/// An incident export (`docs/exports.md`) linking three contacts (two of the planted caller's,
+/// one withheld) to one address, and one of the nine-call caller's to another.
+fn incidents_csv() -> String {
+    [
+        "incident_id,call_time,caller_phone,caller_name,location,postcode,opening_category,closing_category,grade",
+        "I1,03/03/2025 08:06:00,07700 900123,Pat Example,\"12 High Street, Maidstone\",ME14 1AA,Concern For Welfare,Concern For Welfare,2",
+        "I2,03/03/2025 08:41:00,,Anon,\"12 High Street, Maidstone\",ME14 1AA,Silent Call,,3",
+        "I3,03/03/2025 09:06:00,07700 900123,Pat Example,\"12  high street, MAIDSTONE\",ME14 1AA,Assault,Assault,1",
+        "I4,03/03/2025 08:21:00,07700 900456,Sam Example,\"3 Other Road, Maidstone\",ME14 1AA,Assault,Assault,1",
+    ]
+    .join("\n")
+        + "\n"
+}
+
+#[wasm_bindgen_test]
+fn exports_give_address_keys_from_their_incidents() {
+    let mut archive = Archive::new();
+    archive
+        .add_exports(&acd_csv(), "", &incidents_csv(), "")
+        .unwrap_or_else(|e| panic!("{}", message(e)));
+    let a = json(archive.analyse("3/1d", Some("address_key".into())));
+    assert_eq!(a["keyed_contacts"], 4);
+    let flagged = a["flagged"].as_array().unwrap();
+    assert_eq!(flagged.len(), 1, "{flagged:?}");
+    // 08:05 and 09:05 from the planted caller, 08:40 withheld: the address counts all three.
+    assert_eq!(flagged[0]["key"], "12 HIGH STREET MAIDSTONE");
+    assert_eq!(flagged[0]["total_contacts"], 3);
+    assert_eq!(flagged[0]["first_flagged_at"], planted_call(2));
+    assert_eq!(flagged[0]["episodes"][0]["start"], planted_call(1));
+    // The callers are unchanged by the incidents.
+    assert_eq!(
+        json(archive.analyse("10/7d", None))["flagged"][0]["key"],
+        PLANTED
+    );
 }

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { launch, repo, serve, sqlRepeatCallers, webDemo } from './harness.mjs';
+import { launch, repo, serve, sqlRepeatCallers, sqlRows, webDemo } from './harness.mjs';
 
 const shots = process.env.ENGAGE_SCREENSHOT_DIR ?? join(repo, 'docs', 'screenshots');
 const TIMEOUT = 30_000;
@@ -34,6 +34,13 @@ async function openPage() {
   await p.goto(`${server.origin}/`);
   await p.waitForSelector('body[data-ready="true"]');
   return p;
+}
+
+/** The incident addresses `engage sql` flags in the sample under `rules`, keyed on address. */
+function sqlRepeatAddresses(rules) {
+  return sqlRows(`SELECT address_key FROM engage_repeat_callers('contacts', '${rules}', 'address_key')`)
+    .map((r) => r.address_key)
+    .sort();
 }
 
 async function tableKeys(p) {
@@ -122,14 +129,54 @@ describe('the sample', () => {
     await page.waitForSelector('body[data-rules="10/7d"]');
   });
 
-  test('the address preset runs 3/30d on caller keys, and says so', async () => {
-    await page.click('[data-testid=preset-address]');
-    await page.waitForSelector('body[data-rules="3/30d"]');
-    assert.ok(await page.isVisible('[data-testid=rule-note]'));
-    assert.deepEqual(await tableKeys(page), sqlRepeatCallers('3/30d'));
-    await page.click('[data-testid=preset-kent]');
-    await page.waitForSelector('body[data-rules="10/7d"]');
+  test('the address presets count by incident address and equal engage sql on address_key', async () => {
+    for (const [preset, rules] of [['preset-address', '3/30d'], ['preset-communal', '15/30d']]) {
+      const expected = sqlRepeatAddresses(rules);
+      assert.ok(expected.length > 0, `engage sql flags addresses in the sample under ${rules}`);
+      await page.click(`[data-testid=${preset}]`);
+      await page.waitForSelector(`body[data-rules="${rules}"][data-key="address_key"]`);
+      assert.deepEqual(await tableKeys(page), expected, preset);
+      assert.equal(await page.textContent('[data-testid=flagged-count]'), String(expected.length));
+      assert.match(await page.textContent('[data-testid=summary]'), new RegExp(`^${expected.length} address(es)? flagged under`));
+      assert.equal(await page.textContent('[data-testid=key-heading]'), 'Address');
+      assert.equal(await page.getAttribute(`[data-testid=${preset}]`, 'aria-pressed'), 'true');
+      assert.ok(await page.isChecked('[data-testid=key-address]'));
+      assert.ok(await page.isVisible('[data-testid=rule-note]'));
+      assert.match(await page.textContent('[data-testid=rule-note]'), /Calls without an incident have no address and are left out/);
+    }
+    // The communal address in depth: every call about it.
+    const [key] = await tableKeys(page);
+    await page.click(`#callers-body tr[data-key="${key}"] td:nth-child(3)`);
+    await page.waitForSelector('[data-testid=caller-detail]:not([hidden])');
+    assert.equal(await page.textContent('[data-testid=detail-kind]'), 'Address');
+    assert.equal(await page.textContent('[data-testid=detail-key]'), key);
+    const row = await page.$$eval(`#callers-body tr[data-key="${key}"] td`, (tds) => tds.map((td) => td.textContent));
+    assert.equal(await page.getAttribute('[data-testid=caller-detail]', 'data-contacts'), row[2]);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await screenshot(page, 'addresses.png');
+    // Replayed, the same address is flagged, in the feed under an Address heading.
+    await page.click('[data-testid=tab-replay]');
+    assert.equal(await page.textContent('[data-testid=feed-key-heading]'), 'Address');
+    await page.selectOption('[data-testid=replay-speed]', '200');
+    await page.click('[data-testid=replay-play]');
+    await page.waitForFunction(() => document.querySelector('[data-testid=replay-remaining]').textContent === '0');
+    const flagged = await page.$$eval('[data-testid=replay-flag] button.key', (bs) => bs.map((b) => b.dataset.key));
+    assert.deepEqual([...new Set(flagged)].sort(), await tableKeys(page));
+    await page.click('[data-testid=replay-reset]');
+    await page.click('[data-testid=tab-callers]');
+    // Editing the rule keeps counting by address; the choice turns back to callers.
+    await useRules(page, '4/30d');
+    assert.equal(await page.getAttribute('body', 'data-key'), 'address_key');
+    assert.deepEqual(await tableKeys(page), sqlRepeatAddresses('4/30d'));
+    assert.equal(await page.getAttribute('[data-testid=preset-address]', 'aria-pressed'), 'false');
+    await page.check('[data-testid=key-caller]');
+    await page.waitForSelector('body[data-rules="4/30d"][data-key="caller_key"]');
+    assert.deepEqual(await tableKeys(page), sqlRepeatCallers('4/30d'));
+    assert.equal(await page.textContent('[data-testid=key-heading]'), 'Caller');
     assert.ok(!(await page.isVisible('[data-testid=rule-note]')));
+    assert.ok(await page.isHidden('[data-testid=caller-detail]'), 'an address is not shown as a caller');
+    await page.click('[data-testid=preset-kent]');
+    await page.waitForSelector('body[data-rules="10/7d"][data-key="caller_key"]');
   });
 
   test('moving the threshold moves the answer: 3 flags more callers than 10', async () => {
