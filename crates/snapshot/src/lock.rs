@@ -9,7 +9,7 @@
 //! this host and its process is gone (`/proc/<pid>` absent or a zombie, on Linux), or is this
 //! process but no longer holds that run (its release failed). A lock taken on another
 //! host cannot be judged from here: the publish fails naming the holder, and the operator who
-//! knows that publish is dead removes the lock (`SnapshotStore::break_lock`). Time alone never
+//! knows that publish is dead removes the lock ([`SnapshotStore::break_lock`]). Time alone never
 //! breaks a lock: a publish of 13 million contacts takes minutes and has no heartbeat.
 //!
 //! Taking over a stale lock is itself guarded: the taker first creates
@@ -157,6 +157,10 @@ impl PublishLock {
             let Some(holder) = read_holder(store, id).await? else {
                 continue; // released meanwhile: try again
             };
+            if holder.run == me.run && holder.host == me.host && holder.pid == me.pid {
+                // Our own create landed though it was answered with an error and retried.
+                return Ok(PublishLock::held(id, holder, None));
+            }
             if !holder.is_stale() {
                 return Err(busy(store, id, &holder));
             }
@@ -255,5 +259,20 @@ async fn create(store: &SnapshotStore, relative: &str, bytes: Vec<u8>) -> Result
         // S3 answers a lost race on If-None-Match with 412 Precondition Failed.
         Err(object_store::Error::Precondition { .. }) => Ok(false),
         Err(e) => Err(store.error(&path, e)),
+    }
+}
+
+impl SnapshotStore {
+    /// Removes the publish lock of snapshot `id`, whoever holds it, and says who did: for a
+    /// lock left by a publish killed on another host, which cannot be judged stale from here.
+    /// Only for an operator who knows that publish is dead: breaking a live publish's lock
+    /// makes it fail before committing (it checks its lock first), or lets a clean-up remove
+    /// its files.
+    pub async fn break_lock(&self, id: &str) -> Result<Option<Holder>, StoreError> {
+        let holder = read_holder(self, id).await?;
+        if holder.is_some() {
+            self.delete(&lock_path(id)).await?;
+        }
+        Ok(holder)
     }
 }

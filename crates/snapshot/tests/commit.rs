@@ -284,6 +284,10 @@ async fn a_publish_in_progress_blocks_a_second_publish_and_is_not_cleaned() {
     );
     let refused = publish(&store, &ingested(2), "a").await.unwrap_err();
     assert!(refused.to_string().contains("on another-host"), "{refused}");
+    // The operator who knows it is dead breaks it; then the publish goes through.
+    assert_eq!(store.break_lock(&a).await.unwrap(), Some(elsewhere));
+    publish(&store, &ingested(2), "a").await.unwrap();
+    assert_eq!(read_latest(&store).await.unwrap().unwrap().1, 2);
     running.kill().unwrap();
     running.wait().unwrap();
 }
