@@ -46,6 +46,10 @@ pub enum PublishError {
     /// The rows do not add up (a bug, never data): nothing is committed.
     #[error("the counts do not balance for {0}; nothing was committed")]
     Unbalanced(String),
+    /// The publish lock was taken from this publish (broken by hand) before it committed:
+    /// nothing was committed, and nothing removed (another publish may be writing).
+    #[error("{0}")]
+    LockLost(String),
     /// A file written for the manifest is not in the store (never committed).
     #[error("{0} was written but is not in the store; nothing was committed")]
     Missing(String),
@@ -150,6 +154,8 @@ pub async fn write_snapshot(
     .await;
     let written = match written {
         Ok(manifest) => Ok(manifest),
+        // Another publish may hold the lock now: touch nothing.
+        Err(e @ PublishError::LockLost(_)) => return Err(e),
         // The manifest may have been stored though its put failed: then it is committed.
         Err(e) => match store.manifest(&id).await {
             Ok(Some(manifest)) if manifest.files().any(|f| f.starts_with(&format!("{run}/"))) => {
@@ -285,7 +291,9 @@ async fn write_and_commit(
             store.path(&format!("{id}/{file}")).to_string(),
         ));
     }
-    lock.check(store).await?;
+    if let Err(lost) = lock.check(store).await {
+        return Err(PublishError::LockLost(lost.to_string()));
+    }
     let json = serde_json::to_vec_pretty(&manifest).expect("a manifest serialises");
     store.put(&format!("{id}/{MANIFEST}"), json).await?;
     Ok(manifest)

@@ -334,3 +334,50 @@ async fn a_stale_lock_is_taken_over_by_the_next_publish() {
     expected.sort();
     assert_eq!(files_under(&dir), expected);
 }
+
+#[tokio::test]
+async fn a_publish_whose_lock_is_broken_commits_nothing_and_removes_nothing() {
+    let dir = scratch("broken");
+    let store = SnapshotStore::open(dir.to_str().unwrap()).unwrap();
+    let old = publish(&store, &ingested(3), "a").await.unwrap();
+    let a = old.snapshot_id.clone();
+    // Slow calls; the lock is broken and taken by "another publish" while this one writes.
+    let slow = FaultyStore::new(
+        store.object_store(),
+        Faults {
+            delay: Some(Duration::from_millis(100)),
+            ..Faults::default()
+        },
+    );
+    let slow = SnapshotStore::with_store(slow, "");
+    // The lock is taken at 100 ms; the data files are written from then to 300 ms.
+    let writing = tokio::spawn(async move { publish(&slow, &ingested(8), "a").await });
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert!(store.break_lock(&a).await.unwrap().is_some());
+    let other = Holder::me("run-other");
+    write(
+        &dir,
+        &format!("{a}/{LOCK}"),
+        &serde_json::to_string(&other).unwrap(),
+    );
+    write(
+        &dir,
+        &format!("{a}/run-other/contacts/part-00000.parquet"),
+        "x",
+    );
+    let error = writing.await.unwrap().unwrap_err();
+    assert!(matches!(error, PublishError::LockLost(_)), "{error}");
+    assert!(error.to_string().contains("run-other"), "{error}");
+    assert_eq!(read_latest(&store).await.unwrap().unwrap(), (old, 3));
+    // The other run's file and lock are untouched.
+    assert!(
+        dir.join(format!("{a}/run-other/contacts/part-00000.parquet"))
+            .exists()
+    );
+    assert_eq!(
+        engage_snapshot::lock::read_holder(&store, &a)
+            .await
+            .unwrap(),
+        Some(other)
+    );
+}
