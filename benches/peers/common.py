@@ -101,10 +101,11 @@ def paths(n: int, root: Path = BENCH_DATA) -> dict:
 
 def snapshot_part(p: dict) -> Path:
     """The contacts file inside the snapshot folder (the latest snapshot there)."""
-    parts = sorted(p["snapshot"].glob("*/contacts/part-00000.parquet"), key=lambda x: x.stat().st_mtime)
-    if not parts:
+    manifests = sorted(p["snapshot"].glob("*/manifest.json"), key=lambda x: x.stat().st_mtime)
+    if not manifests:
         raise FileNotFoundError(f"no snapshot under {p['snapshot']}")
-    return parts[-1]
+    manifest = json.loads(manifests[-1].read_text())
+    return manifests[-1].parent / manifest["tables"]["contacts"][0]
 
 
 def load_truth(n: int, root: Path = BENCH_DATA) -> dict:

@@ -9,12 +9,17 @@ import duckdb
 import pyarrow.parquet as pq
 
 snapshot = sys.argv[1]
-table = pq.read_table(f"{snapshot}/contacts")
-rejects = pq.read_table(f"{snapshot}/rejects")
+# The files the manifest lists, and only those: the folder may also hold a publish in progress.
+with open(f"{snapshot}/manifest.json") as f:
+    tables = json.load(f)["tables"]
+contacts = [f"{snapshot}/{name}" for name in tables["contacts"]]
+table = pq.read_table(contacts)
+rejects = pq.read_table([f"{snapshot}/{name}" for name in tables["rejects"]])
 con = duckdb.connect()
 duck = con.execute(
-    f"select count(*), count(distinct caller_key), min(received_at) < max(received_at) "
-    f"from read_parquet('{snapshot}/contacts/*.parquet')"
+    "select count(*), count(distinct caller_key), min(received_at) < max(received_at) "
+    "from read_parquet(?)",
+    [contacts],
 ).fetchone()
 print(json.dumps({
     "pyarrow_rows": table.num_rows,

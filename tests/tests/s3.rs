@@ -134,8 +134,8 @@ fn publish_commits_a_snapshot_to_an_s3_server() {
     );
     assert!(
         keys.contains(&format!(
-            "snapshots/{}/contacts/part-00000.parquet",
-            m.snapshot_id
+            "snapshots/{}/{}",
+            m.snapshot_id, m.tables["contacts"][0]
         )),
         "{keys}"
     );

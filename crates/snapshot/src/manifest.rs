@@ -50,3 +50,19 @@ pub struct Manifest {
     /// True when the data is synthetic (the raw folder said so).
     pub synthetic: bool,
 }
+
+impl Manifest {
+    /// The files of `table`, relative to the snapshot's folder (`<id>/`); empty when the
+    /// snapshot has no such table.
+    pub fn table_files(&self, table: &str) -> &[String] {
+        self.tables
+            .get(table)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    /// Every file the manifest lists, relative to the snapshot's folder.
+    pub fn files(&self) -> impl Iterator<Item = &String> {
+        self.tables.values().flatten()
+    }
+}

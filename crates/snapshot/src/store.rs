@@ -1,5 +1,6 @@
 //! Where snapshots live: a local folder or an object store URL (`file://`, `s3://`,
-//! `memory://`), and which snapshots in it are committed.
+//! `memory://`), which snapshots in it are committed, and the files a committed snapshot's
+//! manifest lists (the only files a reader may read).
 
 use std::sync::Arc;
 
@@ -22,13 +23,26 @@ pub enum StoreError {
         /// Why.
         why: String,
     },
-    /// The object store failed.
-    #[error("{location}: {source}")]
+    /// The object store failed on an object (or a listing under a prefix).
+    #[error("{location}: {object}: {source}")]
     Store {
         /// The store's location.
         location: String,
+        /// The object or prefix, from the store's root.
+        object: String,
         /// The failure.
         source: object_store::Error,
+    },
+    /// Another publish of the same snapshot id holds its lock.
+    #[error("{0}")]
+    Busy(String),
+    /// A local file that cannot be removed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The failure.
+        source: std::io::Error,
     },
     /// A manifest that cannot be read.
     #[error("{path}: the manifest is not valid JSON of a snapshot: {source}")]
@@ -46,7 +60,16 @@ pub struct SnapshotStore {
     store: Arc<dyn ObjectStore>,
     root: Path,
     location: String,
+    /// The folder, for a folder store: its half-written files (`name#1`) are not listed by
+    /// the object store, so [`SnapshotStore::leftovers`] looks for them on disk.
+    local_dir: Option<std::path::PathBuf>,
+    /// The size of the parts of a data file's upload (the last may be smaller).
+    part_size: usize,
 }
+
+/// The default part size of uploads: object_store's `BufWriter` default, above S3's 5 MiB
+/// minimum.
+pub const PART_SIZE: usize = 10 * 1024 * 1024;
 
 impl SnapshotStore {
     /// Opens a local folder (created if missing) or an object store URL. For `s3://` the
@@ -57,6 +80,7 @@ impl SnapshotStore {
             location: location.to_string(),
             why,
         };
+        let mut local_dir = None;
         let (store, root): (Arc<dyn ObjectStore>, Path) = if location.contains("://") {
             let url = url::Url::parse(location).map_err(|e| bad(e.to_string()))?;
             match url.scheme() {
@@ -75,17 +99,23 @@ impl SnapshotStore {
                     let dir = url
                         .to_file_path()
                         .map_err(|_| bad("not a local path".into()))?;
-                    local(&dir).map_err(bad)?
+                    let (store, root, dir) = local(&dir).map_err(bad)?;
+                    local_dir = Some(dir);
+                    (store, root)
                 }
                 other => return Err(bad(format!("the scheme `{other}` is not supported"))),
             }
         } else {
-            local(std::path::Path::new(location)).map_err(bad)?
+            let (store, root, dir) = local(std::path::Path::new(location)).map_err(bad)?;
+            local_dir = Some(dir);
+            (store, root)
         };
         Ok(SnapshotStore {
             store,
             root,
             location: location.to_string(),
+            local_dir,
+            part_size: PART_SIZE,
         })
     }
 
@@ -95,7 +125,26 @@ impl SnapshotStore {
             store,
             root: Path::from(root),
             location: format!("store:{root}"),
+            local_dir: None,
+            part_size: PART_SIZE,
         }
+    }
+
+    /// Uploads data files in parts of `bytes` (tests use small parts to exercise multipart
+    /// uploads; S3 needs at least 5 MiB).
+    pub fn with_part_size(mut self, bytes: usize) -> Self {
+        self.part_size = bytes;
+        self
+    }
+
+    /// The size of the parts of a data file's upload.
+    pub fn part_size(&self) -> usize {
+        self.part_size
+    }
+
+    /// The folder of a folder store (`None` for object stores).
+    pub fn local_dir(&self) -> Option<&std::path::Path> {
+        self.local_dir.as_deref()
     }
 
     /// The object store.
@@ -117,82 +166,158 @@ impl SnapshotStore {
         &self.location
     }
 
-    pub(crate) fn error(&self, source: object_store::Error) -> StoreError {
+    pub(crate) fn error(&self, object: &Path, source: object_store::Error) -> StoreError {
         StoreError::Store {
             location: self.location.clone(),
+            object: object.to_string(),
             source,
         }
     }
 
     /// Writes bytes at `relative`.
     pub async fn put(&self, relative: &str, bytes: Vec<u8>) -> Result<(), StoreError> {
+        let path = self.path(relative);
         self.store
-            .put(&self.path(relative), PutPayload::from(bytes))
+            .put(&path, PutPayload::from(bytes))
             .await
             .map(|_| ())
-            .map_err(|e| self.error(e))
+            .map_err(|e| self.error(&path, e))
     }
 
-    /// Removes everything under `relative` (a snapshot's folder), manifest first.
-    pub async fn remove_all(&self, relative: &str) -> Result<(), StoreError> {
-        let manifest = self.path(&format!("{relative}/manifest.json"));
-        match self.store.delete(&manifest).await {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
-            Err(e) => return Err(self.error(e)),
+    /// Reads the object at `relative`; `None` when there is none.
+    pub async fn get(&self, relative: &str) -> Result<Option<bytes::Bytes>, StoreError> {
+        let path = self.path(relative);
+        match self.store.get(&path).await {
+            Ok(found) => found
+                .bytes()
+                .await
+                .map(Some)
+                .map_err(|e| self.error(&path, e)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(self.error(&path, e)),
         }
+    }
+
+    /// Everything under `relative`, as paths relative to the root.
+    pub async fn list(&self, relative: &str) -> Result<Vec<String>, StoreError> {
         let prefix = self.path(relative);
-        let found: Vec<_> = self
+        let listed: Vec<_> = self
             .store
             .list(Some(&prefix))
             .try_collect()
             .await
-            .map_err(|e| self.error(e))?;
-        for meta in found {
-            match self.store.delete(&meta.location).await {
-                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
-                Err(e) => return Err(self.error(e)),
-            }
-        }
-        Ok(())
+            .map_err(|e| self.error(&prefix, e))?;
+        Ok(listed
+            .into_iter()
+            .filter_map(|m| self.relative(&m.location))
+            .collect())
     }
 
-    /// The committed snapshots (those with a manifest), oldest first.
-    pub async fn committed(&self) -> Result<Vec<Manifest>, StoreError> {
-        let listed: Vec<_> = self
+    /// Deletes the object at `relative`; one already gone is not an error.
+    pub async fn delete(&self, relative: &str) -> Result<(), StoreError> {
+        let path = self.path(relative);
+        match self.store.delete(&path).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(self.error(&path, e)),
+        }
+    }
+
+    /// `path` relative to the root, `None` when it is not under it.
+    pub(crate) fn relative(&self, path: &Path) -> Option<String> {
+        let parts: Vec<_> = path
+            .prefix_match(&self.root)?
+            .map(|p| p.as_ref().to_string())
+            .collect();
+        Some(parts.join("/"))
+    }
+
+    /// The committed manifest of snapshot `id`, `None` when it has none.
+    pub async fn manifest(&self, id: &str) -> Result<Option<Manifest>, StoreError> {
+        let relative = format!("{id}/{MANIFEST}");
+        let Some(bytes) = self.get(&relative).await? else {
+            return Ok(None);
+        };
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|source| StoreError::Manifest {
+                path: self.path(&relative).to_string(),
+                source,
+            })
+    }
+
+    /// The ids of the snapshot folders in the store (committed or not).
+    pub async fn ids(&self) -> Result<Vec<String>, StoreError> {
+        let listed = self
             .store
-            .list(Some(&self.root))
-            .try_collect()
+            .list_with_delimiter(Some(&self.root))
             .await
-            .map_err(|e| self.error(e))?;
-        let mut manifests = Vec::new();
-        for meta in listed
+            .map_err(|e| self.error(&self.root, e))?;
+        let mut ids: Vec<String> = listed
+            .common_prefixes
             .iter()
-            .filter(|m| m.location.filename() == Some("manifest.json"))
-        {
-            let bytes = self
-                .store
-                .get(&meta.location)
-                .await
-                .map_err(|e| self.error(e))?
-                .bytes()
-                .await
-                .map_err(|e| self.error(e))?;
-            let manifest: Manifest =
-                serde_json::from_slice(&bytes).map_err(|source| StoreError::Manifest {
-                    path: meta.location.to_string(),
-                    source,
-                })?;
-            manifests.push(manifest);
+            .filter_map(|p| p.filename().map(str::to_string))
+            .collect();
+        ids.sort();
+        Ok(ids)
+    }
+
+    /// The committed snapshots (those with a manifest at `<id>/manifest.json`), oldest first.
+    pub async fn committed(&self) -> Result<Vec<Manifest>, StoreError> {
+        let mut manifests = Vec::new();
+        for id in self.ids().await? {
+            if let Some(manifest) = self.manifest(&id).await? {
+                manifests.push(manifest);
+            }
         }
         manifests
             .sort_by(|a, b| (&a.created_at, &a.snapshot_id).cmp(&(&b.created_at, &b.snapshot_id)));
         Ok(manifests)
     }
+
+    /// The latest committed snapshot, if any.
+    pub async fn latest(&self) -> Result<Option<Manifest>, StoreError> {
+        Ok(self.committed().await?.pop())
+    }
+
+    /// Where each file of `table` in the committed snapshot `manifest` is, as a reader opens
+    /// it: an absolute path for a folder store, a URL (`s3://bucket/prefix/...`) otherwise.
+    /// Read exactly these: a snapshot's folder may also hold files of a publish in progress
+    /// or of one that was killed.
+    pub fn table_locations(&self, manifest: &Manifest, table: &str) -> Vec<String> {
+        let base = match &self.local_dir {
+            Some(dir) => dir.to_string_lossy().into_owned(),
+            None => self.location.trim_end_matches('/').to_string(),
+        };
+        manifest
+            .table_files(table)
+            .iter()
+            .map(|file| format!("{base}/{}/{file}", manifest.snapshot_id))
+            .collect()
+    }
+
+    /// The object paths (for [`SnapshotStore::object_store`]) of `table`'s files in the
+    /// committed snapshot `manifest`.
+    pub fn table_paths(&self, manifest: &Manifest, table: &str) -> Vec<Path> {
+        manifest
+            .table_files(table)
+            .iter()
+            .map(|file| self.path(&format!("{}/{file}", manifest.snapshot_id)))
+            .collect()
+    }
 }
 
-fn local(dir: &std::path::Path) -> Result<(Arc<dyn ObjectStore>, Path), String> {
+/// The name of a snapshot's manifest, in its folder: the snapshot is committed once it exists.
+pub const MANIFEST: &str = "manifest.json";
+
+type Local = (Arc<dyn ObjectStore>, Path, std::path::PathBuf);
+
+/// A folder store. Its puts write a temporary file (`name#N`) and rename it into place, so a
+/// manifest is either all there or absent; deleting a folder's last file removes the folder.
+fn local(dir: &std::path::Path) -> Result<Local, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create the folder: {e}"))?;
-    let store =
-        object_store::local::LocalFileSystem::new_with_prefix(dir).map_err(|e| e.to_string())?;
-    Ok((Arc::new(store), Path::default()))
+    let dir = std::fs::canonicalize(dir).map_err(|e| e.to_string())?;
+    let store = object_store::local::LocalFileSystem::new_with_prefix(&dir)
+        .map_err(|e| e.to_string())?
+        .with_automatic_cleanup(true);
+    Ok((Arc::new(store), Path::default(), dir))
 }

@@ -1,5 +1,7 @@
 //! Writing a snapshot: Parquet with zstd, statistics and the page index, in files of bounded
-//! size; the manifest last.
+//! size, under a folder of this run's own (`<id>/<run>/`); then the manifest, which commits
+//! them; then the clean-up of what the manifest no longer lists (an earlier version, killed
+//! runs). All of it under the snapshot id's publish lock ([`crate::lock`]).
 
 use std::collections::BTreeMap;
 
@@ -12,12 +14,13 @@ use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use sha2::{Digest, Sha256};
 
 use crate::SCHEMA_VERSION;
+use crate::lock::PublishLock;
 use crate::manifest::{Manifest, SourceFile};
 use crate::schema::{
     contacts_batch, contacts_schema, referrals_batch, referrals_schema, rejects_batch,
     rejects_schema,
 };
-use crate::store::{SnapshotStore, StoreError};
+use crate::store::{MANIFEST, SnapshotStore, StoreError};
 
 /// Rows per Parquet file of `contacts`.
 pub const ROWS_PER_FILE: usize = 4_000_000;
@@ -43,6 +46,13 @@ pub enum PublishError {
     /// The rows do not add up (a bug, never data): nothing is committed.
     #[error("the counts do not balance for {0}; nothing was committed")]
     Unbalanced(String),
+    /// The publish lock was taken from this publish (broken by hand) before it committed:
+    /// nothing was committed, and nothing removed (another publish may be writing).
+    #[error("{0}")]
+    LockLost(String),
+    /// A file written for the manifest is not in the store (never committed).
+    #[error("{0} was written but is not in the store; nothing was committed")]
+    Missing(String),
 }
 
 /// The sort order of `contacts` (column indexes): caller key, then arrival.
@@ -86,9 +96,35 @@ pub fn snapshot_id(sources: &BTreeMap<String, SourceFile>, options: &str) -> Str
     digest[..8].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Writes a snapshot of `ingested` and commits it by writing its manifest last. An earlier
-/// snapshot of the same id is removed first (manifest first), so readers never see a
-/// manifest beside half-written tables. `progress` is told rows written so far.
+/// A name for one run of a publish (or clean): kind, time and a random part, so two runs
+/// never share a folder.
+pub fn new_run(kind: &str) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let now = chrono::Utc::now();
+    let mut h = Sha256::new();
+    h.update(format!(
+        "{}\0{}\0{}\0{}",
+        crate::lock::hostname(),
+        std::process::id(),
+        now.timestamp_nanos_opt().unwrap_or_default(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let digest = h.finalize();
+    let random: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+    format!("{kind}-{}-{random}", now.format("%Y%m%dT%H%M%SZ"))
+}
+
+/// Writes a snapshot of `ingested` and commits it, like a table format: the data files go to
+/// a fresh folder of this run (`<id>/<run>/contacts/part-00000.parquet`, ...), the manifest
+/// (`<id>/manifest.json`, one atomic put) then lists them, and only after that are the files
+/// of the version it replaced removed. A reader therefore always finds a complete snapshot:
+/// the old one until the manifest is replaced, the new one after.
+///
+/// The whole publish holds the snapshot id's publish lock: a second publish of the same id
+/// fails with [`StoreError::Busy`] naming the first. A publish that fails removes what it
+/// wrote, unless its manifest was in fact committed (a put reported as failed that took
+/// effect), in which case it returns that manifest. `progress` is told rows written so far.
 pub async fn write_snapshot(
     store: &SnapshotStore,
     ingested: &Ingested,
@@ -102,8 +138,53 @@ pub async fn write_snapshot(
         return Err(PublishError::Unbalanced(name.clone()));
     }
     let id = snapshot_id(&sources, options);
-    store.remove_all(&id).await?;
+    let run = new_run("run");
+    let lock = PublishLock::acquire(store, &id, &run).await?;
+    let written = write_and_commit(
+        store,
+        &lock,
+        &id,
+        &run,
+        ingested,
+        sources,
+        pseudonymised,
+        synthetic,
+        progress,
+    )
+    .await;
+    let written = match written {
+        Ok(manifest) => Ok(manifest),
+        // Another publish may hold the lock now: touch nothing.
+        Err(e @ PublishError::LockLost(_)) => return Err(e),
+        // The manifest may have been stored though its put failed: then it is committed.
+        Err(e) => match store.manifest(&id).await {
+            Ok(Some(manifest)) if manifest.files().any(|f| f.starts_with(&format!("{run}/"))) => {
+                Ok(manifest)
+            }
+            _ => Err(e),
+        },
+    };
+    // Under the lock, nothing but this run writes here: whatever the committed manifest does
+    // not list is the version it replaced, a killed run's, or this failed run's. A clean-up
+    // that fails leaves leftovers that `SnapshotStore::leftovers` names; the snapshot stands.
+    let _ = store.remove_leftovers_of(&id, &lock).await;
+    let _ = lock.release(store).await;
+    written
+}
 
+/// The files and the manifest of one run; the caller holds the lock.
+#[allow(clippy::too_many_arguments)]
+async fn write_and_commit(
+    store: &SnapshotStore,
+    lock: &PublishLock,
+    id: &str,
+    run: &str,
+    ingested: &Ingested,
+    sources: BTreeMap<String, SourceFile>,
+    pseudonymised: bool,
+    synthetic: bool,
+    progress: &mut (dyn FnMut(u64) + Send),
+) -> Result<Manifest, PublishError> {
     let mut tables = BTreeMap::new();
     let mut contact_files = Vec::new();
     let mut written = 0u64;
@@ -112,13 +193,13 @@ pub async fn write_snapshot(
         // An empty table still gets one (empty) file, so readers find its schema.
         std::iter::once((0, &&ingested.contacts[..0])).filter(|_| parts.is_empty()),
     ) {
-        let file = format!("contacts/part-{n:05}.parquet");
+        let file = format!("{run}/contacts/part-{n:05}.parquet");
         let path = store.path(&format!("{id}/{file}"));
         let err = |source| PublishError::Parquet {
             file: file.clone(),
             source,
         };
-        let writer = BufWriter::new(store.object_store(), path);
+        let writer = BufWriter::with_capacity(store.object_store(), path, store.part_size());
         let mut writer =
             AsyncArrowWriter::try_new(writer, contacts_schema(), Some(properties(&CONTACTS_SORT)))
                 .map_err(err)?;
@@ -133,12 +214,16 @@ pub async fn write_snapshot(
     }
     tables.insert("contacts".to_string(), contact_files);
 
-    let file = "rejects/part-00000.parquet".to_string();
+    let file = format!("{run}/rejects/part-00000.parquet");
     let err = |source| PublishError::Parquet {
         file: file.clone(),
         source,
     };
-    let writer = BufWriter::new(store.object_store(), store.path(&format!("{id}/{file}")));
+    let writer = BufWriter::with_capacity(
+        store.object_store(),
+        store.path(&format!("{id}/{file}")),
+        store.part_size(),
+    );
     let mut writer =
         AsyncArrowWriter::try_new(writer, rejects_schema(), Some(properties(&[]))).map_err(err)?;
     for batch in ingested.rejects.chunks(ROWS_PER_BATCH) {
@@ -151,12 +236,16 @@ pub async fn write_snapshot(
     tables.insert("rejects".to_string(), vec![file]);
 
     if let Some(referrals) = &ingested.referrals {
-        let file = "referrals/part-00000.parquet".to_string();
+        let file = format!("{run}/referrals/part-00000.parquet");
         let err = |source| PublishError::Parquet {
             file: file.clone(),
             source,
         };
-        let writer = BufWriter::new(store.object_store(), store.path(&format!("{id}/{file}")));
+        let writer = BufWriter::with_capacity(
+            store.object_store(),
+            store.path(&format!("{id}/{file}")),
+            store.part_size(),
+        );
         let mut writer = AsyncArrowWriter::try_new(
             writer,
             referrals_schema(),
@@ -179,7 +268,7 @@ pub async fn write_snapshot(
     }
 
     let manifest = Manifest {
-        snapshot_id: id.clone(),
+        snapshot_id: id.to_string(),
         created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         schema_version: SCHEMA_VERSION,
         sources,
@@ -192,7 +281,20 @@ pub async fn write_snapshot(
         tables,
         synthetic,
     };
+    // Every file the manifest will list is there, and the lock is still this run's.
+    let stored = store.list(&format!("{id}/{run}")).await?;
+    if let Some(file) = manifest
+        .files()
+        .find(|f| !stored.contains(&format!("{id}/{f}")))
+    {
+        return Err(PublishError::Missing(
+            store.path(&format!("{id}/{file}")).to_string(),
+        ));
+    }
+    if let Err(lost) = lock.check(store).await {
+        return Err(PublishError::LockLost(lost.to_string()));
+    }
     let json = serde_json::to_vec_pretty(&manifest).expect("a manifest serialises");
-    store.put(&format!("{id}/manifest.json"), json).await?;
+    store.put(&format!("{id}/{MANIFEST}"), json).await?;
     Ok(manifest)
 }

@@ -118,9 +118,11 @@ fn day(text: &str) -> i32 {
 async fn referrals_round_trip_through_parquet() {
     let ingested = ingest(Some(&referrals_csv()));
     let (memory, manifest) = publish(&ingested, true).await;
+    // In the run's folder, beside the run's contacts.
+    let run = manifest.tables["contacts"][0].split('/').next().unwrap();
     assert_eq!(
         manifest.tables["referrals"],
-        vec!["referrals/part-00000.parquet".to_string()]
+        vec![format!("{run}/referrals/part-00000.parquet")]
     );
     assert_eq!(manifest.referrals, Some(4));
     assert!(manifest.sources.contains_key("referrals"));
