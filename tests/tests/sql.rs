@@ -45,9 +45,12 @@ fn kernel_repeat_callers(rules: &RuleSet) -> BTreeSet<String> {
         .unwrap();
     let mut keys: Vec<Option<String>> = Vec::new();
     let mut times: Vec<i64> = Vec::new();
-    for file in std::fs::read_dir(snapshot.join("contacts")).unwrap() {
+    let manifest: engage_snapshot::Manifest =
+        serde_json::from_str(&std::fs::read_to_string(snapshot.join("manifest.json")).unwrap())
+            .unwrap();
+    for file in manifest.table_files("contacts") {
         let reader = ParquetRecordBatchReaderBuilder::try_new(
-            std::fs::File::open(file.unwrap().path()).unwrap(),
+            std::fs::File::open(snapshot.join(file)).unwrap(),
         )
         .unwrap()
         .build()
@@ -167,7 +170,13 @@ fn formats_files_tables_and_errors() {
         .map(|e| e.unwrap().path())
         .find(|p| p.join("manifest.json").exists())
         .unwrap();
-    let table = format!("calls={}", snapshot.join("contacts").display());
+    let manifest: engage_snapshot::Manifest =
+        serde_json::from_str(&std::fs::read_to_string(snapshot.join("manifest.json")).unwrap())
+            .unwrap();
+    let table = format!(
+        "calls={}",
+        snapshot.join(&manifest.table_files("contacts")[0]).display()
+    );
     let counted = engage_ok(&[
         "sql",
         "--table",

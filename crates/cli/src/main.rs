@@ -6,6 +6,7 @@ mod pack;
 mod progress;
 mod publish;
 mod session;
+mod snapshots;
 mod sql;
 
 /// Errors of every command: shown to the user as they are.
@@ -38,6 +39,9 @@ enum Command {
     /// Write the coordinator's morning or monthly pack: one self-contained HTML file.
     #[command(subcommand)]
     Pack(pack::Command),
+    /// Look after a snapshot store: remove what killed or failed publishes left behind.
+    #[command(subcommand)]
+    Snapshots(snapshots::Command),
 }
 
 fn main() -> std::process::ExitCode {
@@ -48,6 +52,7 @@ fn main() -> std::process::ExitCode {
         Command::Sql(args) => sql::run(args),
         Command::Evaluate(args) => evaluate::run(args),
         Command::Pack(command) => pack::run(command),
+        Command::Snapshots(command) => snapshots::run(command),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -5,6 +5,8 @@
 use std::sync::Arc;
 
 use datafusion::datasource::MemTable;
+use datafusion::datasource::file_format::options::ReadOptions;
+use datafusion::datasource::listing::{ListingTable, ListingTableConfig, ListingTableUrl};
 use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext, col};
 use engage_snapshot::{Manifest, SnapshotStore};
 
@@ -112,6 +114,34 @@ fn register_object_store(ctx: &SessionContext, location: &str) -> Result<(), Err
     Ok(())
 }
 
+/// Registers table `name` as exactly the files a snapshot's manifest lists: the snapshot's
+/// folder may also hold a publish in progress or a killed run's files.
+async fn register_listed(
+    ctx: &SessionContext,
+    name: &str,
+    snapshot: &str,
+    files: &[String],
+    options: ParquetReadOptions<'_>,
+) -> Result<(), Error> {
+    if files.is_empty() {
+        return Err(format!("{snapshot}: the manifest lists no file for the table `{name}`").into());
+    }
+    let urls = files
+        .iter()
+        .map(|f| ListingTableUrl::parse(format!("{snapshot}/{f}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let listing = options.to_listing_options(&ctx.copied_config(), ctx.copied_table_options());
+    let config = ListingTableConfig::new_with_multi_paths(urls)
+        .with_listing_options(listing)
+        .infer_schema(&ctx.state())
+        .await
+        .map_err(|e| format!("{snapshot}: the table `{name}`: {e}"))?;
+    let table = ListingTable::try_new(config)?
+        .with_cache(ctx.runtime_env().cache_manager.get_file_statistic_cache());
+    ctx.register_table(name, Arc::new(table))?;
+    Ok(())
+}
+
 /// Registers a snapshot's `contacts`, `rejects` and `referrals`; returns its id.
 async fn register_snapshot(ctx: &SessionContext, data: &str) -> Result<String, Error> {
     let root = if data.contains("://") {
@@ -142,22 +172,28 @@ async fn register_snapshot(ctx: &SessionContext, data: &str) -> Result<String, E
         col("caller_key").sort(true, false),
         col("received_at").sort(true, false),
     ]];
-    ctx.register_parquet(
+    register_listed(
+        ctx,
         "contacts",
-        &format!("{snapshot}/contacts/"),
+        &snapshot,
+        manifest.table_files("contacts"),
         ParquetReadOptions::default().file_sort_order(sorted),
     )
     .await?;
-    ctx.register_parquet(
+    register_listed(
+        ctx,
         "rejects",
-        &format!("{snapshot}/rejects/"),
+        &snapshot,
+        manifest.table_files("rejects"),
         ParquetReadOptions::default(),
     )
     .await?;
     if manifest.tables.contains_key("referrals") {
-        ctx.register_parquet(
+        register_listed(
+            ctx,
             "referrals",
-            &format!("{snapshot}/referrals/"),
+            &snapshot,
+            manifest.table_files("referrals"),
             ParquetReadOptions::default(),
         )
         .await?;
