@@ -15,11 +15,13 @@
 //! The snapshot id is a digest of the source files and the publish options, so publishing
 //! the same exports twice writes the same snapshot again.
 
+pub mod key_file;
 pub mod manifest;
 pub mod schema;
 pub mod store;
 pub mod write;
 
+pub use key_file::{KeyFileError, load_key_file};
 pub use manifest::{Manifest, SourceFile};
 pub use store::{SnapshotStore, StoreError};
 pub use write::{PublishError, write_snapshot};
