@@ -394,3 +394,96 @@ fn a_pseudonymised_ingest_keeps_no_personal_field_in_clear() {
         "conflicts with line 3: same id `I3\u{1f}03/03/2025 09:40:00\u{1f}07700 900300`, other values"
     );
 }
+
+mod withheld_rejects {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The fields of a CSV line.
+    fn fields(line: &str) -> Vec<String> {
+        csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(line.as_bytes())
+            .records()
+            .next()
+            .unwrap()
+            .unwrap()
+            .iter()
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// An ACD row of the header's width: call id, a caller field that may be anything, a time
+    /// that may be bad and an outcome that may be unknown.
+    fn acd_row() -> impl Strategy<Value = Vec<String>> {
+        (
+            "[0-9 +()a-z/.-]{0,16}",
+            prop_oneof![Just("01/03/2025 10:00:00"), Just("31/02/2025 10:00:00")],
+            prop_oneof![Just("Answered"), Just("Abandoned"), Just("Maybe")],
+        )
+            .prop_map(|(cli, arrived, outcome)| {
+                vec![
+                    String::new(),
+                    "999".into(),
+                    cli,
+                    arrived.into(),
+                    String::new(),
+                    "01/03/2025 10:00:30".into(),
+                    "EMERGENCY".into(),
+                    outcome.into(),
+                ]
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// With a key, a reject's raw text is the row with its caller field (and only it)
+        /// withheld, and its reason never quotes the caller field; without, the row is as
+        /// read.
+        #[test]
+        fn the_caller_field_and_only_it_is_withheld(rows in proptest::collection::vec(acd_row(), 1..20)) {
+            let rows: Vec<Vec<String>> = rows
+                .into_iter()
+                .enumerate()
+                .map(|(i, mut row)| {
+                    row[0] = format!("A{i:04}");
+                    row
+                })
+                .collect();
+            let mut text = ACD_HEADER.to_string();
+            for row in &rows {
+                let mut out = csv::Writer::from_writer(Vec::new());
+                out.write_record(row).unwrap();
+                text.push_str(&String::from_utf8(out.into_inner().unwrap()).unwrap());
+            }
+            let key = PseudonymKey::new(b"0123456789abcdef0123").unwrap();
+            let plain = ingest(&text, REC_HEADER, INC_HEADER, None);
+            let hidden = ingest(&text, REC_HEADER, INC_HEADER, Some(&key));
+            prop_assert_eq!(&plain.report, &hidden.report);
+            prop_assert_eq!(plain.rejects.len(), hidden.rejects.len());
+            for (clear, masked) in plain.rejects.iter().zip(&hidden.rejects) {
+                let row = &rows[(clear.line - 2) as usize];
+                prop_assert_eq!(&fields(&clear.raw), row);
+                let mut expected = row.clone();
+                expected[2] = "[withheld]".into();
+                prop_assert_eq!(fields(&masked.raw), expected);
+                let cli = row[2].trim();
+                let quotes_cli = cli.len() >= 3 && clear.reason.contains(cli);
+                if cli.len() >= 3 {
+                    prop_assert!(!masked.reason.contains(cli), "{:?}", masked);
+                }
+                // Reasons about other fields are as without a key (unless they happen to hold
+                // the caller field's text, which is withheld there too).
+                if !clear.reason.starts_with("field `cli`") && !quotes_cli {
+                    prop_assert_eq!(&masked.reason, &clear.reason);
+                }
+            }
+            for c in &hidden.contacts {
+                prop_assert!(
+                    c.caller_key.as_deref().is_none_or(engage_kernel::pseudonym::is_pseudonym)
+                );
+            }
+        }
+    }
+}
