@@ -175,6 +175,9 @@ fn publishing_twice_gives_the_same_data_and_pseudonyms_hide_numbers() {
 
     let key = dir.join("key.txt");
     std::fs::write(&key, "a-synthetic-test-key-0123456789\n").unwrap();
+    // publish refuses a key file others may read.
+    #[cfg(unix)]
+    std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     let hidden = dir.join("hidden");
     engage_ok(&[
         "publish",

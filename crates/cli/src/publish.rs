@@ -6,8 +6,7 @@ use std::path::PathBuf;
 
 use engage_ingest::{Ingest, IngestOptions, IngestReport, Profiles, SourceKind};
 use engage_kernel::postcode::CsuTable;
-use engage_kernel::pseudonym::PseudonymKey;
-use engage_snapshot::{SnapshotStore, SourceFile, write_snapshot};
+use engage_snapshot::{SnapshotStore, SourceFile, load_key_file, write_snapshot};
 use sha2::{Digest, Sha256};
 
 /// Options of `engage publish`.
@@ -22,7 +21,8 @@ pub struct Args {
     /// A source profile (TOML) for exports whose columns or formats differ from the defaults.
     #[arg(long)]
     profile: Option<PathBuf>,
-    /// Pseudonymise caller keys with the key in this file (never printed).
+    /// Publish pseudonymised with the key in this file (never printed; the file must be
+    /// readable by its owner only, `chmod 600`).
     #[arg(long)]
     pseudonymise_key_file: Option<PathBuf>,
 }
@@ -54,14 +54,7 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         None => Profiles::default(),
     };
     let key = match &args.pseudonymise_key_file {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read the key file {}: {e}", path.display()))?;
-            Some(
-                PseudonymKey::from_text(&text)
-                    .map_err(|e| format!("the key in {}: {e}", path.display()))?,
-            )
-        }
+        Some(path) => Some(load_key_file(path)?),
         None => None,
     };
     if !args.raw.is_dir() {

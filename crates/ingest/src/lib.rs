@@ -20,7 +20,8 @@ pub mod report;
 mod sources;
 
 pub use contact::{Contact, Reject};
-pub use profile::{Profiles, SourceKind, SourceProfile};
+pub use profile::{Field, Profiles, SourceKind, SourceProfile};
+pub use read::Disclosure;
 pub use referral::{REFERRALS_COLUMNS, REFERRALS_HEADER, Referral};
 pub use report::{IngestReport, SourceCounts};
 pub use sources::{Ingest, IngestOptions, Ingested};

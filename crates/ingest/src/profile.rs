@@ -55,41 +55,67 @@ impl SourceKind {
         }
     }
 
-    /// The fields Engage reads from this source (the default column names).
-    pub fn fields(self) -> &'static [&'static str] {
+    /// The fields Engage reads from this source (the default column names), each with
+    /// whether its text is personal.
+    pub fn fields(self) -> &'static [Field] {
+        use Field as F;
         match self {
-            SourceKind::Acd => &[
-                "call_id", "line", "cli", "arrived", "answered", "ended", "queue", "outcome",
-            ],
-            SourceKind::Recordings => &[
-                "recording_id",
-                "channel",
-                "direction",
-                "remote_number",
-                "started",
-                "ended",
-            ],
-            SourceKind::Incidents => &[
-                "incident_id",
-                "call_time",
-                "caller_phone",
-                "location",
-                "postcode",
-                "opening_category",
-                "closing_category",
-                "grade",
-            ],
-            SourceKind::Partners => &[
-                "contact_id",
-                "agency",
-                "line",
-                "received",
-                "caller_key",
-                "outcome",
-                "category",
-            ],
+            SourceKind::Acd => {
+                const FIELDS: &[Field] = &[
+                    F::new("call_id"),
+                    F::new("line"),
+                    F::personal("cli"),
+                    F::new("arrived"),
+                    F::new("answered"),
+                    F::new("ended"),
+                    F::new("queue"),
+                    F::new("outcome"),
+                ];
+                FIELDS
+            }
+            SourceKind::Recordings => {
+                const FIELDS: &[Field] = &[
+                    F::new("recording_id"),
+                    F::new("channel"),
+                    F::new("direction"),
+                    F::personal("remote_number"),
+                    F::new("started"),
+                    F::new("ended"),
+                ];
+                FIELDS
+            }
+            SourceKind::Incidents => {
+                const FIELDS: &[Field] = &[
+                    F::new("incident_id"),
+                    F::new("call_time"),
+                    F::personal("caller_phone"),
+                    F::personal("location"),
+                    F::personal("postcode"),
+                    F::new("opening_category"),
+                    F::new("closing_category"),
+                    F::new("grade"),
+                ];
+                FIELDS
+            }
+            SourceKind::Partners => {
+                const FIELDS: &[Field] = &[
+                    F::new("contact_id"),
+                    F::new("agency"),
+                    F::new("line"),
+                    F::new("received"),
+                    F::personal("caller_key"),
+                    F::new("outcome"),
+                    F::new("category"),
+                ];
+                FIELDS
+            }
             SourceKind::Referrals => &crate::referral::FIELDS,
         }
+    }
+
+    /// The names of [`fields`](Self::fields), in order.
+    pub fn field_names(self) -> impl Iterator<Item = &'static str> {
+        self.fields().iter().map(|f| f.name)
     }
 
     /// Fields whose column a profile may name but whose text Engage never keeps (not even in
@@ -108,6 +134,35 @@ impl SourceKind {
             SourceKind::Incidents => "incident_calls.csv",
             SourceKind::Partners => "partner_contacts.csv",
             SourceKind::Referrals => "referrals.csv",
+        }
+    }
+}
+
+/// One field Engage reads from a source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Field {
+    /// The field's name, also its default column name.
+    pub name: &'static str,
+    /// Whether its text identifies a person (a number, a name, an address, a postcode): in a
+    /// pseudonymised snapshot a reject's raw text withholds it and a reject's reason never
+    /// quotes it (`docs/exports.md`, "Pseudonymised snapshots").
+    pub personal: bool,
+}
+
+impl Field {
+    /// A field that is not personal.
+    pub const fn new(name: &'static str) -> Self {
+        Field {
+            name,
+            personal: false,
+        }
+    }
+
+    /// A personal field.
+    pub const fn personal(name: &'static str) -> Self {
+        Field {
+            name,
+            personal: true,
         }
     }
 }
@@ -156,9 +211,8 @@ impl SourceProfile {
             date_format: "%d/%m/%Y".to_string(),
             timezone: chrono_tz::Europe::London,
             columns: kind
-                .fields()
-                .iter()
-                .chain(kind.withheld_fields())
+                .field_names()
+                .chain(kind.withheld_fields().iter().copied())
                 .map(|f| (f.to_string(), f.to_string()))
                 .collect(),
             outcomes,
@@ -320,16 +374,15 @@ fn apply(profile: &mut SourceProfile, over: SourceOverride) -> Result<(), Profil
         let known = || {
             profile
                 .kind
-                .fields()
-                .iter()
-                .chain(profile.kind.withheld_fields())
+                .field_names()
+                .chain(profile.kind.withheld_fields().iter().copied())
         };
-        if !known().any(|f| *f == field) {
+        if !known().any(|f| f == field) {
             return Err(bad(
                 "columns",
                 format!(
                     "`{field}` is not a field of this source; expected one of {}",
-                    known().copied().collect::<Vec<_>>().join(", ")
+                    known().collect::<Vec<_>>().join(", ")
                 ),
             ));
         }

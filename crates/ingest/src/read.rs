@@ -1,11 +1,25 @@
 //! Reading one source's CSV export through its profile: header checked, rows numbered, short
 //! or long rows and unreadable bytes turned into rejects instead of errors, and columns whose
-//! text is never kept (referrals' notes) withheld from a reject's raw text.
+//! text is never kept (referrals' notes; in a pseudonymised snapshot every personal field and
+//! every column Engage does not read) withheld from a reject's raw text and reason.
 
 use std::io::Read;
 
+use engage_kernel::phone::PhoneError;
+
 use crate::contact::Reject;
 use crate::profile::SourceProfile;
+
+/// What a reject's raw text and reason may show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Disclosure {
+    /// The row as read, but for the columns a source never keeps (referrals' note and
+    /// unread columns): the archive owner's own, unpseudonymised snapshot.
+    AsRead,
+    /// No personal field (those the profile marks personal) and no column Engage does not
+    /// read: a pseudonymised snapshot.
+    Pseudonymised,
+}
 
 /// A source that cannot be read at all (as opposed to a bad row, which is rejected).
 #[derive(Debug, thiserror::Error)]
@@ -57,8 +71,9 @@ impl RawRow {
     /// The row as text with the withheld columns' text replaced by their marker. `withheld`
     /// holds (column index, marker) for a row of `width` fields. In a row of another width the
     /// columns may have shifted, so every position a withheld column could have moved to
-    /// (up to the number of fields missing or extra) is replaced; neighbouring replaced fields
-    /// with the same marker become one.
+    /// (up to the number of fields missing or extra) is replaced, and neighbouring replaced
+    /// fields with the same marker become one; a row of the header's width keeps one field
+    /// per column.
     pub fn raw_withholding(
         &self,
         delimiter: u8,
@@ -80,7 +95,7 @@ impl RawRow {
         let mut fields: Vec<&str> = Vec::with_capacity(len);
         for (i, field) in self.record.iter().enumerate() {
             match markers[i] {
-                Some(marker) if i > 0 && markers[i - 1] == Some(marker) => {}
+                Some(marker) if len != width && i > 0 && markers[i - 1] == Some(marker) => {}
                 Some(marker) => fields.push(marker),
                 None => fields.push(field),
             }
@@ -126,13 +141,19 @@ pub struct SourceReader<R: Read> {
     delimiter: u8,
     stopped: bool,
     header: csv::StringRecord,
-    /// Columns whose text a reject's raw text never shows, with their marker.
+    /// Columns whose text a reject's raw text and reason never show, with their marker.
     withheld: Vec<(usize, &'static str)>,
+    disclosure: Disclosure,
 }
 
 impl<R: Read> SourceReader<R> {
-    /// Opens a source and finds its columns by name (case-insensitively).
-    pub fn open(profile: &SourceProfile, input: R) -> Result<Self, ReadError> {
+    /// Opens a source and finds its columns by name (case-insensitively); its rejects show
+    /// what `disclosure` allows.
+    pub fn open(
+        profile: &SourceProfile,
+        input: R,
+        disclosure: Disclosure,
+    ) -> Result<Self, ReadError> {
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(profile.delimiter)
             .flexible(true)
@@ -158,41 +179,38 @@ impl<R: Read> SourceReader<R> {
             .fields()
             .iter()
             .map(|field| {
-                let column = profile.column(field);
+                let column = profile.column(field.name);
                 names
                     .iter()
                     .position(|n| n == &column.to_ascii_lowercase())
                     .ok_or_else(|| ReadError::MissingColumn {
                         file: file.clone(),
                         column: column.to_string(),
-                        field: field.to_string(),
+                        field: field.name.to_string(),
                         found: header.iter().collect::<Vec<_>>().join(", "),
                     })
             })
             .collect::<Result<Vec<usize>, _>>()?;
         // Referrals carry free text that may hold personal data: of their columns, a reject
-        // keeps only those Engage reads; the note and any other column are withheld.
-        let withheld = if profile.kind.withheld_fields().is_empty() {
-            Vec::new()
-        } else {
-            let notes: Vec<String> = profile
-                .kind
-                .withheld_fields()
-                .iter()
-                .map(|f| profile.column(f).to_ascii_lowercase())
-                .collect();
-            (0..names.len())
-                .filter(|i| !columns.contains(i))
-                .map(|i| {
-                    let marker = if notes.contains(&names[i]) {
-                        NOTE_WITHHELD
-                    } else {
-                        COLUMN_WITHHELD
-                    };
-                    (i, marker)
-                })
-                .collect()
-        };
+        // keeps only those Engage reads; the note and any other column are withheld. A
+        // pseudonymised snapshot does the same for every source, and withholds the personal
+        // fields Engage reads too.
+        let pseudonymised = disclosure == Disclosure::Pseudonymised;
+        let notes: Vec<String> = profile
+            .kind
+            .withheld_fields()
+            .iter()
+            .map(|f| profile.column(f).to_ascii_lowercase())
+            .collect();
+        let withhold_unread = pseudonymised || !profile.kind.withheld_fields().is_empty();
+        let withheld = (0..names.len())
+            .filter_map(|i| match columns.iter().position(|&c| c == i) {
+                Some(field) => (pseudonymised && profile.kind.fields()[field].personal)
+                    .then_some((i, COLUMN_WITHHELD)),
+                None if notes.contains(&names[i]) => Some((i, NOTE_WITHHELD)),
+                None => withhold_unread.then_some((i, COLUMN_WITHHELD)),
+            })
+            .collect();
         Ok(SourceReader {
             reader,
             columns,
@@ -203,6 +221,7 @@ impl<R: Read> SourceReader<R> {
             stopped: false,
             header,
             withheld,
+            disclosure,
         })
     }
 
@@ -253,8 +272,19 @@ impl<R: Read> SourceReader<R> {
         row.record.get(self.columns[field]).unwrap_or("")
     }
 
-    /// A reject of `row` with `reason`.
+    /// A reject of `row` with `reason`. Neither its raw text nor its reason shows a withheld
+    /// column's text: any such text (of three or more characters) quoted in `reason` is
+    /// replaced by [`COLUMN_WITHHELD`].
     pub fn reject(&self, row: &RawRow, reason: String) -> Reject {
+        let mut reason = reason;
+        if row.record.len() == self.width {
+            for &(column, _) in &self.withheld {
+                let value = row.record.get(column).unwrap_or("").trim();
+                if value.chars().count() >= 3 && reason.contains(value) {
+                    reason = reason.replace(value, COLUMN_WITHHELD);
+                }
+            }
+        }
         Reject {
             source: self.source,
             file: self.file.clone(),
@@ -268,6 +298,15 @@ impl<R: Read> SourceReader<R> {
     pub fn reject_field(&self, row: &RawRow, field: usize, why: impl std::fmt::Display) -> Reject {
         let name = self.column_name(field);
         self.reject(row, format!("field `{name}`: {why}"))
+    }
+
+    /// A reject of `row` whose number field `field` could not be read: the error quotes the
+    /// field unless the snapshot is pseudonymised, where it only says what is wrong.
+    pub fn reject_phone(&self, row: &RawRow, field: usize, error: &PhoneError) -> Reject {
+        match self.disclosure {
+            Disclosure::AsRead => self.reject_field(row, field, error),
+            Disclosure::Pseudonymised => self.reject_field(row, field, error.problem()),
+        }
     }
 
     fn column_name(&self, field: usize) -> &str {

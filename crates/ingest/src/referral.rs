@@ -16,7 +16,7 @@ use foldhash::{HashMap, HashSet};
 
 use crate::contact::Reject;
 use crate::local_time::parse_local;
-use crate::profile::SourceProfile;
+use crate::profile::{Field, SourceProfile};
 use crate::read::{RawRow, SourceReader};
 use crate::report::SourceCounts;
 
@@ -38,18 +38,19 @@ pub const REFERRALS_COLUMNS: [&str; 11] = [
     "note",
 ];
 
-/// The fields Engage reads from a referrals export (every column but the note).
-pub const FIELDS: [&str; 10] = [
-    "case_id",
-    "caller",
-    "decided_at",
-    "decision",
-    "assessment",
-    "csu",
-    "plan",
-    "review_due",
-    "marker_expires",
-    "close_reason",
+/// The fields Engage reads from a referrals export (every column but the note); the caller is
+/// personal.
+pub const FIELDS: [Field; 10] = [
+    Field::new("case_id"),
+    Field::personal("caller"),
+    Field::new("decided_at"),
+    Field::new("decision"),
+    Field::new("assessment"),
+    Field::new("csu"),
+    Field::new("plan"),
+    Field::new("review_due"),
+    Field::new("marker_expires"),
+    Field::new("close_reason"),
 ];
 
 /// The fields whose text is never kept.
@@ -336,7 +337,7 @@ impl Referrals {
         if is_pseudonym(given) {
             return Ok(given.to_string());
         }
-        match classify_cli(given).map_err(|e| reader.reject_field(row, field::CALLER, e))? {
+        match classify_cli(given).map_err(|e| reader.reject_phone(row, field::CALLER, &e))? {
             Cli::Present(number) => Ok(match key {
                 Some(key) => key.pseudonymise(&number),
                 None => number,
@@ -393,7 +394,11 @@ mod tests {
 
     #[test]
     fn the_header_is_the_read_fields_then_the_note() {
-        let columns: Vec<&str> = FIELDS.iter().chain(&WITHHELD_FIELDS).copied().collect();
+        let columns: Vec<&str> = FIELDS
+            .iter()
+            .map(|f| f.name)
+            .chain(WITHHELD_FIELDS)
+            .collect();
         assert_eq!(REFERRALS_HEADER, columns.join(","));
         assert_eq!(REFERRALS_COLUMNS.to_vec(), columns);
     }

@@ -6,7 +6,7 @@ use std::io::Read;
 
 use engage_kernel::Micros;
 use engage_kernel::phone::{Cli, classify_cli};
-use engage_kernel::postcode::{CsuTable, normalize_postcode};
+use engage_kernel::postcode::{CsuTable, normalize_postcode, postcode_district};
 use engage_kernel::pseudonym::{PseudonymKey, is_pseudonym};
 use engage_kernel::time::SECOND;
 use foldhash::HashMap;
@@ -15,7 +15,7 @@ use crate::contact::{Contact, Reject};
 use crate::link::{self, AcdIndex};
 use crate::local_time::{LocalInstant, parse_local};
 use crate::profile::{Profiles, SourceKind, SourceProfile};
-use crate::read::{RawRow, ReadError, SourceReader};
+use crate::read::{Disclosure, RawRow, ReadError, SourceReader};
 use crate::referral::{Referral, Referrals};
 use crate::report::{IngestReport, SourceCounts};
 
@@ -23,7 +23,10 @@ use crate::report::{IngestReport, SourceCounts};
 pub struct IngestOptions<'a> {
     /// How each source is exported.
     pub profiles: &'a Profiles,
-    /// Pseudonymise caller keys with this key (partners' keys are pseudonyms already).
+    /// Publish pseudonymised with this key: caller keys and address keys become keyed
+    /// pseudonyms (partners' caller keys are pseudonyms already), postcodes are cut to their
+    /// district, and rejects show no personal field (`docs/exports.md`, "Pseudonymised
+    /// snapshots"). `None`: everything as read, for the archive owner's own snapshot.
     pub key: Option<&'a PseudonymKey>,
     /// Postcode districts to community safety units.
     pub csu: &'a CsuTable,
@@ -64,8 +67,12 @@ pub(crate) struct IncidentRow {
     pub incident_id: String,
     pub call_time: LocalInstant,
     pub caller: Option<String>,
+    /// As published: pseudonymised when publishing with a key.
     pub address_key: Option<String>,
+    /// As published: the postcode district when publishing with a key.
     pub postcode: Option<String>,
+    /// Looked up with the full postcode.
+    pub csu: Option<String>,
     pub category: Option<String>,
     pub closing_category: Option<String>,
     pub grade: Option<i8>,
@@ -184,7 +191,11 @@ impl<'a> Ingest<'a> {
         progress: &mut dyn FnMut(u64),
     ) -> Result<(), ReadError> {
         let profile = self.options.profiles.get(kind).clone();
-        let mut reader = SourceReader::open(&profile, input)?;
+        let disclosure = match self.options.key {
+            Some(_) => Disclosure::Pseudonymised,
+            None => Disclosure::AsRead,
+        };
+        let mut reader = SourceReader::open(&profile, input, disclosure)?;
         if kind == SourceKind::Referrals {
             let csu = self.options.csu;
             self.referrals
@@ -297,7 +308,7 @@ impl<'a> Ingest<'a> {
     }
 
     fn cli(reader: &SourceReader<impl Read>, row: &RawRow, field: usize) -> Result<Cli, Reject> {
-        classify_cli(reader.get(row, field)).map_err(|e| reader.reject_field(row, field, e))
+        classify_cli(reader.get(row, field)).map_err(|e| reader.reject_phone(row, field, &e))
     }
 
     fn outcome(
@@ -389,6 +400,30 @@ impl<'a> Ingest<'a> {
         })
     }
 
+    /// The address key as published: its pseudonym when publishing with a key.
+    fn published_address(&self, location: &str) -> Option<String> {
+        let address = address_key(location)?;
+        Some(match self.options.key {
+            Some(key) => key.pseudonymise_address(&address),
+            None => address,
+        })
+    }
+
+    /// A normalised postcode as published, and the CSU covering it (looked up with the whole
+    /// postcode): when publishing with a key, only the postcode district (`ME14`) is
+    /// published, all the CSU table and the profiles use.
+    fn published_postcode(&self, postcode: Option<String>) -> (Option<String>, Option<String>) {
+        let csu = postcode
+            .as_deref()
+            .and_then(|p| self.options.csu.lookup(p))
+            .map(|place| place.csu.to_string());
+        let postcode = match self.options.key {
+            Some(_) => postcode.and_then(|p| postcode_district(&p).map(str::to_string)),
+            None => postcode,
+        };
+        (postcode, csu)
+    }
+
     fn incident_row(
         &mut self,
         reader: &SourceReader<impl Read>,
@@ -423,12 +458,14 @@ impl<'a> Ingest<'a> {
         if call_time.is_ambiguous() {
             counts.ambiguous_times += 1;
         }
+        let (postcode, csu) = self.published_postcode(postcode);
         self.incidents.push(IncidentRow {
             incident_id,
             call_time,
             caller,
-            address_key: address_key(reader.get(row, LOCATION)),
+            address_key: self.published_address(reader.get(row, LOCATION)),
             postcode,
+            csu,
             category: optional(reader.get(row, OPENING)),
             closing_category: optional(reader.get(row, CLOSING)),
             grade,
@@ -562,11 +599,7 @@ impl<'a> Ingest<'a> {
                         contact.grade = incident.grade;
                         contact.postcode = incident.postcode.clone();
                         contact.address_key = incident.address_key.clone();
-                        contact.csu = incident
-                            .postcode
-                            .as_deref()
-                            .and_then(|p| self.options.csu.lookup(p))
-                            .map(|place| place.csu.to_string());
+                        contact.csu = incident.csu.clone();
                     }
                 }
                 None => {

@@ -256,3 +256,234 @@ fn a_missing_column_names_the_file_and_the_column() {
         "{message}"
     );
 }
+
+/// The exports of `recordings_and_incidents_link_to_one_contact`, with a conflicting
+/// incident row and a caller number that is not a number.
+fn exports_with_personal_data() -> (String, String, String) {
+    let acd = format!(
+        "{ACD_HEADER}\
+A1,999,07700 900300,03/03/2025 09:00:00,03/03/2025 09:00:10,03/03/2025 09:05:00,EMERGENCY,Answered\n\
+A2,999,07700900300,03/03/2025 09:00:02,03/03/2025 09:00:13,03/03/2025 09:04:00,EMERGENCY,Answered\n\
+A3,101,Withheld,03/03/2025 10:00:00,03/03/2025 10:00:30,03/03/2025 10:03:00,NON-EMERGENCY,Answered\n\
+A4,999,07700 9003,03/03/2025 11:00:00,,03/03/2025 11:00:05,EMERGENCY,Abandoned\n\
+A5,999,07700 900125,03/03/2025 12:00:00\n"
+    );
+    let recordings = format!(
+        "{REC_HEADER}\
+R1,phone,inbound,+44 7700 900300,03/03/2025 09:00:12,03/03/2025 09:05:00\n\
+R3,phone,inbound,07700 900300,03/03/2025 09:00:30,03/03/2025 09:05:00\n\
+R4,phone,outbound,07700 900301,03/03/2025 09:30:00,03/03/2025 09:35:00\n"
+    );
+    let incidents = format!(
+        "{INC_HEADER}\
+I1,03/03/2025 09:03:00,07700 900300,Pat Example,\"12 High Street, Maidstone\",me14 1aa,Concern For Welfare,Concern For Welfare,2\n\
+I3,03/03/2025 09:40:00,07700 900300,Pat Example,\"7 Mill Lane, Maidstone\",XX,Assault,Assault,1\n\
+I3,03/03/2025 09:40:00,07700 900300,Pat Example,\"7 Mill Lane, Maidstone\",XX,Assault,Assault,2\n"
+    );
+    (acd, recordings, incidents)
+}
+
+#[test]
+fn a_pseudonymised_ingest_keeps_no_personal_field_in_clear() {
+    let (acd, recordings, incidents) = exports_with_personal_data();
+    let key = PseudonymKey::new(b"0123456789abcdef0123").unwrap();
+    let plain = ingest(&acd, &recordings, &incidents, None);
+    let hidden = ingest(&acd, &recordings, &incidents, Some(&key));
+
+    // The same figures either way.
+    assert_eq!(plain.report, hidden.report);
+
+    // The contact: address pseudonym (same key, address domain), postcode cut to the district
+    // after the CSU was found with the whole postcode.
+    let contact = |out: &Ingested, id: &str| {
+        out.contacts
+            .iter()
+            .find(|c| c.contact_id == id)
+            .unwrap()
+            .clone()
+    };
+    let (clear, masked) = (contact(&plain, "A2"), contact(&hidden, "A2"));
+    assert_eq!(clear.incident_id.as_deref(), Some("I1"));
+    assert_eq!(
+        clear.address_key.as_deref(),
+        Some("12 HIGH STREET MAIDSTONE")
+    );
+    assert_eq!(clear.postcode.as_deref(), Some("ME14 1AA"));
+    assert_eq!(
+        masked.address_key,
+        Some(key.pseudonymise_address("12 HIGH STREET MAIDSTONE"))
+    );
+    assert!(masked.address_key.as_deref().unwrap().starts_with("pa:"));
+    assert_eq!(masked.postcode.as_deref(), Some("ME14"));
+    assert_eq!(masked.csu.as_deref(), Some("Maidstone CSU"));
+    assert_eq!(masked.caller_key, Some(key.pseudonymise("+447700900300")));
+
+    // Without a key the rejects are as read; with one, each personal field (and the unread
+    // caller_name) is one `[withheld]` field, in its column.
+    let rejects = |out: &Ingested| -> Vec<(&'static str, u64, String, String)> {
+        out.rejects
+            .iter()
+            .map(|r| (r.source, r.line, r.raw.clone(), r.reason.clone()))
+            .collect()
+    };
+    let not_a_number = engage_kernel::phone::classify_cli("07700 9003").unwrap_err();
+    assert_eq!(
+        rejects(&hidden),
+        vec![
+            (
+                "acd",
+                5,
+                "A4,999,[withheld],03/03/2025 11:00:00,,03/03/2025 11:00:05,EMERGENCY,Abandoned"
+                    .to_string(),
+                format!("field `cli`: {}", not_a_number.problem()),
+            ),
+            (
+                "acd",
+                6,
+                // Cut short by four fields: the number may have moved into any of the first
+                // three places, so all three are withheld, as one marker.
+                "[withheld],03/03/2025 12:00:00".to_string(),
+                "the row has 4 fields but the header has 8; the row is cut short or has extra separators"
+                    .to_string(),
+            ),
+            (
+                "incidents",
+                3,
+                "I3,03/03/2025 09:40:00,[withheld],[withheld],[withheld],[withheld],Assault,Assault,1"
+                    .to_string(),
+                "unmatched: no ACD call from that number answered before the call time and ended within 10 minutes of it"
+                    .to_string(),
+            ),
+            (
+                "incidents",
+                4,
+                "I3,03/03/2025 09:40:00,[withheld],[withheld],[withheld],[withheld],Assault,Assault,2"
+                    .to_string(),
+                "conflicts with line 3: same id `I3\u{1f}03/03/2025 09:40:00\u{1f}[withheld]`, other values"
+                    .to_string(),
+            ),
+            (
+                "recordings",
+                3,
+                "R3,phone,inbound,[withheld],03/03/2025 09:00:30,03/03/2025 09:05:00".to_string(),
+                "unmatched: no answered ACD call from that number within 5 s of the recording's start"
+                    .to_string(),
+            ),
+            (
+                "recordings",
+                4,
+                "R4,phone,outbound,[withheld],03/03/2025 09:30:00,03/03/2025 09:35:00".to_string(),
+                "not a contact: a phone call, outbound, not an inbound phone call".to_string(),
+            ),
+        ]
+    );
+    // The archive owner's own snapshot shows the rows and the reasons as read.
+    let plain_rejects = rejects(&plain);
+    assert_eq!(
+        plain_rejects[0].2,
+        "A4,999,07700 9003,03/03/2025 11:00:00,,03/03/2025 11:00:05,EMERGENCY,Abandoned"
+    );
+    assert_eq!(plain_rejects[0].3, format!("field `cli`: {not_a_number}"));
+    assert!(plain_rejects[0].3.contains("07700 9003"));
+    assert_eq!(
+        plain_rejects[2].2,
+        "I3,03/03/2025 09:40:00,07700 900300,Pat Example,\"7 Mill Lane, Maidstone\",XX,Assault,Assault,1"
+    );
+    assert_eq!(
+        plain_rejects[3].3,
+        "conflicts with line 3: same id `I3\u{1f}03/03/2025 09:40:00\u{1f}07700 900300`, other values"
+    );
+}
+
+mod withheld_rejects {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The fields of a CSV line.
+    fn fields(line: &str) -> Vec<String> {
+        csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(line.as_bytes())
+            .records()
+            .next()
+            .unwrap()
+            .unwrap()
+            .iter()
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// An ACD row of the header's width: call id, a caller field that may be anything, a time
+    /// that may be bad and an outcome that may be unknown.
+    fn acd_row() -> impl Strategy<Value = Vec<String>> {
+        (
+            "[0-9 +()a-z/.-]{0,16}",
+            prop_oneof![Just("01/03/2025 10:00:00"), Just("31/02/2025 10:00:00")],
+            prop_oneof![Just("Answered"), Just("Abandoned"), Just("Maybe")],
+        )
+            .prop_map(|(cli, arrived, outcome)| {
+                vec![
+                    String::new(),
+                    "999".into(),
+                    cli,
+                    arrived.into(),
+                    String::new(),
+                    "01/03/2025 10:00:30".into(),
+                    "EMERGENCY".into(),
+                    outcome.into(),
+                ]
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// With a key, a reject's raw text is the row with its caller field (and only it)
+        /// withheld, and its reason never quotes the caller field; without, the row is as
+        /// read.
+        #[test]
+        fn the_caller_field_and_only_it_is_withheld(rows in proptest::collection::vec(acd_row(), 1..20)) {
+            let rows: Vec<Vec<String>> = rows
+                .into_iter()
+                .enumerate()
+                .map(|(i, mut row)| {
+                    row[0] = format!("A{i:04}");
+                    row
+                })
+                .collect();
+            let mut text = ACD_HEADER.to_string();
+            for row in &rows {
+                let mut out = csv::Writer::from_writer(Vec::new());
+                out.write_record(row).unwrap();
+                text.push_str(&String::from_utf8(out.into_inner().unwrap()).unwrap());
+            }
+            let key = PseudonymKey::new(b"0123456789abcdef0123").unwrap();
+            let plain = ingest(&text, REC_HEADER, INC_HEADER, None);
+            let hidden = ingest(&text, REC_HEADER, INC_HEADER, Some(&key));
+            prop_assert_eq!(&plain.report, &hidden.report);
+            prop_assert_eq!(plain.rejects.len(), hidden.rejects.len());
+            for (clear, masked) in plain.rejects.iter().zip(&hidden.rejects) {
+                let row = &rows[(clear.line - 2) as usize];
+                prop_assert_eq!(&fields(&clear.raw), row);
+                let mut expected = row.clone();
+                expected[2] = "[withheld]".into();
+                prop_assert_eq!(fields(&masked.raw), expected);
+                let cli = row[2].trim();
+                let quotes_cli = cli.len() >= 3 && clear.reason.contains(cli);
+                if cli.len() >= 3 {
+                    prop_assert!(!masked.reason.contains(cli), "{:?}", masked);
+                }
+                // Reasons about other fields are as without a key (unless they happen to hold
+                // the caller field's text, which is withheld there too).
+                if !clear.reason.starts_with("field `cli`") && !quotes_cli {
+                    prop_assert_eq!(&masked.reason, &clear.reason);
+                }
+            }
+            for c in &hidden.contacts {
+                prop_assert!(
+                    c.caller_key.as_deref().is_none_or(engage_kernel::pseudonym::is_pseudonym)
+                );
+            }
+        }
+    }
+}

@@ -478,3 +478,54 @@ fn the_note_is_withheld_however_the_row_is_cut_split_or_short_of_fields() {
         );
     }
 }
+
+#[test]
+fn a_pseudonymised_ingest_withholds_the_caller_from_rejects() {
+    let key = PseudonymKey::new(b"0123456789abcdef0123").unwrap();
+    let plain = ingest(&Profiles::default(), Some(&referrals_csv()), None);
+    let hidden = ingest(&Profiles::default(), Some(&referrals_csv()), Some(&key));
+    assert_eq!(plain.report, hidden.report);
+    let reject = |out: &Ingested, line: u64| {
+        out.rejects
+            .iter()
+            .find(|r| r.source == "referrals" && r.line == line)
+            .cloned()
+            .unwrap()
+    };
+    // `n/k 0770`: not a number; the reason says so without quoting it.
+    let clear = reject(&plain, 13);
+    assert_eq!(
+        clear.raw,
+        "C0000004,n/k 0770,01/03/2025 10:00:00,reviewed,,,,,,,[note withheld]"
+    );
+    assert!(clear.reason.contains("\"n/k 0770\""), "{}", clear.reason);
+    let masked = reject(&hidden, 13);
+    assert_eq!(
+        masked.raw,
+        "C0000004,[withheld],01/03/2025 10:00:00,reviewed,,,,,,,[note withheld]"
+    );
+    assert_eq!(
+        masked.reason,
+        format!(
+            "field `caller`: {}",
+            engage_kernel::phone::classify_cli("n/k 0770")
+                .unwrap_err()
+                .problem()
+        )
+    );
+    // A bad decision: the reason still quotes the (non-personal) word.
+    let masked = reject(&hidden, 15);
+    assert_eq!(
+        masked.raw,
+        "C0000005,[withheld],01/02/2025 10:00:00,escalated,,,,,,,[note withheld]"
+    );
+    assert_eq!(masked.reason, reject(&plain, 15).reason);
+    assert!(masked.reason.starts_with("field `decision`: `escalated`"));
+    for r in hidden.rejects.iter().filter(|r| r.source == "referrals") {
+        assert!(
+            !r.raw.contains("07700") && !r.reason.contains("07700"),
+            "{r:?}"
+        );
+        assert!(!r.raw.contains("zz") && !r.reason.contains("zz"), "{r:?}");
+    }
+}

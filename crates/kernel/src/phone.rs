@@ -208,6 +208,35 @@ pub enum PhoneError {
     },
 }
 
+impl PhoneError {
+    /// What is wrong, without quoting the field: for messages that must not show a number
+    /// (the rejects of a pseudonymised snapshot).
+    ///
+    /// ```
+    /// use engage_kernel::phone::classify_cli;
+    /// let e = classify_cli("07700 9001").unwrap_err();
+    /// assert_eq!(e.problem(), "is not a valid UK number (the value is withheld)");
+    /// ```
+    pub fn problem(&self) -> &'static str {
+        match self {
+            PhoneError::NotANumber { .. } => "is not a phone number (the value is withheld)",
+            PhoneError::ShortCode { .. } => {
+                "is a short code, not a caller's number (the value is withheld)"
+            }
+            PhoneError::TooLong { .. } => {
+                "has more digits than any phone number (the value is withheld)"
+            }
+            PhoneError::BadUkNumber { .. } => "is not a valid UK number (the value is withheld)",
+            PhoneError::BadInternational { .. } => {
+                "is not a valid international number (the value is withheld)"
+            }
+            PhoneError::Unrecognised { .. } => {
+                "is not a recognisable number (the value is withheld)"
+            }
+        }
+    }
+}
+
 /// Reads one caller line identity field: a number (normalised to E.164), withheld, or
 /// unavailable.
 ///

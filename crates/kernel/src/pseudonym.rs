@@ -1,4 +1,5 @@
-//! Keyed, one-way, stable pseudonyms of caller keys.
+//! Keyed, one-way, stable pseudonyms of caller keys (and, with the same key, of incident
+//! addresses).
 //!
 //! A pseudonymised snapshot replaces each caller's E.164 number with a pseudonym, so analysts
 //! can count and link a caller's contacts without seeing the number. Partner agencies use the
@@ -21,6 +22,18 @@
 //! `PseudonymKey(<redacted>)`, and it has no `Display` and no `Clone`), and its bytes are
 //! overwritten when it is dropped.
 //!
+//! # Address pseudonyms (a second domain of the same key)
+//!
+//! A snapshot published pseudonymised also replaces each incident's `address_key` with a
+//! pseudonym made with the same key, so address-keyed rules still find the same episodes
+//! (equal addresses give equal pseudonyms) and agencies sharing the key still meet. An
+//! address pseudonym is `pa:` followed by the first 16 bytes of
+//! HMAC-SHA-256(key, `address:` + address key) in lowercase hexadecimal (35 ASCII characters,
+//! for example `pa:1106d215dd2ba2ee5e1cbb326c931e8d` for `12 HIGH ST MAIDSTONE`). Its own
+//! prefix means an address pseudonym never equals a caller pseudonym (and
+//! [`is_pseudonym`] is false for it); its own message prefix means the two digests are of
+//! different messages even for the same text. This format is a promise like the caller's.
+//!
 //! # Cost
 //!
 //! The key's HMAC state (its inner and outer pads, already hashed) is computed once, in
@@ -35,6 +48,13 @@ type HmacSha256 = Hmac<Sha256>;
 
 /// Every pseudonym starts with this prefix.
 pub const PSEUDONYM_PREFIX: &str = "ps:";
+
+/// Every address pseudonym starts with this prefix.
+pub const ADDRESS_PSEUDONYM_PREFIX: &str = "pa:";
+
+/// What an address key is prefixed with before it is hashed, so that an address's digest is
+/// never the digest of a caller key's text.
+const ADDRESS_DOMAIN: &str = "address:";
 
 /// The length in bytes of every pseudonym: the prefix and 32 hex digits.
 pub const PSEUDONYM_LEN: usize = PSEUDONYM_PREFIX.len() + 2 * DIGEST_BYTES;
@@ -123,11 +143,39 @@ impl PseudonymKey {
     /// Appends the pseudonym of `caller_key` to `out`, for callers that reuse one buffer
     /// across rows.
     pub fn pseudonymise_into(&self, caller_key: &str, out: &mut String) {
+        self.digest_into(PSEUDONYM_PREFIX, &[caller_key], out);
+    }
+
+    /// The pseudonym of a normalised incident address (`address_key`): `pa:` and 32
+    /// lowercase hex digits, in the address domain the [module documentation](self) describes.
+    ///
+    /// ```
+    /// use engage_kernel::pseudonym::PseudonymKey;
+    /// let key = PseudonymKey::new(b"engage-test-key-0123456789").unwrap();
+    /// assert_eq!(
+    ///     key.pseudonymise_address("12 HIGH ST MAIDSTONE"),
+    ///     "pa:1106d215dd2ba2ee5e1cbb326c931e8d"
+    /// );
+    /// ```
+    pub fn pseudonymise_address(&self, address_key: &str) -> String {
+        let mut out = String::with_capacity(PSEUDONYM_LEN);
+        self.digest_into(
+            ADDRESS_PSEUDONYM_PREFIX,
+            &[ADDRESS_DOMAIN, address_key],
+            &mut out,
+        );
+        out
+    }
+
+    /// Appends `prefix` and the hex of the first bytes of HMAC(key, the parts in order).
+    fn digest_into(&self, prefix: &str, parts: &[&str], out: &mut String) {
         let mut mac = self.mac.clone();
-        mac.update(caller_key.as_bytes());
+        for part in parts {
+            mac.update(part.as_bytes());
+        }
         let digest = mac.finalize().into_bytes();
         out.reserve(PSEUDONYM_LEN);
-        out.push_str(PSEUDONYM_PREFIX);
+        out.push_str(prefix);
         for &byte in &digest[..DIGEST_BYTES] {
             out.push(char::from(HEX[usize::from(byte >> 4)]));
             out.push(char::from(HEX[usize::from(byte & 0x0f)]));
@@ -141,6 +189,15 @@ pub fn is_pseudonym(text: &str) -> bool {
     text.len() == PSEUDONYM_LEN
         && text.starts_with(PSEUDONYM_PREFIX)
         && text[PSEUDONYM_PREFIX.len()..]
+            .bytes()
+            .all(|b| HEX.contains(&b))
+}
+
+/// Whether `text` has the shape of an address pseudonym (`pa:` and 32 lowercase hex digits).
+pub fn is_address_pseudonym(text: &str) -> bool {
+    text.len() == PSEUDONYM_LEN
+        && text.starts_with(ADDRESS_PSEUDONYM_PREFIX)
+        && text[ADDRESS_PSEUDONYM_PREFIX.len()..]
             .bytes()
             .all(|b| HEX.contains(&b))
 }
@@ -207,6 +264,30 @@ mod tests {
             other.pseudonymise("+441632960123"),
             "ps:09f07b4844c46b02a1458f8fb3bacabe"
         );
+    }
+
+    // Computed independently with Python:
+    // `"pa:" + hmac.new(key, b"address:" + msg, hashlib.sha256).hexdigest()[:32]`.
+    #[test]
+    fn address_known_answers_and_domain() {
+        let key = PseudonymKey::new(KEY).unwrap();
+        assert_eq!(
+            key.pseudonymise_address("12 HIGH ST MAIDSTONE"),
+            "pa:1106d215dd2ba2ee5e1cbb326c931e8d"
+        );
+        assert_eq!(
+            key.pseudonymise_address(""),
+            "pa:43c580670f26b5a2893bb0284b0bbdd2"
+        );
+        // The same text as a caller key: another message, another prefix.
+        assert_eq!(
+            key.pseudonymise("12 HIGH ST MAIDSTONE"),
+            "ps:aa0822c1b454d0d8d96d22459746b0de"
+        );
+        let address = key.pseudonymise_address("12 HIGH ST MAIDSTONE");
+        assert!(is_address_pseudonym(&address));
+        assert!(!is_pseudonym(&address));
+        assert!(!is_address_pseudonym(&key.pseudonymise("+447700900123")));
     }
 
     #[test]

@@ -23,6 +23,7 @@
 
 #[cfg(feature = "faults")]
 pub mod faults;
+pub mod key_file;
 pub mod leftovers;
 pub mod lock;
 pub mod manifest;
@@ -30,6 +31,7 @@ pub mod schema;
 pub mod store;
 pub mod write;
 
+pub use key_file::{KeyFileError, load_key_file};
 pub use leftovers::{Leftover, Leftovers, Why};
 pub use manifest::{Manifest, SourceFile};
 pub use store::{MANIFEST, SnapshotStore, StoreError};

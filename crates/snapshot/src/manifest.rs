@@ -41,7 +41,8 @@ pub struct Manifest {
     /// referrals export.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub referrals: Option<u64>,
-    /// Whether caller keys are pseudonyms.
+    /// Whether the snapshot is pseudonymised: caller and address keys are keyed pseudonyms,
+    /// postcodes are cut to their district, and rejects show no personal field.
     pub pseudonymised: bool,
     /// The sort order of `contacts`.
     pub sort_order: Vec<String>,

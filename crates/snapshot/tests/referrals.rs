@@ -42,7 +42,7 @@ fn ingest(referrals: Option<&str>) -> Ingested {
         .read(SourceKind::Acd, ACD.as_bytes(), &mut |_| {})
         .unwrap();
     for kind in [SourceKind::Recordings, SourceKind::Incidents] {
-        let header: Vec<&str> = kind.fields().to_vec();
+        let header: Vec<&str> = kind.field_names().collect();
         ingest
             .read(
                 kind,

@@ -713,9 +713,23 @@ struct SummaryFile<'a> {
     summary: &'a GenerateSummary,
 }
 
+/// Writes [`PARTNER_KEY`] and a newline to `path`, readable by its owner only (as
+/// `--pseudonymise-key-file` requires, on unix).
+fn write_key_file(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    // A file left by an earlier run keeps its mode: narrow it too.
+    #[cfg(unix)]
+    file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+    file.write_all(format!("{PARTNER_KEY}\n").as_bytes())
+}
+
 /// Creates `dir` (and its parents) and writes into it `acd_calls.csv`, `recordings.csv`,
 /// `incident_calls.csv`, `partner_contacts.csv`, `planted_truth.csv`, `referrals.csv`,
-/// `planted_referrals.csv`, `partner_key.txt` ([`PARTNER_KEY`] and a newline) and
+/// `planted_referrals.csv`, `partner_key.txt` ([`PARTNER_KEY`] and a newline, mode 0600) and
 /// `generate_summary.json` (`"synthetic": true`, the options, the crisis world's options
 /// with its defaults filled in, and the summary), in that order: the summary last, once
 /// everything else is written.
@@ -745,7 +759,7 @@ pub fn generate_to_dir(
         planted_referrals: open(files::PLANTED_REFERRALS)?,
     };
     let summary = generate(options, out, progress)?;
-    std::fs::write(dir.join(files::PARTNER_KEY), format!("{PARTNER_KEY}\n"))?;
+    write_key_file(&dir.join(files::PARTNER_KEY))?;
     let mut json = open(files::SUMMARY)?;
     serde_json::to_writer_pretty(
         &mut json,

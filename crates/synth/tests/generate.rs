@@ -619,6 +619,18 @@ fn generate_to_dir_writes_every_file() {
     let key = std::fs::read_to_string(dir.join("partner_key.txt")).unwrap();
     assert_eq!(key, format!("{}\n", engage_synth::PARTNER_KEY));
     assert_eq!(engage_synth::PARTNER_KEY.len(), 32);
+    // Readable by its owner only, as --pseudonymise-key-file requires.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = dir
+            .join("partner_key.txt")
+            .metadata()
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("generate_summary.json")).unwrap())
             .unwrap();
