@@ -347,10 +347,10 @@ fn replay_agrees_with_analyse_under_a_rule_set() {
 
 // ---------------------------------------------------------------------------- address keys
 
-/// The shipped sample snapshot's contacts (`scripts/build-web` copies the same file to the
-/// page). Republishing the sample under a new snapshot id means updating this path.
-const SAMPLE: &[u8] =
-    include_bytes!("../../datasets/sample/snapshot/fe04ddb5189065d5/contacts/part-00000.parquet");
+/// The shipped sample snapshot's contacts, as `scripts/build-web` (run first by
+/// `scripts/test-web`) copies the file its manifest lists to the page. Republishing the sample
+/// under a new snapshot id means updating this path.
+const SAMPLE: &[u8] = include_bytes!("../../web-demo/data/fe04ddb5189065d5/part-00000.parquet");
 
 fn sample() -> Archive {
     let mut archive = Archive::new();

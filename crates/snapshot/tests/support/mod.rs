@@ -35,7 +35,7 @@ pub fn ingested(calls: usize) -> Ingested {
         .read(SourceKind::Acd, acd.as_bytes(), &mut |_| {})
         .unwrap();
     for kind in [SourceKind::Recordings, SourceKind::Incidents] {
-        let header: Vec<&str> = kind.fields().to_vec();
+        let header: Vec<&str> = kind.fields().iter().map(|f| f.name).collect();
         ingest
             .read(
                 kind,
