@@ -175,7 +175,9 @@ fn formats_files_tables_and_errors() {
             .unwrap();
     let table = format!(
         "calls={}",
-        snapshot.join(&manifest.table_files("contacts")[0]).display()
+        snapshot
+            .join(&manifest.table_files("contacts")[0])
+            .display()
     );
     let counted = engage_ok(&[
         "sql",

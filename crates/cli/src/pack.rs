@@ -172,6 +172,8 @@ async fn as_of(ctx: &SessionContext) -> Result<Micros, Error> {
 
 async fn morning(args: &MorningArgs) -> Result<String, Error> {
     let (ctx, snapshot) = session::open_snapshot(&args.sources).await?;
+    // Detection once for every section (the morning list and the callers' cards).
+    engage_datafusion::hold_views(&ctx, &["repeat_callers"]).await?;
     let as_of = as_of(&ctx).await?;
     let (rule, threshold, window_days) = rule(&ctx).await?;
     let csu_filter = args
@@ -344,6 +346,8 @@ async fn monthly(args: &MonthlyArgs) -> Result<String, Error> {
         &format!("SET engage.as_of = {}", quote(&rfc3339(month_end))),
     )
     .await?;
+    // Detection once for every section (callers identified, outcomes, multi-agency).
+    engage_datafusion::hold_views(&ctx, &["repeat_callers"]).await?;
     let (rule, _, _) = rule(&ctx).await?;
     let csu_filter = |column: &str| {
         args.csu

@@ -124,7 +124,9 @@ async fn register_listed(
     options: ParquetReadOptions<'_>,
 ) -> Result<(), Error> {
     if files.is_empty() {
-        return Err(format!("{snapshot}: the manifest lists no file for the table `{name}`").into());
+        return Err(
+            format!("{snapshot}: the manifest lists no file for the table `{name}`").into(),
+        );
     }
     let urls = files
         .iter()

@@ -42,7 +42,7 @@ use std::sync::Arc;
 
 pub use impact::{ImpactSettings, Outcome};
 pub use options::EngageOptions;
-pub use views::{REFERRAL_VIEWS, VIEWS, register_views};
+pub use views::{REFERRAL_VIEWS, VIEWS, hold_views, register_views};
 pub use whole_table_window::{WholeTableWindowExec, WholeTableWindows};
 
 /// A session state whose physical optimizer first plans Engage's window functions over the

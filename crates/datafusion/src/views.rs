@@ -36,15 +36,43 @@ pub const REFERRAL_VIEWS: [(&str, &str); 3] = [
 /// table `contacts` with the snapshot's schema; and [`REFERRAL_VIEWS`] too when the session
 /// has a table `referrals` (a snapshot's, docs/exports.md).
 pub async fn register_views(ctx: &SessionContext) -> Result<()> {
+    register_views_except(ctx, &[]).await
+}
+
+/// Every view but `held`, which the session holds as tables of their own.
+async fn register_views_except(ctx: &SessionContext, held: &[&str]) -> Result<()> {
     let referrals = ctx.table_exist("referrals")?;
     let views = VIEWS
         .iter()
-        .chain(REFERRAL_VIEWS.iter().filter(|_| referrals));
+        .chain(REFERRAL_VIEWS.iter().filter(|_| referrals))
+        .filter(|(name, _)| !held.contains(name));
     for (name, sql) in views {
         ctx.sql(&format!("CREATE OR REPLACE VIEW {name} AS {sql}"))
             .await?;
     }
     Ok(())
+}
+
+/// Computes the views `names` once and holds their answers in memory as tables of the same
+/// name, then makes the other views again over them: for a job that reads several views
+/// standing on one (the packs read `repeat_callers` through `outcomes`, `morning_list` and
+/// `multi_agency`), detection runs once instead of once a view. The held answers do not follow
+/// later changes of the session's settings or tables.
+pub async fn hold_views(ctx: &SessionContext, names: &[&str]) -> Result<()> {
+    for name in names {
+        let frame = ctx.table(*name).await?;
+        let schema = frame.schema().inner().clone();
+        let batches = frame.collect().await?;
+        ctx.deregister_table(*name)?;
+        ctx.register_table(
+            *name,
+            std::sync::Arc::new(datafusion::datasource::MemTable::try_new(
+                schema,
+                vec![batches],
+            )?),
+        )?;
+    }
+    register_views_except(ctx, names).await
 }
 
 #[cfg(test)]
