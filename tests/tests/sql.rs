@@ -211,3 +211,64 @@ fn formats_files_tables_and_errors() {
     ]);
     assert!(!nowhere.status.success());
 }
+
+/// `--memory-limit`: the whole-table window, which holds its input, reserves it from the
+/// engine's pool, so a too-small limit ends the query with an error naming it; on a snapshot,
+/// whose sorted rows stream one caller at a time, the same query fits the same limit.
+#[test]
+fn a_memory_limit_ends_a_query_that_holds_too_much_and_names_what_held_it() {
+    let dir = scratch("memory-limit");
+    let unsorted = dir.join("unsorted.parquet");
+    engage_ok(&[
+        "sql",
+        "--data",
+        &sample(),
+        "-c",
+        &format!(
+            "COPY (SELECT * FROM contacts ORDER BY received_at) TO '{}' STORED AS PARQUET",
+            unsorted.display()
+        ),
+    ]);
+    let query = "SELECT count(e) AS n FROM (SELECT repeat_episode(received_at, '3/30d') \
+                 OVER (PARTITION BY caller_key ORDER BY received_at) AS e FROM contacts)";
+    let table = format!("contacts={}", unsorted.display());
+    let unlimited = json_rows(&engage_ok(&[
+        "sql", "--table", &table, "--format", "json", "-c", query,
+    ]));
+    assert!(unlimited[0]["n"].as_i64().unwrap() > 100);
+
+    let refused = engage(&[
+        "sql",
+        "--table",
+        &table,
+        "--memory-limit",
+        "256K",
+        "-c",
+        query,
+    ]);
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success());
+    assert!(
+        message.contains("Failed to allocate") && message.contains("EngageWholeTableWindowExec"),
+        "{message}"
+    );
+
+    let streamed = json_rows(&engage_ok(&[
+        "sql",
+        "--data",
+        &sample(),
+        "--memory-limit",
+        "256K",
+        "--format",
+        "json",
+        "-c",
+        query,
+    ]));
+    assert_eq!(streamed, unlimited);
+
+    let bad = engage(&["sql", "--memory-limit", "2x", "-c", "SELECT 1"]);
+    assert!(
+        String::from_utf8_lossy(&bad.stderr)
+            .contains("`2x` is not a size; write it like 512M or 2G")
+    );
+}

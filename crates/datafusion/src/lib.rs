@@ -34,6 +34,7 @@ mod window;
 use datafusion::error::Result;
 use datafusion::execution::FunctionRegistry;
 use datafusion::execution::SessionStateBuilder;
+use datafusion::execution::runtime_env::RuntimeEnv;
 use datafusion::execution::session_state::SessionState;
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_optimizer::optimizer::PhysicalOptimizer;
@@ -48,11 +49,17 @@ pub use whole_table_window::{WholeTableWindowExec, WholeTableWindows};
 /// A session state whose physical optimizer first plans Engage's window functions over the
 /// whole table ([`WholeTableWindows`]), then runs DataFusion's own rules.
 pub fn session_state(config: SessionConfig) -> SessionState {
+    session_state_with_runtime(config, Arc::new(RuntimeEnv::default()))
+}
+
+/// [`session_state`] on a given runtime (for example one whose memory pool has a limit).
+pub fn session_state_with_runtime(config: SessionConfig, runtime: Arc<RuntimeEnv>) -> SessionState {
     let mut rules: Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> =
         vec![Arc::new(WholeTableWindows)];
     rules.extend(PhysicalOptimizer::new().rules);
     SessionStateBuilder::new()
         .with_config(config)
+        .with_runtime_env(runtime)
         .with_default_features()
         .with_physical_optimizer_rules(rules)
         .build()
@@ -61,7 +68,17 @@ pub fn session_state(config: SessionConfig) -> SessionState {
 /// A new session for Engage: [`session_state`] with every function registered
 /// ([`register_all`]).
 pub fn new_session(config: SessionConfig) -> Result<SessionContext> {
-    let ctx = SessionContext::new_with_state(session_state(config));
+    new_session_with_runtime(config, Arc::new(RuntimeEnv::default()))
+}
+
+/// [`new_session`] on a given runtime: Engage's operators that hold input reserve what they
+/// hold from its memory pool, so a limit ends a too-big query with DataFusion's
+/// resources-exhausted error naming the operator.
+pub fn new_session_with_runtime(
+    config: SessionConfig,
+    runtime: Arc<RuntimeEnv>,
+) -> Result<SessionContext> {
+    let ctx = SessionContext::new_with_state(session_state_with_runtime(config, runtime));
     register_all(&ctx)?;
     Ok(ctx)
 }

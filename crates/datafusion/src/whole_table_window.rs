@@ -24,6 +24,7 @@ use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode, TreeNodeRecursion};
 use datafusion::common::{exec_err, internal_err};
 use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::memory_pool::{MemoryConsumer, MemoryReservation};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::physical_expr::expressions::{Column, Literal};
 use datafusion::physical_expr::window::StandardWindowFunctionExpr;
@@ -355,20 +356,26 @@ struct Job {
     partitions: usize,
 }
 
-/// One input partition's rows, each row's caller and each row's time.
-type PartitionRows = (Vec<RecordBatch>, Vec<u64>, Vec<i64>);
+/// One input partition's rows, each row's caller and each row's time, and the memory they
+/// hold.
+type PartitionRows = (Vec<RecordBatch>, Vec<u64>, Vec<i64>, MemoryReservation);
 
 impl Job {
     async fn run(self, context: Arc<TaskContext>) -> Result<Vec<Vec<RecordBatch>>> {
         let threads = context.session_config().target_partitions().max(1);
         let archive = Arc::new(ShardedArchive::for_threads(threads));
         let (key, time) = (self.key, self.time);
+        // What is held: every input row, and its caller and time (12 bytes).
+        let memory =
+            MemoryConsumer::new("EngageWholeTableWindowExec").register(context.memory_pool());
         let parts: Vec<PartitionRows> = read_partitions(&self.input, &context, |mut stream| {
             let archive = archive.clone();
+            let reservation = memory.new_empty();
             async move {
                 let (mut batches, mut callers, mut times) = (Vec::new(), Vec::new(), Vec::new());
                 while let Some(batch) = stream.next().await {
                     let batch = batch?;
+                    reservation.try_grow(batch.get_array_memory_size() + 12 * batch.num_rows())?;
                     let batch_times = micros_of(batch.column(time))?;
                     if batch_times.null_count() > 0 {
                         return exec_err!(
@@ -383,7 +390,8 @@ impl Job {
                     times.extend_from_slice(batch_times.values());
                     batches.push(batch);
                 }
-                Ok((batches, callers, times))
+                // Held until the output is built: the reservation goes with the rows.
+                Ok((batches, callers, times, reservation))
             }
         })
         .await?;
@@ -396,7 +404,9 @@ impl Job {
         let mut codes = Vec::new();
         let mut times = Vec::new();
         let mut input = Vec::new();
-        for (batches, rows, part_times) in parts {
+        let mut held = Vec::new();
+        for (batches, rows, part_times, reservation) in parts {
+            held.push(reservation);
             codes.extend(
                 rows.iter()
                     .map(|&c| archive.code(c, &offsets).unwrap_or(callers)),
