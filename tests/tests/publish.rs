@@ -284,3 +284,58 @@ fn errors_name_what_to_fix() {
     );
     assert!(committed(dir.join("s").to_str().unwrap()).is_empty());
 }
+
+/// `engage snapshots clean`: a killed run's files are named with their reason (`--dry-run`),
+/// then removed; the committed snapshot is untouched and reads as before; a second clean finds
+/// nothing.
+#[test]
+fn snapshots_clean_names_and_removes_a_killed_runs_files() {
+    let dir = scratch("snapshots-clean");
+    let raw = dir.join("raw");
+    generate(&raw, "11", "500");
+    let store = dir.join("store");
+    let location = store.to_str().unwrap();
+    engage_ok(&["publish", "--raw", raw.to_str().unwrap(), "--out", location]);
+    let manifest = &committed(location)[0];
+    let killed = store
+        .join(&manifest.snapshot_id)
+        .join("run-killed")
+        .join("contacts");
+    std::fs::create_dir_all(&killed).unwrap();
+    std::fs::write(killed.join("part-00000.parquet"), b"half a file").unwrap();
+    let leftover = format!(
+        "{}/run-killed/contacts/part-00000.parquet",
+        manifest.snapshot_id
+    );
+
+    let listed = engage_ok(&["snapshots", "clean", location, "--dry-run"]);
+    assert_eq!(
+        listed,
+        format!("leftover {leftover} (not listed by its snapshot's manifest)\nfound 1 file\n")
+    );
+    assert!(
+        killed.join("part-00000.parquet").exists(),
+        "--dry-run removed it"
+    );
+    let removed = engage_ok(&["snapshots", "clean", location]);
+    assert!(
+        removed.starts_with(&format!("removed {leftover} ")),
+        "{removed}"
+    );
+    assert!(!killed.join("part-00000.parquet").exists());
+    assert_eq!(
+        engage_ok(&["snapshots", "clean", location]),
+        "removed 0 files\n"
+    );
+
+    let count = engage_ok(&[
+        "sql",
+        "--data",
+        location,
+        "--format",
+        "csv",
+        "-c",
+        "SELECT count(*) AS n FROM contacts",
+    ]);
+    assert_eq!(count, format!("n\n{}\n", manifest.contacts));
+}
