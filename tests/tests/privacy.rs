@@ -8,6 +8,9 @@ use std::path::Path;
 
 use engage_tests::{engage, engage_ok, scratch};
 
+mod common;
+use common::generate;
+
 /// What identifies a person in the exports: every value of their personal columns (numbers
 /// also in E.164 form), lower-cased.
 fn personal_values(raw: &Path) -> Vec<String> {
@@ -80,19 +83,7 @@ fn personal_values(raw: &Path) -> Vec<String> {
 fn a_pseudonymised_snapshot_and_its_products_hold_no_direct_identifier() {
     let dir = scratch("privacy");
     let raw = dir.join("raw");
-    engage_ok(&[
-        "generate",
-        "--out",
-        raw.to_str().unwrap(),
-        "--contacts",
-        "5000",
-        "--days",
-        "35",
-        "--start",
-        "2025-10-01",
-        "--seed",
-        "13",
-    ]);
+    generate(&raw, "13", "5000");
     let key_file = raw.join("partner_key.txt");
     let key = std::fs::read_to_string(&key_file)
         .unwrap()

@@ -7,24 +7,8 @@ use engage_snapshot::{Manifest, SnapshotStore};
 use engage_tests::{engage, engage_ok, scratch, workspace_root};
 
 mod common;
-use common::referrals_balance;
+use common::{generate, referrals_balance};
 use parquet::file::reader::{FileReader, SerializedFileReader};
-
-fn generate(dir: &Path, seed: &str, contacts: &str) {
-    engage_ok(&[
-        "generate",
-        "--out",
-        dir.to_str().unwrap(),
-        "--contacts",
-        contacts,
-        "--days",
-        "35",
-        "--start",
-        "2025-10-01",
-        "--seed",
-        seed,
-    ]);
-}
 
 fn committed(location: &str) -> Vec<Manifest> {
     let store = SnapshotStore::open(location).unwrap();

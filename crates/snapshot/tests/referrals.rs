@@ -8,13 +8,14 @@ use std::sync::Arc;
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::{DataType, Date32Type, TimeUnit, TimestampMicrosecondType};
 use arrow::record_batch::RecordBatch;
-use engage_ingest::{Ingest, IngestOptions, Ingested, Profiles, REFERRALS_HEADER, SourceKind};
-use engage_kernel::postcode::CsuTable;
+use engage_ingest::{Ingested, REFERRALS_HEADER};
 use engage_snapshot::{Manifest, SnapshotStore, SourceFile, write_snapshot};
 use object_store::ObjectStoreExt;
 use object_store::memory::InMemory;
 use object_store::path::Path;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+mod support;
 
 const ACD: &str = "call_id,line,cli,arrived,answered,ended,queue,outcome\n\
 A1,999,07700 900500,01/03/2025 09:00:00,,01/03/2025 09:00:05,EMERGENCY,Abandoned\n";
@@ -32,33 +33,7 @@ C0000003,07700 900502,01/03/2025 10:00:00,escalated,,,,,,,zz note\n"
 }
 
 fn ingest(referrals: Option<&str>) -> Ingested {
-    let profiles = Profiles::default();
-    let mut ingest = Ingest::new(IngestOptions {
-        profiles: &profiles,
-        key: None,
-        csu: CsuTable::kent(),
-    });
-    ingest
-        .read(SourceKind::Acd, ACD.as_bytes(), &mut |_| {})
-        .unwrap();
-    for kind in [SourceKind::Recordings, SourceKind::Incidents] {
-        let header: Vec<&str> = kind.field_names().collect();
-        ingest
-            .read(
-                kind,
-                format!("{}\n", header.join(",")).as_bytes(),
-                &mut |_| {},
-            )
-            .unwrap();
-    }
-    ingest.absent(SourceKind::Partners);
-    match referrals {
-        Some(text) => ingest
-            .read(SourceKind::Referrals, text.as_bytes(), &mut |_| {})
-            .unwrap(),
-        None => ingest.absent(SourceKind::Referrals),
-    }
-    ingest.finish()
+    support::ingest_acd(ACD, referrals)
 }
 
 fn source(file: &str) -> SourceFile {

@@ -1,6 +1,29 @@
-//! Checks shared by the end-to-end test files (each includes this module).
+//! Steps and checks shared by the end-to-end test files (each includes this module and uses
+//! some of it).
+
+#![allow(dead_code)]
+
+use std::path::Path;
 
 use engage_snapshot::Manifest;
+use engage_tests::engage_ok;
+
+/// `engage generate` of `contacts` calls over 35 days from 1 October 2025 into `dir`.
+pub fn generate(dir: &Path, seed: &str, contacts: &str) {
+    engage_ok(&[
+        "generate",
+        "--out",
+        dir.to_str().unwrap(),
+        "--contacts",
+        contacts,
+        "--days",
+        "35",
+        "--start",
+        "2025-10-01",
+        "--seed",
+        seed,
+    ]);
+}
 
 /// The referrals source against the generator's count of its rows and dirt: every row read is
 /// published, a duplicate, or rejected for the dirt planted in it.

@@ -25,6 +25,12 @@ pub fn ingested(calls: usize) -> Ingested {
             i % 60
         ));
     }
+    ingest_acd(&acd, None)
+}
+
+/// An ingest of an ACD export and, when given, a referrals export (recordings and incidents
+/// empty, partners absent).
+pub fn ingest_acd(acd: &str, referrals: Option<&str>) -> Ingested {
     let profiles = Profiles::default();
     let mut ingest = Ingest::new(IngestOptions {
         profiles: &profiles,
@@ -35,7 +41,7 @@ pub fn ingested(calls: usize) -> Ingested {
         .read(SourceKind::Acd, acd.as_bytes(), &mut |_| {})
         .unwrap();
     for kind in [SourceKind::Recordings, SourceKind::Incidents] {
-        let header: Vec<&str> = kind.fields().iter().map(|f| f.name).collect();
+        let header: Vec<&str> = kind.field_names().collect();
         ingest
             .read(
                 kind,
@@ -45,7 +51,12 @@ pub fn ingested(calls: usize) -> Ingested {
             .unwrap();
     }
     ingest.absent(SourceKind::Partners);
-    ingest.absent(SourceKind::Referrals);
+    match referrals {
+        Some(text) => ingest
+            .read(SourceKind::Referrals, text.as_bytes(), &mut |_| {})
+            .unwrap(),
+        None => ingest.absent(SourceKind::Referrals),
+    }
     ingest.finish()
 }
 
