@@ -86,10 +86,15 @@ impl FromStr for Rule {
             .split_once('/')
             .ok_or_else(|| err("expected COUNT/WINDOW with a `/`, like `10/7d`"))?;
         let count = count.trim();
-        let min_contacts: u32 = count.parse().map_err(|_| {
-            err(&format!(
-                "the count `{count}` is not a whole number; expected a count like `10` before the `/`"
-            ))
+        let min_contacts: u32 = count.parse().map_err(|e: std::num::ParseIntError| {
+            err(&match e.kind() {
+                std::num::IntErrorKind::PosOverflow => {
+                    format!("the count `{count}` is too large; at most {}", u32::MAX)
+                }
+                _ => format!(
+                    "the count `{count}` is not a whole number; expected a count like `10` before the `/`"
+                ),
+            })
         })?;
         let window = window.trim();
         let unit_at = window.find(|c: char| !c.is_ascii_digit()).ok_or_else(|| {
@@ -108,10 +113,15 @@ impl FromStr for Rule {
                 )));
             }
         };
-        let length: i64 = length.parse().map_err(|_| {
-            err(&format!(
-                "the window `{window}` does not start with a whole number; expected a window like `7d`"
-            ))
+        let length: i64 = length.parse().map_err(|e: std::num::ParseIntError| {
+            err(&match e.kind() {
+                std::num::IntErrorKind::PosOverflow => {
+                    "the window is longer than a hundred years".to_string()
+                }
+                _ => format!(
+                    "the window `{window}` does not start with a whole number; expected a window like `7d`"
+                ),
+            })
         })?;
         let window = length
             .checked_mul(unit_micros)
@@ -324,6 +334,11 @@ mod tests {
             ("10/0d", "longer than zero"),
             ("10/7d,", "a rule is empty"),
             ("10/99999999999w", "hundred years"),
+            ("10/99999999999999999999d", "hundred years"),
+            (
+                "99999999999/7d",
+                "the count `99999999999` is too large; at most 4294967295",
+            ),
             (
                 "1/1h,1/1h,1/1h,1/1h,1/1h,1/1h,1/1h,1/1h,1/1h",
                 "at most 8 rules",
