@@ -212,9 +212,10 @@ fn formats_files_tables_and_errors() {
     assert!(!nowhere.status.success());
 }
 
-/// `--memory-limit`: the whole-table window, which holds its input, reserves it from the
-/// engine's pool, so a too-small limit ends the query with an error naming it; on a snapshot,
-/// whose sorted rows stream one caller at a time, the same query fits the same limit.
+/// `--memory-limit`: the whole-table window and the detection operator, which hold their
+/// input, reserve it from the engine's pool, so a too-small limit ends the query with an error
+/// naming the operator; on a snapshot, whose sorted rows stream one caller at a time, the same
+/// queries fit the same limit.
 #[test]
 fn a_memory_limit_ends_a_query_that_holds_too_much_and_names_what_held_it() {
     let dir = scratch("memory-limit");
@@ -265,6 +266,46 @@ fn a_memory_limit_ends_a_query_that_holds_too_much_and_names_what_held_it() {
         query,
     ]));
     assert_eq!(streamed, unlimited);
+
+    // Detection holds every contact's time and code on unsorted input, one caller on a snapshot.
+    let detection = "SELECT caller_key, episodes, first_flagged_at FROM \
+                     engage_repeat_callers('contacts', '3/30d')";
+    // No ORDER BY: a sort reserves 10 MB of its own. The rows are compared in key order.
+    let by_key = |mut rows: Vec<serde_json::Value>| {
+        rows.sort_by_key(|row| row["caller_key"].to_string());
+        rows
+    };
+    let detected = by_key(json_rows(&engage_ok(&[
+        "sql", "--table", &table, "--format", "json", "-c", detection,
+    ])));
+    assert!(!detected.is_empty());
+    let refused = engage(&[
+        "sql",
+        "--table",
+        &table,
+        "--memory-limit",
+        "256K",
+        "-c",
+        detection,
+    ]);
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success());
+    assert!(
+        message.contains("Failed to allocate") && message.contains("EngageDetectionExec"),
+        "{message}"
+    );
+    let streamed = by_key(json_rows(&engage_ok(&[
+        "sql",
+        "--data",
+        &sample(),
+        "--memory-limit",
+        "256K",
+        "--format",
+        "json",
+        "-c",
+        detection,
+    ])));
+    assert_eq!(streamed, detected);
 
     let bad = engage(&["sql", "--memory-limit", "2x", "-c", "SELECT 1"]);
     assert!(

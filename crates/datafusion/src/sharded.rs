@@ -65,12 +65,13 @@ impl ShardedArchive {
     /// Files a batch of contacts (rows with a NULL time are not contacts in time and are left
     /// out), locking each shard once. With `callers`, each row's caller is written there
     /// ([`FrozenArchive::code`] makes it a code), [`NO_CALLER`] for rows filed nowhere.
+    /// Returns how many bytes the shards grew by, for a memory reservation.
     pub fn push_batch(
         &self,
         keys: &Text,
         times: &TimestampMicrosecondArray,
         callers: Option<&mut [u64]>,
-    ) -> Result<()> {
+    ) -> Result<usize> {
         self.batch(keys, times, callers, true)
     }
 
@@ -80,7 +81,7 @@ impl ShardedArchive {
         keys: &Text,
         times: &TimestampMicrosecondArray,
         callers: &mut [u64],
-    ) -> Result<()> {
+    ) -> Result<usize> {
         self.batch(keys, times, Some(callers), false)
     }
 
@@ -90,7 +91,7 @@ impl ShardedArchive {
         times: &TimestampMicrosecondArray,
         mut callers: Option<&mut [u64]>,
         file: bool,
-    ) -> Result<()> {
+    ) -> Result<usize> {
         let n = self.shards.len();
         let rows = times.len();
         // Rows grouped by shard with a counting sort; keyless rows go to shard 0's count.
@@ -116,6 +117,7 @@ impl ShardedArchive {
         let mut shard_keys = Vec::new();
         let mut shard_times = Vec::new();
         let mut shard_rows = Vec::new();
+        let mut grown = 0;
         for s in 0..n {
             shard_keys.clear();
             shard_times.clear();
@@ -130,6 +132,7 @@ impl ShardedArchive {
             }
             if !shard_keys.is_empty() {
                 let mut archive = self.shards[s].lock().map_err(poisoned)?;
+                let before = archive.heap_size();
                 let mut coded = |row: usize, code: u32| {
                     if let Some(callers) = callers.as_deref_mut() {
                         callers[shard_rows[row]] = ((s as u64) << 32) | code as u64;
@@ -140,9 +143,10 @@ impl ShardedArchive {
                 } else {
                     archive.code_batch(&shard_keys, &mut coded);
                 }
+                grown += archive.heap_size().saturating_sub(before);
             }
         }
-        Ok(())
+        Ok(grown)
     }
 
     pub fn freeze(self) -> Result<FrozenArchive> {

@@ -384,6 +384,32 @@ impl Archive {
         self.keys.len()
     }
 
+    /// The bytes this archive holds on the heap (its allocations, used or not), for an adapter
+    /// that accounts for memory, such as a query engine's memory pool.
+    pub fn heap_size(&self) -> usize {
+        let keys: usize = self
+            .keys
+            .chunks
+            .iter()
+            .map(|chunk| chunk.capacity() * size_of::<KeyRecord>())
+            .sum();
+        let contacts: usize = self
+            .buckets
+            .iter()
+            .flat_map(|bucket| &bucket.chunks)
+            .map(|chunk| {
+                chunk.low_codes.capacity() * size_of::<u16>()
+                    + chunk.times.capacity() * size_of::<Micros>()
+            })
+            .sum();
+        self.index.slots.capacity() * size_of::<u64>()
+            + keys
+            + self.keys.chunks.capacity() * size_of::<Vec<KeyRecord>>()
+            + self.long_keys.capacity()
+            + self.buckets.capacity() * size_of::<Bucket>()
+            + contacts
+    }
+
     /// How many contacts with a key were pushed.
     pub fn keyed_contacts(&self) -> u64 {
         self.contacts
@@ -447,6 +473,22 @@ mod tests {
     use crate::detect_episodes;
     use crate::keys::encode_keys;
     use crate::time::HOUR;
+
+    #[test]
+    fn heap_size_covers_the_times_and_the_keys() {
+        let mut archive = Archive::new();
+        let empty = archive.heap_size();
+        let long_key = "ps:".to_string() + &"f".repeat(40);
+        let keys: Vec<Option<&str>> = (0..100_000)
+            .map(|i| Some(if i % 2 == 0 { "k1" } else { long_key.as_str() }))
+            .collect();
+        let times: Vec<Micros> = (0..100_000).collect();
+        archive.push_batch(&keys, &times);
+        let filled = archive.heap_size();
+        // Each contact's time (8 bytes) and low code (2 bytes) are held; the keys once each.
+        assert!(filled - empty >= 100_000 * 10, "{empty} -> {filled}");
+        assert!(filled - empty < 100_000 * 10 * 3, "{empty} -> {filled}");
+    }
 
     #[test]
     fn same_episodes_as_batch_detection_across_buckets() {
