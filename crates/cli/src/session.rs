@@ -139,16 +139,17 @@ fn register_object_store(ctx: &SessionContext, location: &str) -> Result<(), Err
         return Ok(());
     }
     let url = url::Url::parse(location).map_err(|e| format!("`{location}` is not a URL: {e}"))?;
-    if url.scheme() == "s3" {
-        let bucket = url
-            .host_str()
-            .ok_or_else(|| format!("`{location}` names no bucket"))?;
-        let store = object_store::aws::AmazonS3Builder::from_env()
-            .with_bucket_name(bucket)
-            .build()?;
-        let base = url::Url::parse(&format!("s3://{bucket}"))?;
-        ctx.register_object_store(&base, Arc::new(store));
+    // A folder is DataFusion's own; an in-memory store lives only in its own process.
+    if matches!(url.scheme(), "file" | "memory") {
+        return Ok(());
     }
+    let host = url
+        .host_str()
+        .ok_or_else(|| format!("`{location}` names no bucket"))?;
+    let base = url::Url::parse(&format!("{}://{host}", url.scheme()))?;
+    let (store, _) = engage_snapshot::store::object_store_for(&base)
+        .map_err(|why| format!("`{location}`: {why}"))?;
+    ctx.register_object_store(&base, store);
     Ok(())
 }
 

@@ -16,18 +16,13 @@ use datafusion::arrow::array::{
 };
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TableProvider};
-use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::common::runtime::SpawnedTask;
 use datafusion::common::{TableReference, exec_err, plan_err};
 use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext, session_state::SessionState};
 use datafusion::logical_expr::{Expr, TableType};
-use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
-use datafusion::physical_plan::execution_plan::{
-    Boundedness, ChildrenPropertiesMode, EmissionType, ReplaceChildrenOptions,
-};
-use datafusion::physical_plan::{
-    DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties,
-};
+use datafusion::physical_expr::PhysicalExpr;
+use datafusion::physical_plan::ExecutionPlan;
 use engage_kernel::impact::{
     CallerHistory, ControlGroup, ImpactEstimate, ImpactOptions, estimate_impact, summarise,
 };
@@ -39,13 +34,38 @@ use futures::StreamExt;
 use crate::args::{Text, micros_of};
 use crate::batches::{read_partitions, stream_of};
 use crate::detection::DetectionTable;
+use crate::whole_input::{WholeInputExec, WholeInputOperator};
+
+/// The documentation of the table function.
+pub(crate) fn documentation() -> datafusion::logical_expr::Documentation {
+    crate::docs::doc(
+        "Did referral help? The effect of referral on referred callers' contacts, by difference in differences against eligible callers not yet or never referred, aligned on the week each first qualified (docs/impact.md): one row per figure (measure, week, estimate, low, high, callers, unit, note), the naive before/after ratio among them, labelled as such.",
+        "engage_impact(contacts, referrals [, rule_set] [, options])",
+        "SELECT measure, estimate, low, high FROM engage_impact('contacts', 'referrals', '10/7d', 'bootstrap=1000 seed=7') WHERE measure IN ('rate_ratio', 'naive_ratio');",
+        &[
+            ("contacts", "the name of the contacts table"),
+            (
+                "referrals",
+                "the name of the referrals table (the case system's decisions)",
+            ),
+            (
+                "rule_set",
+                "the rule that makes a caller eligible; absent for the session's",
+            ),
+            (
+                "options",
+                "key=value pairs separated by spaces: outcome (contacts, calls_999, handling), weeks_after, weeks_before, anticipation_weeks, base_weeks, bootstrap, seed, confidence, min_treated, controls (not_yet or never), cost_per_contact, cost_per_hour",
+            ),
+        ],
+    )
+}
 
 /// The table function.
 pub(crate) fn function() -> (&'static str, Arc<dyn TableFunctionImpl>) {
     (NAME, Arc::new(ImpactFunction))
 }
 
-const NAME: &str = "engage_impact";
+pub(crate) const NAME: &str = "engage_impact";
 
 /// What is counted per contact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -331,7 +351,12 @@ impl TableProvider for ImpactTable {
             eligible_schema.index_of("first_flagged_at")?,
         ];
         let eligible = eligible.scan(state, Some(&key_and_flag), &[], None).await?;
-        let exec = ImpactExec::new(self.settings.clone(), vec![eligible, contacts, referrals]);
+        let exec = WholeInputExec::try_new(
+            Impact {
+                settings: self.settings.clone(),
+            },
+            vec![eligible, contacts, referrals],
+        )?;
         match projection {
             Some(p) if p.len() != IMPACT_SCHEMA.fields().len() => {
                 let exprs = p
@@ -357,106 +382,61 @@ impl TableProvider for ImpactTable {
 }
 
 /// Reads the cohort, the referrals and the cohort's contacts, then estimates. One partition.
-#[derive(Debug)]
-struct ImpactExec {
+/// Its inputs: the eligible callers (`caller_key`, `first_flagged_at`), the contacts, the
+/// referrals.
+#[derive(Debug, Clone)]
+struct Impact {
     settings: ImpactSettings,
-    /// The eligible callers (`caller_key`, `first_flagged_at`), the contacts, the referrals.
-    inputs: Vec<Arc<dyn ExecutionPlan>>,
-    properties: Arc<PlanProperties>,
 }
 
-impl ImpactExec {
-    fn new(settings: ImpactSettings, inputs: Vec<Arc<dyn ExecutionPlan>>) -> Self {
-        let properties = PlanProperties::new(
-            EquivalenceProperties::new(IMPACT_SCHEMA.clone()),
-            Partitioning::UnknownPartitioning(1),
-            EmissionType::Final,
-            Boundedness::Bounded,
-        );
-        ImpactExec {
-            settings,
-            inputs,
-            properties: Arc::new(properties),
-        }
+impl WholeInputOperator for Impact {
+    const NAME: &'static str = "EngageImpactExec";
+
+    fn input_count(&self) -> usize {
+        3
     }
-}
 
-impl DisplayAs for ImpactExec {
-    fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
+    fn schema(&self) -> SchemaRef {
+        IMPACT_SCHEMA.clone()
+    }
+
+    fn describe(
+        &self,
+        _inputs: &[Arc<dyn ExecutionPlan>],
+        _verbose: bool,
+        f: &mut fmt::Formatter,
+    ) -> fmt::Result {
         let o = &self.settings.options;
         write!(
             f,
-            "EngageImpactExec: outcome={}, weeks_after={}, bootstrap={}, seed={}",
+            "outcome={}, weeks_after={}, bootstrap={}, seed={}",
             self.settings.outcome.name(),
             o.weeks_after,
             o.bootstrap,
             o.seed
         )
     }
-}
 
-impl ExecutionPlan for ImpactExec {
-    fn name(&self) -> &str {
-        "EngageImpactExec"
-    }
-
-    fn properties(&self) -> &Arc<PlanProperties> {
-        &self.properties
-    }
-
-    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
-        self.inputs.iter().collect()
-    }
-
-    fn benefits_from_input_partitioning(&self) -> Vec<bool> {
-        vec![false; self.inputs.len()]
-    }
-
-    fn apply_expressions(
-        &self,
-        _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,
-    ) -> Result<TreeNodeRecursion> {
-        Ok(TreeNodeRecursion::Continue)
-    }
-
-    fn replace_children(
-        self: Arc<Self>,
-        children: Vec<Arc<dyn ExecutionPlan>>,
-        _options: ReplaceChildrenOptions,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        if children.len() != 3 {
-            return exec_err!("EngageImpactExec has three inputs");
-        }
-        Ok(Arc::new(ImpactExec::new(self.settings.clone(), children)))
-    }
-
-    fn with_new_children(
-        self: Arc<Self>,
-        children: Vec<Arc<dyn ExecutionPlan>>,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        self.replace_children(
-            children,
-            ReplaceChildrenOptions::new(ChildrenPropertiesMode::Recompute),
-        )
+    fn renew(&self, _inputs: &[Arc<dyn ExecutionPlan>]) -> Self {
+        self.clone()
     }
 
     fn execute(
         &self,
-        partition: usize,
+        inputs: &[Arc<dyn ExecutionPlan>],
+        _partition: usize,
         context: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
-        if partition != 0 {
-            return exec_err!("EngageImpactExec has one partition, not {partition}");
-        }
         let mut settings = self.settings.clone();
         settings.options.threads = context.session_config().target_partitions().max(1);
-        let inputs = self.inputs.clone();
+        let inputs = inputs.to_vec();
         Ok(stream_of(IMPACT_SCHEMA.clone(), async move {
             let (callers, period, mean_handling_hours) =
                 read_cohort(&inputs, &context, settings.outcome).await?;
             let options = settings.options.clone();
             let estimate =
-                tokio::task::spawn_blocking(move || estimate_impact(&callers, period, &options))
+                SpawnedTask::spawn_blocking(move || estimate_impact(&callers, period, &options))
+                    .join()
                     .await
                     .map_err(|e| DataFusionError::External(Box::new(e)))?
                     .map_err(|e| DataFusionError::Execution(format!("{NAME}: {e}")))?;

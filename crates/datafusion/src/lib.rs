@@ -21,13 +21,16 @@ mod args;
 mod batches;
 mod detection;
 mod docs;
+pub mod expr_fn;
 mod impact;
 mod options;
+pub mod reference;
 mod scalar;
 mod sharded;
 mod sorted_window;
 mod summary_columns;
 mod views;
+mod whole_input;
 mod whole_table_window;
 mod window;
 
@@ -44,7 +47,7 @@ use std::sync::Arc;
 pub use impact::{ImpactSettings, Outcome};
 pub use options::EngageOptions;
 pub use views::{REFERRAL_VIEWS, VIEWS, hold_views, register_views};
-pub use whole_table_window::{WholeTableWindowExec, WholeTableWindows};
+pub use whole_table_window::WholeTableWindows;
 
 /// A session state whose physical optimizer first plans Engage's window functions over the
 /// whole table ([`WholeTableWindows`]), then runs DataFusion's own rules.

@@ -1,7 +1,7 @@
 //! Engage's window functions over input already sorted by the partition key and time (a
 //! snapshot): streamed, one caller at a time.
 //!
-//! [`crate::WholeTableWindowExec`] takes this path when every input partition comes sorted by
+//! `EngageWholeTableWindowExec` ([`crate::whole_table_window`]) takes this path when every input partition comes sorted by
 //! key then time. Each partition's rows go out batch by batch, with the functions' values, as
 //! soon as their caller's contacts have ended: nothing is held but the open caller's rows. A
 //! partition's first and last callers may go on in another partition (a caller cut by a file's

@@ -21,25 +21,20 @@ use std::sync::Arc;
 use datafusion::arrow::array::{Array, ArrayRef, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::common::config::ConfigOptions;
-use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode, TreeNodeRecursion};
-use datafusion::common::{exec_err, internal_err};
+use datafusion::common::exec_err;
+use datafusion::common::runtime::SpawnedTask;
+use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode};
 use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::memory_pool::{MemoryConsumer, MemoryReservation};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_expr::expressions::{Column, Literal};
 use datafusion::physical_expr::window::StandardWindowFunctionExpr;
-use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
-use datafusion::physical_plan::execution_plan::{
-    Boundedness, ChildrenPropertiesMode, EmissionType, ReplaceChildrenOptions,
-};
 use datafusion::physical_plan::windows::{
     BoundedWindowAggExec, StandardWindowExpr, WindowAggExec, WindowUDFExpr,
 };
-use datafusion::physical_plan::{
-    DisplayAs, DisplayFormatType, ExecutionPlan, ExecutionPlanProperties, Partitioning,
-    PlanProperties, WindowExpr,
-};
+use datafusion::physical_plan::{ExecutionPlan, ExecutionPlanProperties, WindowExpr};
 use engage_kernel::{Detection, RuleSet, detect};
 use futures::StreamExt;
 use tokio::sync::OnceCell;
@@ -48,6 +43,7 @@ use crate::args::{Text, micros_of};
 use crate::batches::{read_partitions, stream_of};
 use crate::sharded::{NO_CALLER, ShardedArchive};
 use crate::sorted_window::{SortedWindow, is_sorted_by};
+use crate::whole_input::{WholeInputExec, WholeInputOperator};
 use crate::window::{Kind, PerContact};
 
 /// Plans [`WholeTableWindowExec`] for window nodes made only of Engage's functions. Put it
@@ -62,7 +58,7 @@ impl PhysicalOptimizerRule for WholeTableWindows {
         _config: &ConfigOptions,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         plan.transform_up(|node| {
-            Ok(match WholeTableWindowExec::replacing(&node)? {
+            Ok(match WholeTableWindow::replacing(&node)? {
                 Some(exec) => Transformed::yes(Arc::new(exec) as Arc<dyn ExecutionPlan>),
                 None => Transformed::no(node),
             })
@@ -89,41 +85,36 @@ struct Function {
 /// The batches of every output partition, or the error that stopped them, shared by all.
 type SharedOutput = std::result::Result<Arc<Vec<Vec<RecordBatch>>>, Arc<DataFusionError>>;
 
-/// The input rows with the values of Engage window functions, detected over the whole input.
+/// The input rows with the values of Engage window functions, detected over the whole input:
+/// the operator `EngageWholeTableWindowExec`, one input.
 #[derive(Debug)]
-pub struct WholeTableWindowExec {
-    input: Arc<dyn ExecutionPlan>,
+pub(crate) struct WholeTableWindow {
     key: usize,
     time: usize,
     functions: Vec<Function>,
-    properties: Arc<PlanProperties>,
+    schema: SchemaRef,
     /// The output, computed once for all output partitions.
     output: Arc<OnceCell<SharedOutput>>,
     /// The streamed path's shared state, used when the input is sorted by key and time.
     sorted: Arc<SortedWindow>,
 }
 
+/// Engage's window operator as DataFusion plans it.
+pub(crate) type WholeTableWindowExec = WholeInputExec<WholeTableWindow>;
+
 fn column_index(expr: &Arc<dyn PhysicalExpr>) -> Option<usize> {
     let any: &dyn Any = expr.as_ref();
     any.downcast_ref::<Column>().map(Column::index)
 }
 
-impl WholeTableWindowExec {
+impl WholeTableWindow {
     fn new(
-        input: Arc<dyn ExecutionPlan>,
         key: usize,
         time: usize,
         functions: Vec<Function>,
         schema: SchemaRef,
+        input: &Arc<dyn ExecutionPlan>,
     ) -> Self {
-        // As many output partitions as input ones: the rows are dealt out again.
-        let partitions = input.output_partitioning().partition_count().max(1);
-        let properties = PlanProperties::new(
-            EquivalenceProperties::new(schema.clone()),
-            Partitioning::UnknownPartitioning(partitions),
-            EmissionType::Final,
-            Boundedness::Bounded,
-        );
         let sorted = Arc::new(SortedWindow::new(
             key,
             time,
@@ -131,18 +122,22 @@ impl WholeTableWindowExec {
                 .iter()
                 .map(|f| (f.kind, f.rules.clone()))
                 .collect(),
-            schema,
-            partitions,
+            schema.clone(),
+            Self::partitions(input),
         ));
-        WholeTableWindowExec {
-            input,
+        WholeTableWindow {
             key,
             time,
             functions,
-            properties: Arc::new(properties),
+            schema,
             output: Arc::new(OnceCell::new()),
             sorted,
         }
+    }
+
+    /// As many output partitions as input ones: the rows are dealt out again.
+    fn partitions(input: &Arc<dyn ExecutionPlan>) -> usize {
+        input.output_partitioning().partition_count().max(1)
     }
 
     /// The operator that replaces `node`, if `node` is a window node of Engage's functions only.
@@ -173,13 +168,8 @@ impl WholeTableWindowExec {
         if !text_key {
             return Ok(None);
         }
-        Ok(Some(WholeTableWindowExec::new(
-            input.clone(),
-            key,
-            time,
-            functions,
-            node.schema(),
-        )))
+        let window = WholeTableWindow::new(key, time, functions, node.schema(), input);
+        Ok(Some(WholeInputExec::try_new(window, vec![input.clone()])?))
     }
 
     /// The function of one window expression if it is Engage's, over the same key and time
@@ -234,103 +224,77 @@ impl WholeTableWindowExec {
     }
 }
 
-impl DisplayAs for WholeTableWindowExec {
-    fn fmt_as(&self, t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
+impl WholeInputOperator for WholeTableWindow {
+    const NAME: &'static str = "EngageWholeTableWindowExec";
+
+    fn input_count(&self) -> usize {
+        1
+    }
+
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    fn output_partitions(&self, inputs: &[Arc<dyn ExecutionPlan>]) -> usize {
+        Self::partitions(&inputs[0])
+    }
+
+    fn describe(
+        &self,
+        inputs: &[Arc<dyn ExecutionPlan>],
+        verbose: bool,
+        f: &mut fmt::Formatter,
+    ) -> fmt::Result {
         let functions: Vec<String> = self
             .functions
             .iter()
             .map(|f| format!("{:?}({})", f.kind, f.rules))
             .collect();
-        match t {
-            DisplayFormatType::Default | DisplayFormatType::Verbose => write!(
-                f,
-                "EngageWholeTableWindowExec: key=#{}, time=#{}, [{}]{}",
-                self.key,
-                self.time,
-                functions.join(", "),
-                if is_sorted_by(&self.input, self.key, self.time) {
-                    ", input sorted by key and time: streamed"
-                } else {
-                    ""
-                }
-            ),
-            DisplayFormatType::TreeRender => write!(f, "{}", functions.join(", ")),
+        if !verbose {
+            return write!(f, "{}", functions.join(", "));
         }
-    }
-}
-
-impl ExecutionPlan for WholeTableWindowExec {
-    fn name(&self) -> &str {
-        "EngageWholeTableWindowExec"
-    }
-
-    fn properties(&self) -> &Arc<PlanProperties> {
-        &self.properties
-    }
-
-    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
-        vec![&self.input]
+        write!(
+            f,
+            "key=#{}, time=#{}, [{}]{}",
+            self.key,
+            self.time,
+            functions.join(", "),
+            if is_sorted_by(&inputs[0], self.key, self.time) {
+                ", input sorted by key and time: streamed"
+            } else {
+                ""
+            }
+        )
     }
 
-    fn benefits_from_input_partitioning(&self) -> Vec<bool> {
-        vec![false]
-    }
-
-    fn apply_expressions(
-        &self,
-        _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,
-    ) -> Result<TreeNodeRecursion> {
-        Ok(TreeNodeRecursion::Continue)
-    }
-
-    fn replace_children(
-        self: Arc<Self>,
-        mut children: Vec<Arc<dyn ExecutionPlan>>,
-        _options: ReplaceChildrenOptions,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        let [_] = children.as_slice() else {
-            return internal_err!("EngageWholeTableWindowExec has one child");
-        };
-        Ok(Arc::new(WholeTableWindowExec::new(
-            children.remove(0),
+    fn renew(&self, inputs: &[Arc<dyn ExecutionPlan>]) -> Self {
+        WholeTableWindow::new(
             self.key,
             self.time,
             self.functions.clone(),
-            self.schema(),
-        )))
-    }
-
-    fn with_new_children(
-        self: Arc<Self>,
-        children: Vec<Arc<dyn ExecutionPlan>>,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        self.replace_children(
-            children,
-            ReplaceChildrenOptions::new(ChildrenPropertiesMode::Recompute),
+            self.schema.clone(),
+            &inputs[0],
         )
     }
 
     fn execute(
         &self,
+        inputs: &[Arc<dyn ExecutionPlan>],
         partition: usize,
         context: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
-        let partitions = self.properties.partitioning.partition_count();
-        if partition >= partitions {
-            return exec_err!(
-                "EngageWholeTableWindowExec has {partitions} partitions, not {partition}"
-            );
-        }
-        if is_sorted_by(&self.input, self.key, self.time) {
-            return Ok(self.sorted.stream(self.input.execute(partition, context)?));
+        let input = &inputs[0];
+        let partitions = Self::partitions(input);
+        if is_sorted_by(input, self.key, self.time) {
+            return Ok(self.sorted.stream(input.execute(partition, context)?));
         }
         let output = self.output.clone();
         let job = Job {
-            input: self.input.clone(),
+            input: input.clone(),
             key: self.key,
             time: self.time,
             functions: self.functions.clone(),
-            schema: self.schema(),
+            schema: self.schema.clone(),
             partitions,
         };
         Ok(stream_of(self.schema(), async move {
@@ -386,7 +350,8 @@ impl Job {
                     let start = callers.len();
                     callers.resize(start + batch.num_rows(), NO_CALLER);
                     let keys = Text::of(batch.column(key))?;
-                    archive.code_batch(&keys, &batch_times, &mut callers[start..])?;
+                    let grown = archive.code_batch(&keys, &batch_times, &mut callers[start..])?;
+                    reservation.try_grow(grown)?;
                     times.extend_from_slice(batch_times.values());
                     batches.push(batch);
                 }
@@ -415,14 +380,25 @@ impl Job {
             input.push(batches);
         }
         drop(archive);
-        let mut detections: Vec<(RuleSet, PerContact)> = Vec::new();
+        let mut rule_sets: Vec<RuleSet> = Vec::new();
         for f in &self.functions {
-            if !detections.iter().any(|(r, _)| *r == f.rules) {
-                let figures = detect_in_groups(&f.rules, &codes, &times, threads)?;
-                detections.push((f.rules.clone(), figures));
+            if !rule_sets.contains(&f.rules) {
+                rule_sets.push(f.rules.clone());
             }
         }
-        drop((codes, times));
+        // Detection is CPU work for every core: off the runtime's workers.
+        let detections: Vec<(RuleSet, PerContact)> = SpawnedTask::spawn_blocking(move || {
+            rule_sets
+                .into_iter()
+                .map(|rules| {
+                    let figures = detect_in_groups(&rules, &codes, &times, threads)?;
+                    Ok((rules, figures))
+                })
+                .collect::<Result<Vec<_>>>()
+        })
+        .join()
+        .await
+        .map_err(|e| DataFusionError::External(Box::new(e)))??;
         let mut output: Vec<Vec<RecordBatch>> = vec![Vec::new(); self.partitions];
         let mut offset = 0;
         let mut n = 0;

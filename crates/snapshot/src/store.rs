@@ -71,6 +71,29 @@ pub struct SnapshotStore {
 /// minimum.
 pub const PART_SIZE: usize = 10 * 1024 * 1024;
 
+/// The object store a URL names and the path in it: the one place Engage turns a URL into a
+/// store, for the snapshot store and for `engage sql --data`/`--table`. `s3://bucket/path`
+/// (the usual `AWS_*` variables configure the client: `AWS_ENDPOINT`, `AWS_ALLOW_HTTP`,
+/// `AWS_REGION`, credentials) and `memory:///path`; other schemes are refused by name.
+pub fn object_store_for(url: &url::Url) -> Result<(Arc<dyn ObjectStore>, Path), String> {
+    match url.scheme() {
+        "s3" => {
+            let store = object_store::aws::AmazonS3Builder::from_env()
+                .with_url(url.as_str())
+                .build()
+                .map_err(|e| e.to_string())?;
+            Ok((Arc::new(store), Path::from(url.path())))
+        }
+        "memory" => Ok((
+            Arc::new(object_store::memory::InMemory::new()),
+            Path::from(url.path()),
+        )),
+        other => Err(format!(
+            "the scheme `{other}` is not supported (a folder, file://, s3:// or memory://)"
+        )),
+    }
+}
+
 impl SnapshotStore {
     /// Opens a local folder (created if missing) or an object store URL. For `s3://` the
     /// usual `AWS_*` variables configure the client (`AWS_ENDPOINT`, `AWS_ALLOW_HTTP`,
@@ -83,27 +106,15 @@ impl SnapshotStore {
         let mut local_dir = None;
         let (store, root): (Arc<dyn ObjectStore>, Path) = if location.contains("://") {
             let url = url::Url::parse(location).map_err(|e| bad(e.to_string()))?;
-            match url.scheme() {
-                "s3" => {
-                    let store = object_store::aws::AmazonS3Builder::from_env()
-                        .with_url(location)
-                        .build()
-                        .map_err(|e| bad(e.to_string()))?;
-                    (Arc::new(store), Path::from(url.path()))
-                }
-                "memory" => (
-                    Arc::new(object_store::memory::InMemory::new()),
-                    Path::from(url.path()),
-                ),
-                "file" => {
-                    let dir = url
-                        .to_file_path()
-                        .map_err(|_| bad("not a local path".into()))?;
-                    let (store, root, dir) = local(&dir).map_err(bad)?;
-                    local_dir = Some(dir);
-                    (store, root)
-                }
-                other => return Err(bad(format!("the scheme `{other}` is not supported"))),
+            if url.scheme() == "file" {
+                let dir = url
+                    .to_file_path()
+                    .map_err(|_| bad("not a local path".into()))?;
+                let (store, root, dir) = local(&dir).map_err(bad)?;
+                local_dir = Some(dir);
+                (store, root)
+            } else {
+                object_store_for(&url).map_err(bad)?
             }
         } else {
             let (store, root, dir) = local(std::path::Path::new(location)).map_err(bad)?;
