@@ -17,6 +17,7 @@ pub mod profile;
 pub mod read;
 pub mod referral;
 pub mod report;
+mod rows;
 mod sources;
 
 pub use contact::{Contact, Reject};

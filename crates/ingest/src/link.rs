@@ -6,7 +6,7 @@ use engage_kernel::phone::Cli;
 use engage_kernel::time::{MINUTE, SECOND};
 use foldhash::HashMap;
 
-use crate::sources::{AcdRow, IncidentRow, RecordingRow};
+use crate::rows::{AcdRow, IncidentRow, RecordingRow};
 
 /// A recording links to a call answered within this of the recording's start.
 pub const RECORDING_TOLERANCE: Micros = 5 * SECOND;

@@ -18,6 +18,7 @@ use crate::profile::{Profiles, SourceKind, SourceProfile};
 use crate::read::{Disclosure, RawRow, ReadError, SourceReader};
 use crate::referral::{Referral, Referrals};
 use crate::report::{IngestReport, SourceCounts};
+use crate::rows::{AcdRow, IncidentRow, RecordingRow};
 
 /// What an ingest needs besides the exports.
 pub struct IngestOptions<'a> {
@@ -44,39 +45,6 @@ pub struct Ingested {
     pub rejects: Vec<Reject>,
     /// Every figure.
     pub report: IngestReport,
-}
-
-pub(crate) struct AcdRow {
-    pub call_id: String,
-    pub phone_line: String,
-    pub cli: Cli,
-    pub arrived: LocalInstant,
-    pub answered: Option<LocalInstant>,
-    pub ended: Option<LocalInstant>,
-    pub outcome: &'static str,
-}
-
-pub(crate) struct RecordingRow {
-    pub recording_id: String,
-    pub remote: Cli,
-    pub started: LocalInstant,
-    pub reject: Reject,
-}
-
-pub(crate) struct IncidentRow {
-    pub incident_id: String,
-    pub call_time: LocalInstant,
-    pub caller: Option<String>,
-    /// As published: pseudonymised when publishing with a key.
-    pub address_key: Option<String>,
-    /// As published: the postcode district when publishing with a key.
-    pub postcode: Option<String>,
-    /// Looked up with the full postcode.
-    pub csu: Option<String>,
-    pub category: Option<String>,
-    pub closing_category: Option<String>,
-    pub grade: Option<i8>,
-    pub reject: Reject,
 }
 
 /// An ingest in progress: read each source with [`Ingest::read`], then [`Ingest::finish`].
