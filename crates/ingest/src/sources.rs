@@ -107,6 +107,9 @@ mod field {
     }
 }
 
+/// The response grades an incident may have.
+const GRADES: std::ops::RangeInclusive<i8> = 1..=9;
+
 fn fingerprint<'r>(fields: impl Iterator<Item = &'r str>) -> u64 {
     let mut h = foldhash::quality::FixedState::with_seed(0x5eed).build_hasher();
     for f in fields {
@@ -407,12 +410,16 @@ impl<'a> Ingest<'a> {
             g => Some(
                 g.parse::<i8>()
                     .ok()
-                    .filter(|g| (1..=9).contains(g))
+                    .filter(|g| GRADES.contains(g))
                     .ok_or_else(|| {
                         reader.reject_field(
                             row,
                             GRADE,
-                            format!("`{g}` is not a response grade; expected a number from 1 to 9"),
+                            format!(
+                                "`{g}` is not a response grade; expected a number from {} to {}",
+                                GRADES.start(),
+                                GRADES.end()
+                            ),
                         )
                     })?,
             ),
@@ -567,6 +574,7 @@ impl<'a> Ingest<'a> {
     fn merge_recordings(&mut self, index: &AcdIndex, contacts: &mut [Contact]) {
         let linked = link::recordings(index, &mut self.recordings);
         let counts = &mut self.counts[slot(SourceKind::Recordings)];
+        let unmatched = link::unmatched_recording();
         for (recording, call) in self.recordings.iter().zip(linked) {
             match call {
                 Some(call) => {
@@ -577,7 +585,7 @@ impl<'a> Ingest<'a> {
                     counts.rejected += 1;
                     counts.unmatched += 1;
                     let mut reject = recording.reject.clone();
-                    reject.reason = "unmatched: no answered ACD call from that number within 5 s of the recording's start".into();
+                    reject.reason = unmatched.clone();
                     self.rejects.push(reject);
                 }
             }
@@ -590,6 +598,7 @@ impl<'a> Ingest<'a> {
     fn merge_incidents(&mut self, index: &AcdIndex, contacts: &mut [Contact]) {
         let linked = link::incidents(index, &mut self.incidents);
         let counts = &mut self.counts[slot(SourceKind::Incidents)];
+        let unmatched = link::unmatched_incident();
         for (incident, call) in self.incidents.iter().zip(linked) {
             match call {
                 Some(call) => {
@@ -610,9 +619,9 @@ impl<'a> Ingest<'a> {
                     counts.unmatched += 1;
                     let mut reject = incident.reject.clone();
                     reject.reason = if incident.caller.is_none() {
-                        "unmatched: the incident call has no caller number, and no keyless ACD call was in progress at its call time".into()
+                        link::UNMATCHED_KEYLESS_INCIDENT.to_string()
                     } else {
-                        "unmatched: no ACD call from that number answered before the call time and ended within 10 minutes of it".into()
+                        unmatched.clone()
                     };
                     self.rejects.push(reject);
                 }
