@@ -254,41 +254,16 @@ pub mod files {
     pub const SUMMARY: &str = "generate_summary.json";
 }
 
+// The exports' headers are ingest's (`engage_ingest::exports`): what is written here is what
+// ingest reads.
 /// Header of `acd_calls.csv` (`docs/exports.md`).
-pub const ACD_HEADER: [&str; 8] = [
-    "call_id", "line", "cli", "arrived", "answered", "ended", "queue", "outcome",
-];
-/// Header of `recordings.csv`.
-pub const RECORDINGS_HEADER: [&str; 6] = [
-    "recording_id",
-    "channel",
-    "direction",
-    "remote_number",
-    "started",
-    "ended",
-];
+pub use engage_ingest::ACD_COLUMNS as ACD_HEADER;
 /// Header of `incident_calls.csv`.
-pub const INCIDENTS_HEADER: [&str; 9] = [
-    "incident_id",
-    "call_time",
-    "caller_phone",
-    "caller_name",
-    "location",
-    "postcode",
-    "opening_category",
-    "closing_category",
-    "grade",
-];
+pub use engage_ingest::INCIDENTS_COLUMNS as INCIDENTS_HEADER;
 /// Header of `partner_contacts.csv`.
-pub const PARTNERS_HEADER: [&str; 7] = [
-    "contact_id",
-    "agency",
-    "line",
-    "received",
-    "caller_key",
-    "outcome",
-    "category",
-];
+pub use engage_ingest::PARTNERS_COLUMNS as PARTNERS_HEADER;
+/// Header of `recordings.csv`.
+pub use engage_ingest::RECORDINGS_COLUMNS as RECORDINGS_HEADER;
 /// Header of `planted_truth.csv`.
 pub const TRUTH_HEADER: [&str; 5] = ["caller_number_e164", "kind", "agencies", "address", "note"];
 /// Header of `referrals.csv`.
