@@ -26,6 +26,7 @@ pub mod phone;
 pub mod postcode;
 pub mod profile;
 pub mod pseudonym;
+mod reference_csv;
 pub mod rule;
 pub mod stream;
 pub mod summary;
