@@ -35,7 +35,7 @@ pub mod triage;
 
 pub use archive::Archive;
 pub use detect::{
-    DetectError, Detection, detect, detect_episodes, detect_run, detect_run_episodes,
+    DetectError, Detection, Episodes, detect, detect_episodes, detect_run, detect_run_episodes,
 };
 pub use episode::{ChainEvent, Episode};
 pub use impact::{
