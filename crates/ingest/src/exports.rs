@@ -1,5 +1,5 @@
-//! The default exports (`docs/exports.md`): each source's header, in column order, and the
-//! fields Engage reads from it. This is the one definition of the headers: ingest reads them
+//! The default exports (`docs/exports.md`): each source's file name, its header in column
+//! order, and the fields Engage reads from it. This is the one definition of both: ingest reads them
 //! (a source profile may rename the columns) and `engage-synth` writes them. The columns of a
 //! header that are not read fields (the incidents' `caller_name`, the referrals' `note`) are
 //! never published.
@@ -32,6 +32,17 @@ impl Field {
         }
     }
 }
+
+/// The ACD export's file name.
+pub const ACD_FILE: &str = "acd_calls.csv";
+/// The call recording export's file name.
+pub const RECORDINGS_FILE: &str = "recordings.csv";
+/// The command and control export's file name.
+pub const INCIDENTS_FILE: &str = "incident_calls.csv";
+/// The partners' export's file name.
+pub const PARTNERS_FILE: &str = "partner_contacts.csv";
+/// The case system's referrals export's file name.
+pub const REFERRALS_FILE: &str = "referrals.csv";
 
 /// The header of `acd_calls.csv`.
 pub const ACD_COLUMNS: [&str; 8] = [

@@ -97,11 +97,11 @@ impl SourceKind {
 
     fn default_file(self) -> &'static str {
         match self {
-            SourceKind::Acd => "acd_calls.csv",
-            SourceKind::Recordings => "recordings.csv",
-            SourceKind::Incidents => "incident_calls.csv",
-            SourceKind::Partners => "partner_contacts.csv",
-            SourceKind::Referrals => "referrals.csv",
+            SourceKind::Acd => exports::ACD_FILE,
+            SourceKind::Recordings => exports::RECORDINGS_FILE,
+            SourceKind::Incidents => exports::INCIDENTS_FILE,
+            SourceKind::Partners => exports::PARTNERS_FILE,
+            SourceKind::Referrals => exports::REFERRALS_FILE,
         }
     }
 }

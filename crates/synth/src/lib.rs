@@ -234,18 +234,19 @@ pub fn partner_key() -> PseudonymKey {
 
 /// The file names [`generate_to_dir`] writes.
 pub mod files {
+    // The exports' names are ingest's (`engage_ingest::exports`), where it looks for them.
     /// The ACD export.
-    pub const ACD: &str = "acd_calls.csv";
-    /// The call recording export.
-    pub const RECORDINGS: &str = "recordings.csv";
+    pub use engage_ingest::exports::ACD_FILE as ACD;
     /// The command and control export.
-    pub const INCIDENTS: &str = "incident_calls.csv";
+    pub use engage_ingest::exports::INCIDENTS_FILE as INCIDENTS;
     /// The partners' contacts.
-    pub const PARTNERS: &str = "partner_contacts.csv";
+    pub use engage_ingest::exports::PARTNERS_FILE as PARTNERS;
+    /// The call recording export.
+    pub use engage_ingest::exports::RECORDINGS_FILE as RECORDINGS;
     /// The planted callers and addresses.
     pub const TRUTH: &str = "planted_truth.csv";
     /// The case system's export of the coordinator's decisions.
-    pub const REFERRALS: &str = "referrals.csv";
+    pub use engage_ingest::exports::REFERRALS_FILE as REFERRALS;
     /// The planted truth of the referrals: one row per case.
     pub const PLANTED_REFERRALS: &str = "planted_referrals.csv";
     /// [`crate::PARTNER_KEY`] and a newline.
