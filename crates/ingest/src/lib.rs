@@ -11,17 +11,23 @@
 //! (`referrals.csv`, optional) are read into [`Referral`]s ([`referral`]).
 
 pub mod contact;
+pub mod exports;
 mod link;
 pub mod local_time;
 pub mod profile;
 pub mod read;
 pub mod referral;
 pub mod report;
+mod rows;
 mod sources;
 
 pub use contact::{Contact, Reject};
-pub use profile::{Field, Profiles, SourceKind, SourceProfile};
+pub use exports::{
+    ACD_COLUMNS, Field, INCIDENTS_COLUMNS, PARTNERS_COLUMNS, RECORDINGS_COLUMNS, REFERRALS_COLUMNS,
+    REFERRALS_HEADER,
+};
+pub use profile::{Profiles, SourceKind, SourceProfile};
 pub use read::Disclosure;
-pub use referral::{REFERRALS_COLUMNS, REFERRALS_HEADER, Referral};
+pub use referral::Referral;
 pub use report::{IngestReport, SourceCounts};
 pub use sources::{Ingest, IngestOptions, Ingested};

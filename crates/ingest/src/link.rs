@@ -6,7 +6,7 @@ use engage_kernel::phone::Cli;
 use engage_kernel::time::{MINUTE, SECOND};
 use foldhash::HashMap;
 
-use crate::sources::{AcdRow, IncidentRow, RecordingRow};
+use crate::rows::{AcdRow, IncidentRow, RecordingRow};
 
 /// A recording links to a call answered within this of the recording's start.
 pub const RECORDING_TOLERANCE: Micros = 5 * SECOND;
@@ -14,6 +14,35 @@ pub const RECORDING_TOLERANCE: Micros = 5 * SECOND;
 pub const INCIDENT_AFTER_END: Micros = 10 * MINUTE;
 /// No call is answered this long before an incident call that belongs to it.
 pub const LONGEST_CALL: Micros = 24 * 60 * MINUTE;
+
+/// Why a recording that links to no ACD call is rejected.
+pub(crate) fn unmatched_recording() -> String {
+    format!(
+        "unmatched: no answered ACD call from that number within {} of the recording's start",
+        tolerance(RECORDING_TOLERANCE)
+    )
+}
+
+/// Why an incident call with a caller number that links to no ACD call is rejected.
+pub(crate) fn unmatched_incident() -> String {
+    format!(
+        "unmatched: no ACD call from that number answered before the call time and ended within {} of it",
+        tolerance(INCIDENT_AFTER_END)
+    )
+}
+
+/// Why an incident call without a caller number that links to no ACD call is rejected.
+pub(crate) const UNMATCHED_KEYLESS_INCIDENT: &str = "unmatched: the incident call has no caller number, and no keyless ACD call was in progress at its call time";
+
+/// A tolerance as a reject's reason writes it: whole minutes in minutes (`10 minutes`), else
+/// whole seconds (`5 s`).
+fn tolerance(span: Micros) -> String {
+    match span / MINUTE {
+        1 if span % MINUTE == 0 => "1 minute".to_string(),
+        minutes if span % MINUTE == 0 => format!("{minutes} minutes"),
+        _ => format!("{} s", span / SECOND),
+    }
+}
 
 /// An ACD call's instants, resolved.
 pub(crate) struct AcdCall {
@@ -122,4 +151,17 @@ pub(crate) fn incidents(index: &AcdIndex, incidents: &mut [IncidentRow]) -> Vec<
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tolerances_read_in_minutes_when_whole_else_seconds() {
+        assert_eq!(tolerance(5 * SECOND), "5 s");
+        assert_eq!(tolerance(90 * SECOND), "90 s");
+        assert_eq!(tolerance(MINUTE), "1 minute");
+        assert_eq!(tolerance(10 * MINUTE), "10 minutes");
+    }
 }

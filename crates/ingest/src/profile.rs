@@ -18,6 +18,8 @@ use std::collections::BTreeMap;
 use chrono_tz::Tz;
 use serde::Deserialize;
 
+use crate::exports::{self, Field};
+
 /// The sources of a control room's exports: four of contacts, and the case system's decisions
 /// about repeat callers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -58,58 +60,24 @@ impl SourceKind {
     /// The fields Engage reads from this source (the default column names), each with
     /// whether its text is personal.
     pub fn fields(self) -> &'static [Field] {
-        use Field as F;
         match self {
-            SourceKind::Acd => {
-                const FIELDS: &[Field] = &[
-                    F::new("call_id"),
-                    F::new("line"),
-                    F::personal("cli"),
-                    F::new("arrived"),
-                    F::new("answered"),
-                    F::new("ended"),
-                    F::new("queue"),
-                    F::new("outcome"),
-                ];
-                FIELDS
-            }
-            SourceKind::Recordings => {
-                const FIELDS: &[Field] = &[
-                    F::new("recording_id"),
-                    F::new("channel"),
-                    F::new("direction"),
-                    F::personal("remote_number"),
-                    F::new("started"),
-                    F::new("ended"),
-                ];
-                FIELDS
-            }
-            SourceKind::Incidents => {
-                const FIELDS: &[Field] = &[
-                    F::new("incident_id"),
-                    F::new("call_time"),
-                    F::personal("caller_phone"),
-                    F::personal("location"),
-                    F::personal("postcode"),
-                    F::new("opening_category"),
-                    F::new("closing_category"),
-                    F::new("grade"),
-                ];
-                FIELDS
-            }
-            SourceKind::Partners => {
-                const FIELDS: &[Field] = &[
-                    F::new("contact_id"),
-                    F::new("agency"),
-                    F::new("line"),
-                    F::new("received"),
-                    F::personal("caller_key"),
-                    F::new("outcome"),
-                    F::new("category"),
-                ];
-                FIELDS
-            }
-            SourceKind::Referrals => &crate::referral::FIELDS,
+            SourceKind::Acd => &exports::ACD_FIELDS,
+            SourceKind::Recordings => &exports::RECORDINGS_FIELDS,
+            SourceKind::Incidents => &exports::INCIDENTS_FIELDS,
+            SourceKind::Partners => &exports::PARTNERS_FIELDS,
+            SourceKind::Referrals => &exports::REFERRALS_FIELDS,
+        }
+    }
+
+    /// The header of the source's default export, in column order: the read
+    /// [`fields`](Self::fields) and the columns Engage does not read.
+    pub fn columns(self) -> &'static [&'static str] {
+        match self {
+            SourceKind::Acd => &exports::ACD_COLUMNS,
+            SourceKind::Recordings => &exports::RECORDINGS_COLUMNS,
+            SourceKind::Incidents => &exports::INCIDENTS_COLUMNS,
+            SourceKind::Partners => &exports::PARTNERS_COLUMNS,
+            SourceKind::Referrals => &exports::REFERRALS_COLUMNS,
         }
     }
 
@@ -122,47 +90,18 @@ impl SourceKind {
     /// a reject's raw text): the referrals' free-text `note`.
     pub fn withheld_fields(self) -> &'static [&'static str] {
         match self {
-            SourceKind::Referrals => &crate::referral::WITHHELD_FIELDS,
+            SourceKind::Referrals => &exports::REFERRALS_WITHHELD,
             _ => &[],
         }
     }
 
     fn default_file(self) -> &'static str {
         match self {
-            SourceKind::Acd => "acd_calls.csv",
-            SourceKind::Recordings => "recordings.csv",
-            SourceKind::Incidents => "incident_calls.csv",
-            SourceKind::Partners => "partner_contacts.csv",
-            SourceKind::Referrals => "referrals.csv",
-        }
-    }
-}
-
-/// One field Engage reads from a source.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Field {
-    /// The field's name, also its default column name.
-    pub name: &'static str,
-    /// Whether its text identifies a person (a number, a name, an address, a postcode): in a
-    /// pseudonymised snapshot a reject's raw text withholds it and a reject's reason never
-    /// quotes it (`docs/exports.md`, "Pseudonymised snapshots").
-    pub personal: bool,
-}
-
-impl Field {
-    /// A field that is not personal.
-    pub const fn new(name: &'static str) -> Self {
-        Field {
-            name,
-            personal: false,
-        }
-    }
-
-    /// A personal field.
-    pub const fn personal(name: &'static str) -> Self {
-        Field {
-            name,
-            personal: true,
+            SourceKind::Acd => exports::ACD_FILE,
+            SourceKind::Recordings => exports::RECORDINGS_FILE,
+            SourceKind::Incidents => exports::INCIDENTS_FILE,
+            SourceKind::Partners => exports::PARTNERS_FILE,
+            SourceKind::Referrals => exports::REFERRALS_FILE,
         }
     }
 }

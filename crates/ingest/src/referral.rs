@@ -1,5 +1,6 @@
 //! The case system's export of decisions about repeat callers (`referrals.csv`): one published
-//! decision, the export's header, and the rules that accept or reject each row.
+//! decision and the rules that accept or reject each row (the export's header is in
+//! `crate::exports`).
 //!
 //! The format and the rules are in `docs/exports.md`. A referral is not a contact: it is
 //! published in its own table, keyed by the same caller key as `contacts` so the two join.
@@ -16,45 +17,9 @@ use foldhash::{HashMap, HashSet};
 
 use crate::contact::Reject;
 use crate::local_time::parse_local;
-use crate::profile::{Field, SourceProfile};
+use crate::profile::SourceProfile;
 use crate::read::{RawRow, SourceReader};
 use crate::report::SourceCounts;
-
-/// The header of the default export, in column order (no line end).
-pub const REFERRALS_HEADER: &str = "case_id,caller,decided_at,decision,assessment,csu,plan,review_due,marker_expires,close_reason,note";
-
-/// The columns of the default export, in order ([`REFERRALS_HEADER`] split at the commas).
-pub const REFERRALS_COLUMNS: [&str; 11] = [
-    "case_id",
-    "caller",
-    "decided_at",
-    "decision",
-    "assessment",
-    "csu",
-    "plan",
-    "review_due",
-    "marker_expires",
-    "close_reason",
-    "note",
-];
-
-/// The fields Engage reads from a referrals export (every column but the note); the caller is
-/// personal.
-pub const FIELDS: [Field; 10] = [
-    Field::new("case_id"),
-    Field::personal("caller"),
-    Field::new("decided_at"),
-    Field::new("decision"),
-    Field::new("assessment"),
-    Field::new("csu"),
-    Field::new("plan"),
-    Field::new("review_due"),
-    Field::new("marker_expires"),
-    Field::new("close_reason"),
-];
-
-/// The fields whose text is never kept.
-pub const WITHHELD_FIELDS: [&str; 1] = ["note"];
 
 /// The decisions a case records.
 pub const DECISIONS: [&str; 6] = [
@@ -100,7 +65,7 @@ pub struct Referral {
     pub close_reason: Option<String>,
 }
 
-/// Field positions, in [`FIELDS`] order.
+/// Field positions, in [`REFERRALS_FIELDS`](crate::exports::REFERRALS_FIELDS) order.
 mod field {
     pub const CASE_ID: usize = 0;
     pub const CALLER: usize = 1;
@@ -391,17 +356,6 @@ impl Referrals {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_header_is_the_read_fields_then_the_note() {
-        let columns: Vec<&str> = FIELDS
-            .iter()
-            .map(|f| f.name)
-            .chain(WITHHELD_FIELDS)
-            .collect();
-        assert_eq!(REFERRALS_HEADER, columns.join(","));
-        assert_eq!(REFERRALS_COLUMNS.to_vec(), columns);
-    }
 
     #[test]
     fn dates_count_days_from_1970() {

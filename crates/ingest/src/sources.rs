@@ -12,12 +12,13 @@ use engage_kernel::time::SECOND;
 use foldhash::HashMap;
 
 use crate::contact::{Contact, Reject};
-use crate::link::{self, AcdIndex};
+use crate::link::{self, AcdCall, AcdIndex};
 use crate::local_time::{LocalInstant, parse_local};
 use crate::profile::{Profiles, SourceKind, SourceProfile};
 use crate::read::{Disclosure, RawRow, ReadError, SourceReader};
 use crate::referral::{Referral, Referrals};
 use crate::report::{IngestReport, SourceCounts};
+use crate::rows::{AcdRow, IncidentRow, RecordingRow};
 
 /// What an ingest needs besides the exports.
 pub struct IngestOptions<'a> {
@@ -44,39 +45,6 @@ pub struct Ingested {
     pub rejects: Vec<Reject>,
     /// Every figure.
     pub report: IngestReport,
-}
-
-pub(crate) struct AcdRow {
-    pub call_id: String,
-    pub phone_line: String,
-    pub cli: Cli,
-    pub arrived: LocalInstant,
-    pub answered: Option<LocalInstant>,
-    pub ended: Option<LocalInstant>,
-    pub outcome: &'static str,
-}
-
-pub(crate) struct RecordingRow {
-    pub recording_id: String,
-    pub remote: Cli,
-    pub started: LocalInstant,
-    pub reject: Reject,
-}
-
-pub(crate) struct IncidentRow {
-    pub incident_id: String,
-    pub call_time: LocalInstant,
-    pub caller: Option<String>,
-    /// As published: pseudonymised when publishing with a key.
-    pub address_key: Option<String>,
-    /// As published: the postcode district when publishing with a key.
-    pub postcode: Option<String>,
-    /// Looked up with the full postcode.
-    pub csu: Option<String>,
-    pub category: Option<String>,
-    pub closing_category: Option<String>,
-    pub grade: Option<i8>,
-    pub reject: Reject,
 }
 
 /// An ingest in progress: read each source with [`Ingest::read`], then [`Ingest::finish`].
@@ -138,6 +106,9 @@ mod field {
         pub const CATEGORY: usize = 6;
     }
 }
+
+/// The response grades an incident may have.
+const GRADES: std::ops::RangeInclusive<i8> = 1..=9;
 
 fn fingerprint<'r>(fields: impl Iterator<Item = &'r str>) -> u64 {
     let mut h = foldhash::quality::FixedState::with_seed(0x5eed).build_hasher();
@@ -439,12 +410,16 @@ impl<'a> Ingest<'a> {
             g => Some(
                 g.parse::<i8>()
                     .ok()
-                    .filter(|g| (1..=9).contains(g))
+                    .filter(|g| GRADES.contains(g))
                     .ok_or_else(|| {
                         reader.reject_field(
                             row,
                             GRADE,
-                            format!("`{g}` is not a response grade; expected a number from 1 to 9"),
+                            format!(
+                                "`{g}` is not a response grade; expected a number from {} to {}",
+                                GRADES.start(),
+                                GRADES.end()
+                            ),
                         )
                     })?,
             ),
@@ -521,8 +496,31 @@ impl<'a> Ingest<'a> {
 
     /// Resolves the clock change, links the systems and sorts the contacts.
     pub fn finish(mut self) -> Ingested {
+        let calls = self.resolve_clock();
+        let index = AcdIndex::new(&self.acd, &calls);
+        let mut contacts = self.acd_contacts(&calls);
+        self.merge_recordings(&index, &mut contacts);
+        self.merge_incidents(&index, &mut contacts);
+        let referrals = self.finish_referrals();
+        self.counts[slot(SourceKind::Partners)].published = self.partners.len() as u64;
+        contacts.append(&mut self.partners);
+        sort_contacts(&mut contacts);
+        sort_rejects(&mut self.rejects);
+        let report = report(self.counts, &contacts, &self.rejects);
+        Ingested {
+            contacts,
+            referrals,
+            rejects: self.rejects,
+            report,
+        }
+    }
+
+    /// The clock change: sorts the ACD calls into call id order and resolves each call's
+    /// times, no call arriving before the one ahead of it and no answer or end before the
+    /// arrival. Returns the resolved instants, parallel to the sorted calls, and counts the
+    /// ambiguous times and the published calls.
+    fn resolve_clock(&mut self) -> Vec<AcdCall> {
         let acd_counts = &mut self.counts[slot(SourceKind::Acd)];
-        // The clock change: in call id order, no call before the one ahead of it.
         self.acd
             .sort_by(|a, b| (a.call_id.len(), &a.call_id).cmp(&(b.call_id.len(), &b.call_id)));
         let mut previous: Option<Micros> = None;
@@ -540,19 +538,22 @@ impl<'a> Ingest<'a> {
             let ended = row
                 .ended
                 .map(|t| t.resolve(Some(answered.unwrap_or(arrived))));
-            calls.push(link::AcdCall {
+            calls.push(AcdCall {
                 arrived,
                 answered,
                 ended,
             });
         }
         acd_counts.published = self.acd.len() as u64;
+        calls
+    }
 
-        let index = AcdIndex::new(&self.acd, &calls);
-        let mut contacts: Vec<Contact> = self
-            .acd
+    /// One contact per ACD call (`calls` parallel to the calls), in call id order, before
+    /// anything is merged into it.
+    fn acd_contacts(&self, calls: &[AcdCall]) -> Vec<Contact> {
+        self.acd
             .iter()
-            .zip(&calls)
+            .zip(calls)
             .map(|(row, call)| Contact {
                 contact_id: row.call_id.clone(),
                 agency: "police",
@@ -565,32 +566,43 @@ impl<'a> Ingest<'a> {
                 talk_s: call.answered.zip(call.ended).map(|(a, e)| seconds(e - a)),
                 ..Contact::default()
             })
-            .collect();
+            .collect()
+    }
 
-        let linked = link::recordings(&index, &mut self.recordings);
-        let rec_counts = &mut self.counts[slot(SourceKind::Recordings)];
+    /// Merges each recording into the contact of the ACD call it links to; a recording that
+    /// links to none is rejected as unmatched.
+    fn merge_recordings(&mut self, index: &AcdIndex, contacts: &mut [Contact]) {
+        let linked = link::recordings(index, &mut self.recordings);
+        let counts = &mut self.counts[slot(SourceKind::Recordings)];
+        let unmatched = link::unmatched_recording();
         for (recording, call) in self.recordings.iter().zip(linked) {
             match call {
                 Some(call) => {
-                    rec_counts.merged += 1;
+                    counts.merged += 1;
                     contacts[call].recording_id = Some(recording.recording_id.clone());
                 }
                 None => {
-                    rec_counts.rejected += 1;
-                    rec_counts.unmatched += 1;
+                    counts.rejected += 1;
+                    counts.unmatched += 1;
                     let mut reject = recording.reject.clone();
-                    reject.reason = "unmatched: no answered ACD call from that number within 5 s of the recording's start".into();
+                    reject.reason = unmatched.clone();
                     self.rejects.push(reject);
                 }
             }
         }
+    }
 
-        let linked = link::incidents(&index, &mut self.incidents);
-        let inc_counts = &mut self.counts[slot(SourceKind::Incidents)];
+    /// Merges each incident call into the contact of the ACD call it links to (the first
+    /// incident linked to a call gives the contact its incident fields); an incident call that
+    /// links to none is rejected as unmatched.
+    fn merge_incidents(&mut self, index: &AcdIndex, contacts: &mut [Contact]) {
+        let linked = link::incidents(index, &mut self.incidents);
+        let counts = &mut self.counts[slot(SourceKind::Incidents)];
+        let unmatched = link::unmatched_incident();
         for (incident, call) in self.incidents.iter().zip(linked) {
             match call {
                 Some(call) => {
-                    inc_counts.merged += 1;
+                    counts.merged += 1;
                     let contact = &mut contacts[call];
                     if contact.incident_id.is_none() {
                         contact.incident_id = Some(incident.incident_id.clone());
@@ -603,58 +615,63 @@ impl<'a> Ingest<'a> {
                     }
                 }
                 None => {
-                    inc_counts.rejected += 1;
-                    inc_counts.unmatched += 1;
+                    counts.rejected += 1;
+                    counts.unmatched += 1;
                     let mut reject = incident.reject.clone();
                     reject.reason = if incident.caller.is_none() {
-                        "unmatched: the incident call has no caller number, and no keyless ACD call was in progress at its call time".into()
+                        link::UNMATCHED_KEYLESS_INCIDENT.to_string()
                     } else {
-                        "unmatched: no ACD call from that number answered before the call time and ended within 10 minutes of it".into()
+                        unmatched.clone()
                     };
                     self.rejects.push(reject);
                 }
             }
         }
+    }
 
-        // A referrals export never read is absent, said or not (older archives have none).
+    /// The referrals sorted, or `None` when no referrals export was read; a referrals export
+    /// never read is reported absent, said or not (older archives have none).
+    fn finish_referrals(&mut self) -> Option<Vec<Referral>> {
         if self.referrals.is_none() && !self.referrals_absent {
             self.absent(SourceKind::Referrals);
         }
-        let referrals = self.referrals.take().map(Referrals::finish);
+        self.referrals.take().map(Referrals::finish)
+    }
+}
 
-        self.counts[slot(SourceKind::Partners)].published = self.partners.len() as u64;
-        contacts.append(&mut self.partners);
-        contacts.sort_by(|a, b| {
-            (
-                a.caller_key.is_none(),
-                &a.caller_key,
-                a.received_at,
-                &a.contact_id,
-            )
-                .cmp(&(
-                    b.caller_key.is_none(),
-                    &b.caller_key,
-                    b.received_at,
-                    &b.contact_id,
-                ))
-        });
-        self.rejects
-            .sort_by(|a, b| (a.source, &a.file, a.line).cmp(&(b.source, &b.file, b.line)));
-        let report = IngestReport {
-            sources: SourceKind::ALL
-                .iter()
-                .zip(self.counts)
-                .map(|(k, c)| (k.name().to_string(), c))
-                .collect(),
-            contacts: contacts.len() as u64,
-            rejects: self.rejects.len() as u64,
-        };
-        Ingested {
-            contacts,
-            referrals,
-            rejects: self.rejects,
-            report,
-        }
+/// Contacts by caller key (keyless last), then time, then contact id.
+fn sort_contacts(contacts: &mut [Contact]) {
+    contacts.sort_by(|a, b| {
+        (
+            a.caller_key.is_none(),
+            &a.caller_key,
+            a.received_at,
+            &a.contact_id,
+        )
+            .cmp(&(
+                b.caller_key.is_none(),
+                &b.caller_key,
+                b.received_at,
+                &b.contact_id,
+            ))
+    });
+}
+
+/// Rejects by source, then file, then line.
+fn sort_rejects(rejects: &mut [Reject]) {
+    rejects.sort_by(|a, b| (a.source, &a.file, a.line).cmp(&(b.source, &b.file, b.line)));
+}
+
+/// The figures: each source's counts under its name, and the sizes of the two tables.
+fn report(counts: [SourceCounts; 5], contacts: &[Contact], rejects: &[Reject]) -> IngestReport {
+    IngestReport {
+        sources: SourceKind::ALL
+            .iter()
+            .zip(counts)
+            .map(|(k, c)| (k.name().to_string(), c))
+            .collect(),
+        contacts: contacts.len() as u64,
+        rejects: rejects.len() as u64,
     }
 }
 

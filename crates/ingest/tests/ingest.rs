@@ -487,3 +487,34 @@ mod withheld_rejects {
         }
     }
 }
+
+#[test]
+fn the_reasons_built_from_the_rules_constants_read_as_written() {
+    let acd = format!(
+        "{ACD_HEADER}A1,999,07700 900123,01/03/2025 10:00:00,01/03/2025 10:00:05,01/03/2025 10:02:05,EMERGENCY,Answered\n"
+    );
+    let incidents = format!(
+        "{INC_HEADER}\
+I1,01/03/2025 12:00:00,,,1 High St,ME14 1XX,Assault,Assault,1\n\
+I2,01/03/2025 10:01:00,07700 900123,,1 High St,ME14 1XX,Assault,Assault,10\n"
+    );
+    let out = ingest(&acd, REC_HEADER, &incidents, None);
+    let reasons: Vec<(u64, &str)> = out
+        .rejects
+        .iter()
+        .map(|r| (r.line, r.reason.as_str()))
+        .collect();
+    assert_eq!(
+        reasons,
+        vec![
+            (
+                2,
+                "unmatched: the incident call has no caller number, and no keyless ACD call was in progress at its call time"
+            ),
+            (
+                3,
+                "field `grade`: `10` is not a response grade; expected a number from 1 to 9"
+            ),
+        ]
+    );
+}

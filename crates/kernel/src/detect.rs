@@ -12,20 +12,17 @@ use crate::keys::NO_KEY;
 use crate::rule::{MAX_RULES, PerRule, Rule, RuleSet};
 use crate::time::Micros;
 
-/// The answer for a set of contacts, per contact in input order and per episode.
+/// The episodes found among a set of contacts, with nothing per contact: the answer of
+/// [`detect_episodes`]. [`Detection`] has these and the per-contact figures.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Detection {
+pub struct Episodes {
     rules: usize,
     len: usize,
-    per_contact: bool,
-    rolling_counts: Vec<u32>,
-    qualifies: Vec<bool>,
-    episode_no: Vec<u32>,
     episodes: Vec<Episode>,
     episode_numbers: Vec<u32>,
 }
 
-impl Detection {
+impl Episodes {
     /// How many contacts were given.
     pub fn len(&self) -> usize {
         self.len
@@ -34,33 +31,6 @@ impl Detection {
     /// True when no contact was given.
     pub fn is_empty(&self) -> bool {
         self.len == 0
-    }
-
-    /// Rolling counts under rule `rule` (index into the rule set), one per contact in input
-    /// order; 0 for contacts without a key. Empty from [`detect_episodes`].
-    pub fn rolling_counts(&self, rule: usize) -> &[u32] {
-        if !self.per_contact {
-            return &[];
-        }
-        &self.rolling_counts[rule * self.len..(rule + 1) * self.len]
-    }
-
-    /// Whether each contact qualifies under at least one rule. Empty from [`detect_episodes`].
-    pub fn qualifies(&self) -> &[bool] {
-        &self.qualifies
-    }
-
-    /// Per contact, the number (1, 2, ... within its caller, in time order) of the episode
-    /// whose span `[start, end]` holds it, or 0 when it is in none. Empty from
-    /// [`detect_episodes`].
-    pub fn episode_numbers_of_contacts(&self) -> &[u32] {
-        &self.episode_no
-    }
-
-    /// The episode number of contact `i`, if it is inside an episode (always `None` from
-    /// [`detect_episodes`]).
-    pub fn episode_of(&self, i: usize) -> Option<u32> {
-        self.episode_no.get(i).copied().filter(|&n| n > 0)
     }
 
     /// The episodes, grouped by key (in ascending key code) and in time order within a key.
@@ -76,6 +46,71 @@ impl Detection {
     /// How many rules the answer has figures for.
     pub fn rule_count(&self) -> usize {
         self.rules
+    }
+}
+
+/// The answer for a set of contacts: per contact in input order (rolling counts, whether it
+/// qualifies, its episode) and the [`Episodes`]. The answer of [`detect`] and [`detect_run`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Detection {
+    episodes: Episodes,
+    rolling_counts: Vec<u32>,
+    qualifies: Vec<bool>,
+    episode_no: Vec<u32>,
+}
+
+impl Detection {
+    /// How many contacts were given.
+    pub fn len(&self) -> usize {
+        self.episodes.len
+    }
+
+    /// True when no contact was given.
+    pub fn is_empty(&self) -> bool {
+        self.episodes.is_empty()
+    }
+
+    /// Rolling counts under rule `rule` (index into the rule set), one per contact in input
+    /// order; 0 for contacts without a key.
+    pub fn rolling_counts(&self, rule: usize) -> &[u32] {
+        let len = self.episodes.len;
+        &self.rolling_counts[rule * len..(rule + 1) * len]
+    }
+
+    /// Whether each contact qualifies under at least one rule.
+    pub fn qualifies(&self) -> &[bool] {
+        &self.qualifies
+    }
+
+    /// Per contact, the number (1, 2, ... within its caller, in time order) of the episode
+    /// whose span `[start, end]` holds it, or 0 when it is in none.
+    pub fn episode_numbers_of_contacts(&self) -> &[u32] {
+        &self.episode_no
+    }
+
+    /// The episode number of contact `i`, if it is inside an episode.
+    pub fn episode_of(&self, i: usize) -> Option<u32> {
+        self.episode_no.get(i).copied().filter(|&n| n > 0)
+    }
+
+    /// The episodes, grouped by key (in ascending key code) and in time order within a key.
+    pub fn episodes(&self) -> &[Episode] {
+        self.episodes.episodes()
+    }
+
+    /// The episodes with their number within their caller (1, 2, ...).
+    pub fn numbered_episodes(&self) -> impl Iterator<Item = (u32, &Episode)> {
+        self.episodes.numbered_episodes()
+    }
+
+    /// How many rules the answer has figures for.
+    pub fn rule_count(&self) -> usize {
+        self.episodes.rules
+    }
+
+    /// The episodes alone, the per-contact figures dropped.
+    pub fn into_episodes(self) -> Episodes {
+        self.episodes
     }
 }
 
@@ -122,7 +157,7 @@ pub enum DetectError {
 /// assert_eq!(d.episodes()[0].first_flagged_at, 2 * HOUR);
 /// ```
 pub fn detect(rules: &RuleSet, keys: &[u32], times: &[Micros]) -> Result<Detection, DetectError> {
-    detect_with(rules, keys, times, true)
+    detect_with(rules, keys, times, true).map(Scan::into_detection)
 }
 
 /// Like [`detect`], but only the episodes: no per-contact figures are kept, so nothing is
@@ -131,8 +166,8 @@ pub fn detect_episodes(
     rules: &RuleSet,
     keys: &[u32],
     times: &[Micros],
-) -> Result<Detection, DetectError> {
-    detect_with(rules, keys, times, false)
+) -> Result<Episodes, DetectError> {
+    detect_with(rules, keys, times, false).map(|scan| scan.episodes)
 }
 
 fn detect_with(
@@ -140,7 +175,7 @@ fn detect_with(
     keys: &[u32],
     times: &[Micros],
     per_contact: bool,
-) -> Result<Detection, DetectError> {
+) -> Result<Scan, DetectError> {
     if keys.len() != times.len() {
         return Err(DetectError::LengthMismatch {
             keys: keys.len(),
@@ -151,7 +186,7 @@ fn detect_with(
     if n >= u32::MAX as usize {
         return Err(DetectError::TooMany(n));
     }
-    let mut out = Detection::with_len(rules.len(), n, per_contact);
+    let mut out = Scan::with_len(rules.len(), n, per_contact);
     let mut chain = EpisodeChain::default();
 
     if is_sorted_by_key_and_time(keys, times) {
@@ -187,10 +222,10 @@ pub fn detect_run(rules: &RuleSet, times: &[Micros]) -> Result<Detection, Detect
     if times.len() >= u32::MAX as usize {
         return Err(DetectError::TooMany(times.len()));
     }
-    let mut out = Detection::with_len(rules.len(), times.len(), true);
+    let mut out = Scan::with_len(rules.len(), times.len(), true);
     let mut chain = EpisodeChain::default();
     out.scan(rules.rules(), 0, times, &mut chain, |p| p);
-    Ok(out)
+    Ok(out.into_detection())
 }
 
 /// The episodes of one caller, given as the times of its contacts in time order (as a
@@ -211,18 +246,41 @@ pub fn detect_run_episodes<K: Copy>(
     Ok(chain.take_all().map(|open| open.close(key)).collect())
 }
 
-impl Detection {
+/// A detection under way: the episodes, and the per-contact figures when `per_contact`
+/// (else they stay empty).
+struct Scan {
+    episodes: Episodes,
+    per_contact: bool,
+    rolling_counts: Vec<u32>,
+    qualifies: Vec<bool>,
+    episode_no: Vec<u32>,
+}
+
+impl Scan {
     fn with_len(rules: usize, len: usize, per_contact: bool) -> Self {
         let kept = if per_contact { len } else { 0 };
-        Detection {
-            rules,
-            len,
+        Scan {
+            episodes: Episodes {
+                rules,
+                len,
+                episodes: Vec::new(),
+                episode_numbers: Vec::new(),
+            },
             per_contact,
             rolling_counts: vec![0; rules * kept],
             qualifies: vec![false; kept],
             episode_no: vec![0; kept],
-            episodes: Vec::new(),
-            episode_numbers: Vec::new(),
+        }
+    }
+
+    /// The answer with its per-contact figures (kept only when `per_contact`).
+    fn into_detection(self) -> Detection {
+        debug_assert!(self.per_contact, "per-contact figures were not kept");
+        Detection {
+            episodes: self.episodes,
+            rolling_counts: self.rolling_counts,
+            qualifies: self.qualifies,
+            episode_no: self.episode_no,
         }
     }
 
@@ -237,6 +295,7 @@ impl Detection {
         slot: impl Fn(usize) -> usize,
     ) {
         let per_contact = self.per_contact;
+        let len = self.episodes.len;
         scan_run(rules, times, chain, |group, counts, qualifies| {
             if !per_contact {
                 return;
@@ -244,7 +303,7 @@ impl Detection {
             for p in group {
                 let i = slot(p);
                 for (r, &c) in counts.as_slice().iter().enumerate() {
-                    self.rolling_counts[r * self.len + i] = c;
+                    self.rolling_counts[r * len + i] = c;
                 }
                 self.qualifies[i] = qualifies;
             }
@@ -256,8 +315,8 @@ impl Detection {
                     self.episode_no[slot(p)] = no;
                 }
             }
-            self.episodes.push(open.close(key));
-            self.episode_numbers.push(no);
+            self.episodes.episodes.push(open.close(key));
+            self.episodes.episode_numbers.push(no);
         }
     }
 }

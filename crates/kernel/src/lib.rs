@@ -26,6 +26,7 @@ pub mod phone;
 pub mod postcode;
 pub mod profile;
 pub mod pseudonym;
+mod reference_csv;
 pub mod rule;
 pub mod stream;
 pub mod summary;
@@ -34,7 +35,7 @@ pub mod triage;
 
 pub use archive::Archive;
 pub use detect::{
-    DetectError, Detection, detect, detect_episodes, detect_run, detect_run_episodes,
+    DetectError, Detection, Episodes, detect, detect_episodes, detect_run, detect_run_episodes,
 };
 pub use episode::{ChainEvent, Episode};
 pub use impact::{

@@ -20,6 +20,8 @@
 
 use std::sync::OnceLock;
 
+use crate::reference_csv;
+
 /// The shipped Kent and Medway table, `datasets/csu_districts.csv`, as text.
 pub const KENT_CSV: &str = include_str!("../../../datasets/csu_districts.csv");
 
@@ -238,22 +240,21 @@ pub enum TableError {
         /// The postcode district (upper case).
         value: String,
     },
-}
-
-/// A CSV field without surrounding white space and one pair of surrounding double quotes.
-fn field(raw: &str) -> &str {
-    let trimmed = raw.trim();
-    trimmed
-        .strip_prefix('"')
-        .and_then(|s| s.strip_suffix('"'))
-        .map_or(trimmed, str::trim)
+    /// The text is not CSV the `csv` crate can read.
+    #[error("line {line}: the row cannot be read as CSV: {reason}")]
+    Unreadable {
+        /// The line where reading failed.
+        line: usize,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 impl CsuTable {
     /// Reads a CSU table from CSV text: the header `postcode_district,district,csu` (any case,
     /// optionally after a byte order mark), then one line per postcode district. Blank lines
-    /// are skipped; fields are trimmed and may be wrapped in double quotes but never contain
-    /// commas. Postcode districts may be in any case and are stored upper case.
+    /// are skipped; fields are trimmed and may be wrapped in double quotes (a quoted field may
+    /// hold commas). Postcode districts may be in any case and are stored upper case.
     ///
     /// ```
     /// use engage_kernel::postcode::CsuTable;
@@ -267,38 +268,37 @@ impl CsuTable {
     /// than 3 fields, a `postcode_district` that is not an outward code, an empty `district`
     /// or `csu`, a postcode district given twice, or no rows at all.
     pub fn parse_csv(text: &str) -> Result<Self, TableError> {
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let mut lines = text
-            .lines()
-            .enumerate()
-            .map(|(i, line)| (i + 1, line))
-            .filter(|(_, line)| !line.trim().is_empty());
-
-        let (header_line, header) = lines.next().ok_or(TableError::Empty)?;
-        let header_ok = header.split(',').map(field).count() == COLUMNS.len()
+        let unreadable = |u: reference_csv::Unreadable| TableError::Unreadable {
+            line: u.line,
+            reason: u.reason,
+        };
+        let mut records = reference_csv::records(text);
+        let header = records
+            .next()
+            .ok_or(TableError::Empty)?
+            .map_err(unreadable)?;
+        let header_ok = header.fields.len() == COLUMNS.len()
             && header
-                .split(',')
-                .map(field)
+                .fields
+                .iter()
                 .zip(COLUMNS)
                 .all(|(found, want)| found.eq_ignore_ascii_case(want));
         if !header_ok {
             return Err(TableError::BadHeader {
-                line: header_line,
-                found: header.to_owned(),
+                line: header.line,
+                found: header.text.to_owned(),
             });
         }
 
         let mut rows: Vec<(Row, usize)> = Vec::new();
-        for (line, text) in lines {
-            let found = text.split(',').count();
-            let mut fields = text.split(',').map(field);
-            let (Some(pd), Some(district), Some(csu), None) =
-                (fields.next(), fields.next(), fields.next(), fields.next())
-            else {
+        for record in records {
+            let record = record.map_err(unreadable)?;
+            let line = record.line;
+            let [pd, district, csu] = record.fields.as_slice() else {
                 return Err(TableError::FieldCount {
                     line,
-                    found,
-                    text: text.to_owned(),
+                    found: record.fields.len(),
+                    text: record.text.to_owned(),
                 });
             };
             let Some((buf, len)) = bare_outward(pd) else {

@@ -31,6 +31,8 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::OnceLock;
 
+use crate::reference_csv;
+
 /// The shipped reference table, `datasets/triage_groups.csv`.
 const DEFAULT_TABLE_CSV: &str = include_str!("../../../datasets/triage_groups.csv");
 
@@ -222,6 +224,14 @@ pub enum TableError {
         /// The line that listed it first.
         first_line: usize,
     },
+    /// The text is not CSV the `csv` crate can read.
+    #[error("line {line}: the row cannot be read as CSV: {reason}")]
+    Unreadable {
+        /// The line where reading failed.
+        line: usize,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 /// The form in which categories are compared: lower case, surrounding whitespace removed,
@@ -275,7 +285,7 @@ impl TriageTable {
     /// `Concern For Welfare,vulnerability`.
     ///
     /// Blank lines are skipped, a leading byte-order mark and `\r\n` line ends are accepted,
-    /// fields are trimmed and may be wrapped in double quotes (fields never contain commas).
+    /// fields are trimmed and may be wrapped in double quotes (a quoted field may hold commas).
     /// Groups are parsed as [`TriageGroup::from_str`] does. A table with a header and no rows
     /// is valid (every category is neutral).
     ///
@@ -284,42 +294,43 @@ impl TriageTable {
     /// row without exactly two fields, an empty category, an unknown group, or a category
     /// listed twice.
     pub fn parse_csv(text: &str) -> Result<Self, TableError> {
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let mut lines = text
-            .lines()
-            .enumerate()
-            .map(|(i, l)| (i + 1, l))
-            .filter(|(_, l)| !l.trim().is_empty());
-
-        let (header_line, header) = lines.next().ok_or(TableError::MissingHeader)?;
+        let unreadable = |u: reference_csv::Unreadable| TableError::Unreadable {
+            line: u.line,
+            reason: u.reason,
+        };
+        let mut records = reference_csv::records(text);
+        let header = records
+            .next()
+            .ok_or(TableError::MissingHeader)?
+            .map_err(unreadable)?;
         let header_fields: Vec<String> = header
-            .split(',')
-            .map(|f| unquote(f).to_ascii_lowercase())
+            .fields
+            .iter()
+            .map(|f| f.to_ascii_lowercase())
             .collect();
         if header_fields != ["category", "group"] {
             return Err(TableError::BadHeader {
-                line: header_line,
-                found: header.trim().to_string(),
+                line: header.line,
+                found: header.text.trim().to_string(),
             });
         }
 
         let mut table = TriageTable::new();
         let mut first_lines: BTreeMap<String, usize> = BTreeMap::new();
-        for (line, row) in lines {
-            let fields: Vec<&str> = row.split(',').collect();
-            if fields.len() != 2 {
+        for record in records {
+            let record = record.map_err(unreadable)?;
+            let line = record.line;
+            let [category, group_text] = record.fields.as_slice() else {
                 return Err(TableError::FieldCount {
                     line,
-                    found: fields.len(),
-                    text: row.trim().to_string(),
+                    found: record.fields.len(),
+                    text: record.text.trim().to_string(),
                 });
-            }
-            let category = unquote(fields[0]);
+            };
             let key = normalise_category(category);
             if key.is_empty() {
                 return Err(TableError::EmptyCategory { line });
             }
-            let group_text = unquote(fields[1]);
             let group =
                 group_text
                     .parse::<TriageGroup>()
@@ -408,23 +419,16 @@ impl TriageTable {
     /// The table in its CSV form (header, then one row per category, `\n` line ends), which
     /// [`TriageTable::parse_csv`] reads back to an equal table.
     pub fn to_csv(&self) -> String {
-        let mut out = String::from("category,group\n");
+        let mut out = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(Vec::new());
+        // Writing to memory cannot fail, and every field is UTF-8.
+        let _ = out.write_record(["category", "group"]);
         for (category, group) in self.iter() {
-            out.push_str(category);
-            out.push(',');
-            out.push_str(group.as_str());
-            out.push('\n');
+            let _ = out.write_record([category, group.as_str()]);
         }
-        out
+        String::from_utf8(out.into_inner().unwrap_or_default()).unwrap_or_default()
     }
-}
-
-/// A CSV field, trimmed, without one pair of surrounding double quotes.
-fn unquote(field: &str) -> &str {
-    let f = field.trim();
-    f.strip_prefix('"')
-        .and_then(|f| f.strip_suffix('"'))
-        .map_or(f, str::trim)
 }
 
 /// The triage evidence of a set of contacts: counts per group and per category.
@@ -787,6 +791,24 @@ mod tests {
                 ("Silent Call", TriageGroup::Vulnerability)
             ]
         );
+    }
+
+    #[test]
+    fn a_quoted_category_may_hold_commas_and_writes_back_quoted() {
+        let t = TriageTable::parse_csv(
+            "category,group\n\"Theft, from vehicle\",victimisation\nAssault,victimisation\n",
+        )
+        .unwrap();
+        assert_eq!(t.len(), 2);
+        assert_eq!(
+            t.group_of("theft, from vehicle"),
+            TriageGroup::Victimisation
+        );
+        assert_eq!(
+            t.to_csv(),
+            "category,group\nAssault,victimisation\n\"Theft, from vehicle\",victimisation\n"
+        );
+        assert_eq!(TriageTable::parse_csv(&t.to_csv()).unwrap(), t);
     }
 
     #[test]

@@ -176,7 +176,8 @@ proptest! {
             prop_assert_eq!(&by_run, &expected.episodes);
             let only = engage_kernel::detect_episodes(&rules, &keys, &times).unwrap();
             prop_assert_eq!(only.episodes(), got.episodes());
-            prop_assert!(only.rolling_counts(0).is_empty());
+            prop_assert_eq!(only.len(), keys.len());
+            prop_assert_eq!(&only, &got.clone().into_episodes());
         }
     }
 

@@ -234,18 +234,19 @@ pub fn partner_key() -> PseudonymKey {
 
 /// The file names [`generate_to_dir`] writes.
 pub mod files {
+    // The exports' names are ingest's (`engage_ingest::exports`), where it looks for them.
     /// The ACD export.
-    pub const ACD: &str = "acd_calls.csv";
-    /// The call recording export.
-    pub const RECORDINGS: &str = "recordings.csv";
+    pub use engage_ingest::exports::ACD_FILE as ACD;
     /// The command and control export.
-    pub const INCIDENTS: &str = "incident_calls.csv";
+    pub use engage_ingest::exports::INCIDENTS_FILE as INCIDENTS;
     /// The partners' contacts.
-    pub const PARTNERS: &str = "partner_contacts.csv";
+    pub use engage_ingest::exports::PARTNERS_FILE as PARTNERS;
+    /// The call recording export.
+    pub use engage_ingest::exports::RECORDINGS_FILE as RECORDINGS;
     /// The planted callers and addresses.
     pub const TRUTH: &str = "planted_truth.csv";
     /// The case system's export of the coordinator's decisions.
-    pub const REFERRALS: &str = "referrals.csv";
+    pub use engage_ingest::exports::REFERRALS_FILE as REFERRALS;
     /// The planted truth of the referrals: one row per case.
     pub const PLANTED_REFERRALS: &str = "planted_referrals.csv";
     /// [`crate::PARTNER_KEY`] and a newline.
@@ -254,41 +255,16 @@ pub mod files {
     pub const SUMMARY: &str = "generate_summary.json";
 }
 
+// The exports' headers are ingest's (`engage_ingest::exports`): what is written here is what
+// ingest reads.
 /// Header of `acd_calls.csv` (`docs/exports.md`).
-pub const ACD_HEADER: [&str; 8] = [
-    "call_id", "line", "cli", "arrived", "answered", "ended", "queue", "outcome",
-];
-/// Header of `recordings.csv`.
-pub const RECORDINGS_HEADER: [&str; 6] = [
-    "recording_id",
-    "channel",
-    "direction",
-    "remote_number",
-    "started",
-    "ended",
-];
+pub use engage_ingest::ACD_COLUMNS as ACD_HEADER;
 /// Header of `incident_calls.csv`.
-pub const INCIDENTS_HEADER: [&str; 9] = [
-    "incident_id",
-    "call_time",
-    "caller_phone",
-    "caller_name",
-    "location",
-    "postcode",
-    "opening_category",
-    "closing_category",
-    "grade",
-];
+pub use engage_ingest::INCIDENTS_COLUMNS as INCIDENTS_HEADER;
 /// Header of `partner_contacts.csv`.
-pub const PARTNERS_HEADER: [&str; 7] = [
-    "contact_id",
-    "agency",
-    "line",
-    "received",
-    "caller_key",
-    "outcome",
-    "category",
-];
+pub use engage_ingest::PARTNERS_COLUMNS as PARTNERS_HEADER;
+/// Header of `recordings.csv`.
+pub use engage_ingest::RECORDINGS_COLUMNS as RECORDINGS_HEADER;
 /// Header of `planted_truth.csv`.
 pub const TRUTH_HEADER: [&str; 5] = ["caller_number_e164", "kind", "agencies", "address", "note"];
 /// Header of `referrals.csv`.
