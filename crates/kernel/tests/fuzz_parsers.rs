@@ -164,7 +164,7 @@ fn check_rule_set(text: &str) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(config(3000))]
+    #![proptest_config(config(10000))]
 
     #[test]
     fn rule_sets_from_arbitrary_bytes(text in bytes_text(40)) {
@@ -242,7 +242,7 @@ fn check_phone(text: &str) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(config(3000))]
+    #![proptest_config(config(10000))]
 
     #[test]
     fn phone_numbers_from_arbitrary_bytes(text in bytes_text(40)) {
@@ -336,7 +336,7 @@ fn check_postcode(text: &str) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(config(3000))]
+    #![proptest_config(config(10000))]
 
     #[test]
     fn postcodes_from_arbitrary_bytes(text in bytes_text(16)) {
@@ -420,7 +420,7 @@ fn check_csu_table(text: &str) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(config(1000))]
+    #![proptest_config(config(3000))]
 
     #[test]
     fn csu_tables_from_arbitrary_bytes(text in bytes_text(200)) {
@@ -483,7 +483,7 @@ fn check_triage_table(text: &str) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(config(1000))]
+    #![proptest_config(config(3000))]
 
     #[test]
     fn triage_tables_from_arbitrary_bytes(text in bytes_text(200)) {
@@ -503,7 +503,7 @@ proptest! {
 // Pseudonymisation keys (the text of a key file)
 
 proptest! {
-    #![proptest_config(config(1000))]
+    #![proptest_config(config(3000))]
 
     #[test]
     fn keys_from_arbitrary_bytes(text in bytes_text(40)) {
