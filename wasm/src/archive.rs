@@ -7,13 +7,13 @@ use arrow::datatypes::{DataType, TimeUnit, TimestampMicrosecondType};
 use engage_ingest::{Ingest, IngestOptions, Profiles, SourceKind};
 use engage_kernel::Micros;
 use engage_kernel::postcode::CsuTable;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 use wasm_bindgen::prelude::*;
 
 use crate::keys::{KeyColumn, KeySpace};
 
 /// Small sets of repeated text (lines, agencies, categories, CSUs) as indexes.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct Interned {
     pub names: Vec<String>,
     index: HashMap<String, u32>,
@@ -67,17 +67,42 @@ impl Archive {
         Archive::default()
     }
 
-    /// Adds the rows of one Parquet file of a snapshot's `contacts` table.
+    /// Adds the rows of one Parquet file of a snapshot's `contacts` table. A file that
+    /// cannot be read adds nothing: the archive stays as it was.
     #[wasm_bindgen(js_name = addParquet)]
     pub fn add_parquet(&mut self, bytes: Vec<u8>) -> Result<(), JsError> {
-        let reader = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes))
-            .map_err(|e| js_error(format!("not a Parquet file: {e}")))?
-            .build()
-            .map_err(js_error)?;
+        // The Arrow schema a writer may embed in the footer is only a hint, and decoding a
+        // damaged one panics inside arrow-ipc ("Int type with bit width of 0"): read the
+        // Parquet schema, which gives the same types for a snapshot's columns.
+        let options = ArrowReaderOptions::new().with_skip_arrow_metadata(true);
+        let builder = ParquetRecordBatchReaderBuilder::try_new_with_options(
+            bytes::Bytes::from(bytes),
+            options,
+        )
+        .map_err(|e| js_error(format!("not a Parquet file: {e}")))?;
+        check_claims(builder.metadata())?;
+        let reader = builder.build().map_err(js_error)?;
+        let (rows, text) = (self.times.len(), self.text.clone());
         let mut keys = NewKeys::default();
-        for batch in reader {
+        let added = reader.into_iter().try_for_each(|batch| {
             let batch = batch.map_err(js_error)?;
-            self.add_batch(&batch, &mut keys)?;
+            self.add_batch(&batch, &mut keys)
+        });
+        if let Err(e) = added {
+            // A batch may have failed half-way (a corrupt page, a missing column): undo
+            // what the earlier columns and batches added, so every column keeps one value
+            // per contact.
+            for column in [
+                &mut self.lines,
+                &mut self.agencies,
+                &mut self.categories,
+                &mut self.csus,
+            ] {
+                column.truncate(rows);
+            }
+            self.times.truncate(rows);
+            self.text = text;
+            return Err(e);
         }
         self.merge(keys);
         Ok(())
@@ -143,6 +168,36 @@ impl Archive {
     pub fn report(&self) -> Option<String> {
         self.report.clone()
     }
+}
+
+/// The most rows, and the most bytes uncompressed, one uploaded Parquet file may claim: the
+/// page holds its contacts in the browser's memory. A small file whose metadata claims more
+/// (the shape of a zip bomb) is refused before anything is decoded.
+const MAX_PARQUET_ROWS: i64 = 20_000_000;
+const MAX_PARQUET_BYTES: i64 = 1 << 30;
+
+/// Refuses a file whose metadata claims more rows or bytes than the page can hold.
+fn check_claims(metadata: &parquet::file::metadata::ParquetMetaData) -> Result<(), JsError> {
+    let rows = metadata.file_metadata().num_rows();
+    let groups = metadata.row_groups().iter();
+    let group_rows = groups
+        .clone()
+        .fold(0i64, |n, g| n.saturating_add(g.num_rows()));
+    let bytes = groups
+        .flat_map(|g| g.columns())
+        .fold(0i64, |n, c| n.saturating_add(c.uncompressed_size().max(0)));
+    let claimed = rows.max(group_rows);
+    if !(0..=MAX_PARQUET_ROWS).contains(&rows)
+        || !(0..=MAX_PARQUET_ROWS).contains(&group_rows)
+        || bytes > MAX_PARQUET_BYTES
+    {
+        return Err(js_error(format!(
+            "this Parquet file claims {claimed} rows and {bytes} bytes uncompressed; the page \
+             reads at most {MAX_PARQUET_ROWS} rows and {MAX_PARQUET_BYTES} bytes per file: \
+             query a bigger snapshot with `engage sql`"
+        )));
+    }
+    Ok(())
 }
 
 /// The keys of contacts being added, merged into the key spaces once all are read.

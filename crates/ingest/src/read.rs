@@ -276,7 +276,13 @@ impl<R: Read> SourceReader<R> {
     /// column's text: any such text (of three or more characters) quoted in `reason` is
     /// replaced by [`COLUMN_WITHHELD`].
     pub fn reject(&self, row: &RawRow, reason: String) -> Reject {
-        let mut reason = reason;
+        // The field's name (`field `cli`: `) is kept: a value equal to it (a header repeated
+        // as a row, where the cli field reads `cli`) must not mask the name.
+        let named = reason
+            .strip_prefix("field `")
+            .and_then(|rest| rest.find("`: "))
+            .map_or(0, |end| "field `".len() + end + "`: ".len());
+        let (name, mut reason) = (reason[..named].to_string(), reason[named..].to_string());
         if row.record.len() == self.width {
             for &(column, _) in &self.withheld {
                 let value = row.record.get(column).unwrap_or("").trim();
@@ -285,6 +291,7 @@ impl<R: Read> SourceReader<R> {
                 }
             }
         }
+        let reason = name + &reason;
         Reject {
             source: self.source,
             file: self.file.clone(),

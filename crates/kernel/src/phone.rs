@@ -284,20 +284,53 @@ pub fn normalize_phone(text: &str) -> Option<String> {
     classify_cli(text).ok()?.into_e164()
 }
 
+/// The longest text of [`WITHHELD`] and [`UNAVAILABLE`], in bytes.
+const LONGEST_WORD: usize = {
+    let mut longest = 0;
+    let lists = [WITHHELD, UNAVAILABLE];
+    let mut l = 0;
+    while l < lists.len() {
+        let mut i = 0;
+        while i < lists[l].len() {
+            if lists[l][i].len() > longest {
+                longest = lists[l][i].len();
+            }
+            i += 1;
+        }
+        l += 1;
+    }
+    longest
+};
+
 /// Whether `text` is one of `words`, ignoring ASCII case and treating any run of white space
 /// as one space. `text` is already trimmed.
+///
+/// The text is read once and only as far as the longest word: a field may be megabytes long
+/// (splitting it at white space once per word took 21 passes over all of it).
 fn is_one_of(text: &str, words: &[&str]) -> bool {
-    words.iter().any(|word| {
-        let mut have = text.split_whitespace();
-        let mut want = word.split(' ');
-        loop {
-            match (have.next(), want.next()) {
-                (None, None) => return true,
-                (Some(h), Some(w)) if h.eq_ignore_ascii_case(w) => {}
-                _ => return false,
-            }
+    let mut normal = [0u8; LONGEST_WORD];
+    let mut len = 0;
+    let mut space = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            space = len > 0;
+            continue;
         }
-    })
+        let need = usize::from(space) + c.len_utf8();
+        if !c.is_ascii() || len + need > LONGEST_WORD {
+            return false;
+        }
+        if space {
+            normal[len] = b' ';
+            len += 1;
+            space = false;
+        }
+        normal[len] = c as u8;
+        len += 1;
+    }
+    words
+        .iter()
+        .any(|word| word.as_bytes().eq_ignore_ascii_case(&normal[..len]))
 }
 
 /// The digits of a number field, on the stack.

@@ -66,4 +66,36 @@ impl Manifest {
     pub fn files(&self) -> impl Iterator<Item = &String> {
         self.tables.values().flatten()
     }
+
+    /// Checks what readers rely on before they open files: the manifest is that of the
+    /// snapshot in folder `id`, and every file it lists is a plain relative path inside that
+    /// folder (no `..`, no absolute path, no empty part, no glob characters), since readers
+    /// join the names to the folder's path.
+    ///
+    /// # Errors
+    ///
+    /// What is wrong, quoting the value: for [`crate::StoreError::BadManifest`].
+    pub fn check(&self, id: &str) -> Result<(), String> {
+        if self.snapshot_id != id {
+            return Err(format!(
+                "names the snapshot `{}`, but is in the folder of `{id}`",
+                self.snapshot_id
+            ));
+        }
+        for (table, files) in &self.tables {
+            for file in files {
+                let inside = file
+                    .split('/')
+                    .all(|part| !part.is_empty() && part != "." && part != "..")
+                    && !file.contains(['\\', '*', '?', '[', ']', '{', '}']);
+                if !inside {
+                    return Err(format!(
+                        "lists `{file}` for the table `{table}`: expected a file inside the \
+                         snapshot's folder, such as `contacts/part-00000.parquet`"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
 }

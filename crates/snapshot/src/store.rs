@@ -52,6 +52,15 @@ pub enum StoreError {
         /// The failure.
         source: serde_json::Error,
     },
+    /// A manifest that reads but names another snapshot or lists a file outside its
+    /// snapshot's folder (readers join the listed names to the folder's path).
+    #[error("{path}: the manifest {why}")]
+    BadManifest {
+        /// Its path.
+        path: String,
+        /// What is wrong, quoting the value.
+        why: String,
+    },
 }
 
 /// A folder or object-store prefix holding snapshots.
@@ -248,12 +257,16 @@ impl SnapshotStore {
         let Some(bytes) = self.get(&relative).await? else {
             return Ok(None);
         };
-        serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|source| StoreError::Manifest {
+        let manifest: Manifest =
+            serde_json::from_slice(&bytes).map_err(|source| StoreError::Manifest {
                 path: self.path(&relative).to_string(),
                 source,
-            })
+            })?;
+        manifest.check(id).map_err(|why| StoreError::BadManifest {
+            path: self.path(&relative).to_string(),
+            why,
+        })?;
+        Ok(Some(manifest))
     }
 
     /// The ids of the snapshot folders in the store (committed or not).
