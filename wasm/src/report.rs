@@ -127,7 +127,7 @@ impl Archive {
         let mut episodes_of: BTreeMap<u32, (Vec<Episode>, Vec<u32>)> = BTreeMap::new();
         for (no, e) in found.numbered_episodes() {
             let (episodes, numbers) = episodes_of.entry(e.key).or_default();
-            episodes.push(e.clone());
+            episodes.push(*e);
             numbers.push(no);
         }
         let mut keys: Vec<(Micros, &str, u32)> = episodes_of

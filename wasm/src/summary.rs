@@ -207,6 +207,7 @@ mod tests {
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
+    #[cfg(not(target_arch = "wasm32"))]
     const COMMITTED: &str = include_str!("summary.d.ts");
 
     #[test]
