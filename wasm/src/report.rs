@@ -12,7 +12,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::archive::Archive;
-use crate::js::{js_error, to_js};
+use crate::js::{js_error, to_js, to_js_via_json};
 use crate::keys::KeyColumn;
 use crate::summary::{CallerRow, EpisodeRow};
 
@@ -343,7 +343,7 @@ impl Replay {
             });
         }
         self.next = end;
-        to_js(&out)
+        to_js_via_json(&out)
     }
 
     /// Contacts not yet replayed.
