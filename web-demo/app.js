@@ -3,10 +3,10 @@
 // Nothing leaves the page: files are read here, and the only requests are for the page's own
 // files (module, WASM, the sample snapshot).
 
-import init, { Archive, Replay } from './pkg/engage_wasm.js';
+import init, { Archive, Replay, parseRules } from './pkg/engage_wasm.js';
 import * as charts from './charts.js';
 import {
-  TYPE_WORDS, count, day, esc, parseRules, percent, plural, ruleWords, shortKey, when, whenExact,
+  TYPE_WORDS, count, day, esc, percent, plural, ruleWords, shortKey, when, whenExact,
 } from './format.js';
 
 const $ = (sel) => document.querySelector(sel);
@@ -19,8 +19,9 @@ const state = {
   source: null, // { kind: 'sample' | 'files', label }
   rules: '10/7d',
   key: 'caller_key', // the key column the rules count by: 'caller_key' or 'address_key'
-  parsed: parseRules('10/7d'),
-  analysis: null,
+  parsed: [], // the rules in use as the kernel read them (ParsedRule[]), set by analyse()
+  analysis: null, // Archive.analyse's answer (Analysis)
+  episodesByKey: new Map(), // the analysis' episode rows (EpisodeSummary[]) per key
   sort: { key: 'first_flagged_at', dir: 1 },
   selected: null,
   replay: null,
@@ -125,14 +126,31 @@ function textFromControls() {
   return controls.on2.checked ? `${one},${controls.c2.value}/${controls.l2.value}${controls.u2.value}` : one;
 }
 
+/** Shows the kernel's message for rule text it cannot read beside the rules ('' clears it). */
+function showRuleError(message) {
+  $('#rule-error').textContent = message;
+  if (message) controls.text.setAttribute('aria-invalid', 'true');
+  else controls.text.removeAttribute('aria-invalid');
+}
+
+/** Reads `text` with the kernel's parser and sets the controls to it (one or two rules);
+ * false, with the kernel's message shown, if the kernel cannot read it. */
 function controlsFromText(text) {
-  const rules = parseRules(text);
-  if (rules.length === 0 || rules.length > 2 || rules.length !== text.split(',').length) return;
+  let rules;
+  try {
+    ({ rules } = parseRules(text));
+  } catch (e) {
+    showRuleError(e.message);
+    return false;
+  }
+  showRuleError('');
+  if (rules.length > 2) return true; // the text holds more rules than the controls show
   const [a, b] = rules;
-  controls.c1.value = a.count; controls.l1.value = a.length; controls.u1.value = a.unit;
+  controls.c1.value = a.min_contacts; controls.l1.value = a.window_length; controls.u1.value = a.window_unit;
   controls.on2.checked = Boolean(b);
   controls.rule2.disabled = !b;
-  if (b) { controls.c2.value = b.count; controls.l2.value = b.length; controls.u2.value = b.unit; }
+  if (b) { controls.c2.value = b.min_contacts; controls.l2.value = b.window_length; controls.u2.value = b.window_unit; }
+  return true;
 }
 
 let debounce = 0;
@@ -184,8 +202,9 @@ for (const el of [controls.c1, controls.l1, controls.u1, controls.on2, controls.
   el.addEventListener('change', onControlInput);
 }
 controls.text.addEventListener('input', () => {
-  controlsFromText(controls.text.value);
-  schedule(controls.text.value.trim(), 400);
+  const text = controls.text.value.trim();
+  if (controlsFromText(text)) schedule(text, 400);
+  else clearTimeout(debounce);
 });
 controls.text.addEventListener('keydown', (e) => {
   if (e.key === 'Enter') { e.preventDefault(); schedule(controls.text.value.trim(), 0); }
@@ -210,7 +229,7 @@ for (const button of document.querySelectorAll('.preset')) {
 
 function showPresets() {
   for (const button of document.querySelectorAll('.preset')) {
-    const same = parseRules(button.dataset.rule).map((r) => r.text).join(',') === state.parsed.map((r) => r.text).join(',');
+    const same = parseRules(button.dataset.rule).text === state.analysis?.rules;
     button.setAttribute('aria-pressed', String(same && button.dataset.key === state.key));
   }
 }
@@ -223,22 +242,26 @@ function analyse() {
   const t0 = performance.now();
   let analysis;
   try {
-    analysis = JSON.parse(state.archive.analyse(state.rules, state.key));
+    analysis = state.archive.analyse(state.rules, state.key);
   } catch (e) {
-    $('#rule-error').textContent = e.message;
-    controls.text.setAttribute('aria-invalid', 'true');
+    showRuleError(e.message);
     return false;
   }
   const ms = performance.now() - t0;
-  $('#rule-error').textContent = '';
-  controls.text.removeAttribute('aria-invalid');
+  showRuleError('');
   if (state.analysis && state.analysis.key_column !== analysis.key_column) {
     // A caller key is not an address: the one shown in depth goes.
     state.selected = null;
     $('#detail').hidden = true;
   }
   state.analysis = analysis;
-  state.parsed = parseRules(analysis.rules);
+  state.parsed = parseRules(analysis.rules).rules;
+  state.episodesByKey = new Map();
+  for (const e of analysis.episodes) {
+    const key = e[analysis.key_column];
+    if (!state.episodesByKey.has(key)) state.episodesByKey.set(key, []);
+    state.episodesByKey.get(key).push(e);
+  }
   state.analyses += 1;
   timings.lastAnalyse = ms;
   timings.firstAnalyse ??= ms;
@@ -269,13 +292,22 @@ function renderSummary(ms) {
 
 // ---------------------------------------------------------------------------------- table
 
+/** A flagged row's key: its `caller_key` or `address_key`, the key column of the analysis. */
+const keyOf = (c) => c[state.analysis.key_column];
+
+/** A flagged key's episode rows (EpisodeSummary[]), in episode order. */
+const episodesOf = (key) => state.episodesByKey.get(key) ?? [];
+
+/** "ambulance, police" from the row's comma-separated agencies. */
+const agencyList = (c) => (c.agencies ?? '').split(',').filter(Boolean).join(', ');
+
 const SORTS = {
-  key: (c) => c.key,
-  episodes: (c) => c.episodes.length,
+  key: (c) => keyOf(c),
+  episodes: (c) => c.episodes,
   first_flagged_at: (c) => c.first_flagged_at,
   total_contacts: (c) => c.total_contacts,
   calls_999: (c) => c.calls_999 / Math.max(1, c.total_contacts),
-  agencies: (c) => c.agencies.join(','),
+  agencies: (c) => c.agencies ?? '',
   night_share: (c) => c.night_share,
   csu: (c) => c.csu ?? '',
   suggested_type: (c) => c.suggested_type,
@@ -288,7 +320,7 @@ function sorted(callers) {
     const x = f(a);
     const y = f(b);
     const c = typeof x === 'string' ? x.localeCompare(y) : x - y;
-    return dir * c || a.first_flagged_at - b.first_flagged_at || a.key.localeCompare(b.key);
+    return dir * c || a.first_flagged_at - b.first_flagged_at || keyOf(a).localeCompare(keyOf(b));
   });
 }
 
@@ -307,20 +339,21 @@ function renderTable() {
     return;
   }
   body.innerHTML = flagged.map((c) => {
-    const eps = c.episodes.map((e) => `episode ${e.no}: ${when(e.start)} to ${when(e.end)}, ${plural(e.contacts, 'call')}, peak ${e.peak_counts.join(' / ')}`).join('\n');
-    const selected = c.key === state.selected;
-    return `<tr data-testid="caller-row" data-key="${esc(c.key)}" data-selected="${selected}">
-      <th scope="row" rowspan="2"><button type="button" class="key" data-testid="caller-key" title="${esc(c.key)}" aria-label="Show ${w.one} ${esc(c.key)} in depth">${esc(shortKey(c.key))}</button></th>
-      <td class="num" title="${esc(eps)}">${c.episodes.length}</td>
+    const key = keyOf(c);
+    const eps = episodesOf(key).map((e) => `episode ${e.episode_no}: ${when(e.episode_start)} to ${when(e.episode_end)}, ${plural(e.contacts, 'call')}, peak ${e.peak_counts.join(' / ')}`).join('\n');
+    const selected = key === state.selected;
+    return `<tr data-testid="caller-row" data-key="${esc(key)}" data-selected="${selected}">
+      <th scope="row" rowspan="2"><button type="button" class="key" data-testid="caller-key" title="${esc(key)}" aria-label="Show ${w.one} ${esc(key)} in depth">${esc(shortKey(key))}</button></th>
+      <td class="num" title="${esc(eps)}">${c.episodes}</td>
       <td class="when">${esc(when(c.first_flagged_at))}</td>
       <td class="num">${c.total_contacts}</td>
       ${mixCell(c)}
-      <td>${esc(c.agencies.join(', '))}</td>
+      <td>${esc(agencyList(c))}</td>
       <td class="num">${percent(c.night_share)}</td>
       <td>${esc(c.csu ?? '–')}</td>
       <td><span class="badge ${esc(c.suggested_type)}" data-testid="suggested-type">${esc(TYPE_WORDS[c.suggested_type] ?? c.suggested_type)}</span></td>
     </tr>
-    <tr class="evidence-row" data-evidence-for="${esc(c.key)}" data-selected="${selected}">
+    <tr class="evidence-row" data-evidence-for="${esc(key)}" data-selected="${selected}">
       <td colspan="8"><span class="visually-hidden">Evidence for the suggestion: </span><span class="evidence" data-testid="evidence">${esc(c.triage_evidence)}</span></td>
     </tr>`;
   }).join('');
@@ -359,7 +392,7 @@ function selectCaller(key) {
 function renderDetail(key) {
   let detail;
   try {
-    detail = JSON.parse(state.archive.caller(key, state.rules, state.key));
+    detail = state.archive.caller(key, state.rules, state.key);
   } catch (e) {
     $('#detail').hidden = true;
     state.selected = null;
@@ -368,10 +401,10 @@ function renderDetail(key) {
   const section = $('#detail');
   section.hidden = false;
   $('#detail-key').textContent = key;
-  const flagged = state.analysis.flagged.find((c) => c.key === key);
+  const flagged = state.analysis.flagged.find((c) => keyOf(c) === key);
   const first = detail.contacts[0]?.t;
   const last = detail.contacts[detail.contacts.length - 1]?.t;
-  const episodes = flagged ? flagged.episodes.map((e) => `episode ${e.no} from ${when(e.start)} to ${when(e.end)} (${plural(e.contacts, 'call')}, first flagged ${when(e.first_flagged_at)})`).join('; ') : '';
+  const episodes = flagged ? episodesOf(key).map((e) => `episode ${e.episode_no} from ${when(e.episode_start)} to ${when(e.episode_end)} (${plural(e.contacts, 'call')}, first flagged ${when(e.first_flagged_at)})`).join('; ') : '';
   $('#detail-summary').innerHTML = `${plural(detail.contacts.length, 'call')} from ${esc(when(first))} to ${esc(when(last))}. ${
     flagged ? `<strong>Flagged</strong>: ${esc(episodes)}.` : 'Not flagged under this rule.'}`;
   section.dataset.contacts = String(detail.contacts.length);
@@ -404,8 +437,8 @@ function renderDemand() {
   const w = words();
   charts.demand($('#demand-chart'), a.demand, w.chartSeries);
   const first = state.parsed[0];
-  $('#threshold-note').textContent = `How many ${w.many} would be flagged at each threshold from 2 to 20, with the window of the first rule (${first ? `${first.length}${first.unit}` : ''}). The red point is the threshold in use.`;
-  charts.thresholds($('#threshold-chart'), a.flagged_by_threshold, first?.count, `${w.titles} flagged`);
+  $('#threshold-note').textContent = `How many ${w.many} would be flagged at each threshold from 2 to 20, with the window of the first rule (${first ? `${first.window_length}${first.window_unit}` : ''}). The red point is the threshold in use.`;
+  charts.thresholds($('#threshold-chart'), a.flagged_by_threshold, first?.min_contacts, `${w.titles} flagged`);
 }
 
 // ---------------------------------------------------------------------------------- replay
@@ -433,7 +466,7 @@ function ensureReplay() {
 
 function replayStep(n) {
   const replay = ensureReplay();
-  const verdicts = JSON.parse(replay.step(n));
+  const verdicts = replay.step(n);
   const thresholds = state.parsed;
   const flags = $('#replay-flags');
   for (const v of verdicts) {
@@ -443,7 +476,7 @@ function replayStep(n) {
       const li = document.createElement('li');
       li.dataset.testid = 'replay-flag';
       li.setAttribute('data-testid', 'replay-flag');
-      const which = thresholds.map((r, i) => `${v.rolling_counts[i]} calls in ${r.length}${r.unit} (threshold ${r.count})`).join('; ');
+      const which = thresholds.map((r, i) => `${v.rolling_counts[i]} calls in ${r.window_length}${r.window_unit} (threshold ${r.min_contacts})`).join('; ');
       li.innerHTML = `<strong>${esc(whenExact(v.t))}</strong><br><button type="button" class="key" data-key="${esc(v.key)}" title="Show ${esc(v.key)} in depth">${esc(shortKey(v.key))}</button> flagged: ${esc(which)}`;
       flags.prepend(li);
     }
@@ -533,7 +566,7 @@ async function openFiles(fileList) {
         texts[match[0]] = await f.text();
       }
       archive.addExports(texts.acd, texts.recordings, texts.incidents, texts.partners);
-      report = archive.report ? JSON.parse(archive.report) : null;
+      report = archive.report;
     }
     timings.lastOpen = performance.now() - t0;
     useArchive(archive, { kind: 'files', label: `your files: ${files.map((f) => f.name).join(', ')}` });
@@ -562,7 +595,7 @@ function renderFound() {
   if (!files) return;
   const flagged = state.analysis.flagged;
   $('#found-list').innerHTML = flagged.length
-    ? flagged.map((c) => `<li data-testid="found-caller">${esc(c.key)}: ${plural(c.total_contacts, 'call')}, first flagged ${esc(when(c.first_flagged_at))}</li>`).join('')
+    ? flagged.map((c) => `<li data-testid="found-caller">${esc(keyOf(c))}: ${plural(c.total_contacts, 'call')}, first flagged ${esc(when(c.first_flagged_at))}</li>`).join('')
     : `<li>${esc(words().none)}</li>`;
 }
 

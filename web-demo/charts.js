@@ -28,7 +28,8 @@ export function resizeCharts(root) {
 /**
  * One caller's calls in time order: the rolling count under each rule at each call, the calls
  * that qualify, and each rule's threshold; episodes shaded.
- * `detail` is `archive.caller(...)` parsed; `rules` are parsed rules (for the labels).
+ * `detail` is `archive.caller(...)` (CallerDetail); `rules` are the kernel's parsed rules
+ * (`parseRules(text).rules`, for the labels).
  */
 export function timeline(el, detail, rules) {
   const contacts = detail.contacts;

@@ -73,21 +73,12 @@ export const shortKey = (key) => (key.startsWith('ps:') && key.length > 16 ? `${
 /** "1 call", "2 calls". */
 export const plural = (n, one, many = `${one}s`) => `${count(n)} ${n === 1 ? one : many}`;
 
-/** The rules of a rule-set text: [{count, length, unit, text}]. Unparseable parts are dropped. */
-export function parseRules(text) {
-  return String(text)
-    .split(',')
-    .map((part) => part.trim().match(/^(\d+)\s*\/\s*(\d+)\s*([hdw])$/i))
-    .filter(Boolean)
-    .map(([, c, l, u]) => ({ count: Number(c), length: Number(l), unit: u.toLowerCase(), text: `${Number(c)}/${Number(l)}${u.toLowerCase()}` }));
-}
+const UNIT_WORDS = { h: ['hour', 'hours'], d: ['day', 'days'] };
 
-const UNIT_WORDS = { h: ['hour', 'hours'], d: ['day', 'days'], w: ['week', 'weeks'] };
-
-/** "10 calls within 7 days" for {count:10, length:7, unit:'d'}. */
+/** "10 calls within 7 days" for a rule as the kernel's `parseRules` reads it (`ParsedRule`). */
 export function ruleWords(rule) {
-  const [one, many] = UNIT_WORDS[rule.unit] ?? [rule.unit, rule.unit];
-  return `${rule.count} calls within ${rule.length} ${rule.length === 1 ? one : many}`;
+  const [one, many] = UNIT_WORDS[rule.window_unit] ?? [rule.window_unit, rule.window_unit];
+  return `${rule.min_contacts} calls within ${rule.window_length} ${rule.window_length === 1 ? one : many}`;
 }
 
 /** Escapes text for HTML. */

@@ -4,12 +4,13 @@ use std::collections::HashMap;
 
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::{DataType, TimeUnit, TimestampMicrosecondType};
-use engage_ingest::{Ingest, IngestOptions, Profiles, SourceKind};
+use engage_ingest::{Ingest, IngestOptions, IngestReport, Profiles, SourceKind};
 use engage_kernel::Micros;
 use engage_kernel::postcode::CsuTable;
 use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 use wasm_bindgen::prelude::*;
 
+use crate::js::{js_error, to_js};
 use crate::keys::{KeyColumn, KeySpace};
 
 /// Small sets of repeated text (lines, agencies, categories, CSUs) as indexes.
@@ -52,11 +53,7 @@ pub struct Archive {
     pub(crate) categories: Vec<u32>,
     pub(crate) csus: Vec<u32>,
     pub(crate) text: Interned,
-    pub(crate) report: Option<String>,
-}
-
-fn js_error(e: impl std::fmt::Display) -> JsError {
-    JsError::new(&e.to_string())
+    pub(crate) report: Option<IngestReport>,
 }
 
 #[wasm_bindgen]
@@ -142,7 +139,7 @@ impl Archive {
                 .map_err(js_error)?;
         }
         let ingested = ingest.finish();
-        self.report = Some(serde_json::to_string(&ingested.report).map_err(js_error)?);
+        self.report = Some(ingested.report);
         let mut keys = NewKeys::default();
         for c in &ingested.contacts {
             keys.callers.push(c.caller_key.clone());
@@ -163,10 +160,11 @@ impl Archive {
         self.times.len()
     }
 
-    /// The ingest report (JSON) of the last exports added, if any.
-    #[wasm_bindgen(getter)]
-    pub fn report(&self) -> Option<String> {
-        self.report.clone()
+    /// The ingest report of the last exports added: per source, what happened to every
+    /// row; `null` when no exports were added.
+    #[wasm_bindgen(getter, unchecked_return_type = "IngestReport | null")]
+    pub fn report(&self) -> Result<JsValue, JsError> {
+        to_js(&self.report)
     }
 }
 

@@ -1,21 +1,20 @@
-//! What the page shows, computed by the kernel and handed over as JSON.
+//! What the page shows, computed by the kernel and handed over as typed JS values (the
+//! TypeScript declarations in `api.d.ts` and `summary.d.ts`).
 
 use std::collections::BTreeMap;
 
 use engage_kernel::profile::{CallerProfile, ContactFacts};
-use engage_kernel::summary::ContactSummary;
+use engage_kernel::summary::{CallerSummary, ContactSummary, EpisodeSummary};
 use engage_kernel::time::london_date;
 use engage_kernel::triage::TriageTable;
-use engage_kernel::{Micros, NO_KEY, Rule, RuleSet, StreamingDetector, detect};
+use engage_kernel::{Episode, Micros, NO_KEY, Rule, RuleSet, StreamingDetector, detect};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::archive::Archive;
+use crate::js::{js_error, to_js, to_js_via_json};
 use crate::keys::KeyColumn;
-
-fn js_error(e: impl std::fmt::Display) -> JsError {
-    JsError::new(&e.to_string())
-}
+use crate::summary::{CallerRow, EpisodeRow};
 
 fn rules(text: &str) -> Result<RuleSet, JsError> {
     text.parse::<RuleSet>().map_err(js_error)
@@ -25,58 +24,68 @@ fn parse_key_column(name: Option<String>) -> Result<KeyColumn, JsError> {
     KeyColumn::parse(name.as_deref()).map_err(js_error)
 }
 
+/// Contacts on one UK day (TypeScript `DayDemand`).
 #[derive(Serialize)]
-struct EpisodeOut {
-    no: u32,
-    start: Micros,
-    end: Micros,
-    first_flagged_at: Micros,
-    contacts: u32,
-    peak_counts: Vec<u32>,
-}
-
-/// One flagged key (a caller or an address) with its episodes and profile.
-#[derive(Serialize)]
-struct FlaggedOut {
-    key: String,
-    episodes: Vec<EpisodeOut>,
-    total_contacts: u32,
-    first_flagged_at: Micros,
-    last_contact_at: Option<Micros>,
-    calls_999: u32,
-    calls_101: u32,
-    calls_other: u32,
-    agencies: Vec<&'static str>,
-    night_share: f64,
-    top_categories: Vec<(String, u32)>,
-    suggested_type: &'static str,
-    triage_evidence: String,
-    csu: Option<String>,
-}
-
-#[derive(Serialize)]
-struct DayOut {
+pub(crate) struct DayOut {
     day: i32,
     contacts: u32,
     /// Contacts inside an episode of a flagged key.
     in_episodes: u32,
 }
 
+/// How many keys one threshold flags (TypeScript `ThresholdCount`).
 #[derive(Serialize)]
-struct ThresholdOut {
+pub(crate) struct ThresholdOut {
     threshold: u32,
     flagged: usize,
 }
 
+/// `Archive.analyse`'s answer (TypeScript `Analysis`).
 #[derive(Serialize)]
-struct AnalysisOut {
+pub(crate) struct AnalysisOut {
     rules: String,
     key_column: &'static str,
     contacts: usize,
     keyed_contacts: usize,
-    flagged: Vec<FlaggedOut>,
+    /// One row of `repeat_callers` per flagged key, by first flagged time then key.
+    flagged: Vec<CallerRow>,
+    /// One row of `episodes` per episode, in the order of `flagged`, then by number.
+    episodes: Vec<EpisodeRow>,
     demand: Vec<DayOut>,
     flagged_by_threshold: Vec<ThresholdOut>,
+}
+
+/// One contact of a key in depth (TypeScript `CallerContact`).
+#[derive(Serialize)]
+pub(crate) struct ContactOut<'a> {
+    t: Micros,
+    line: &'a str,
+    agency: &'a str,
+    category: Option<&'a str>,
+    rolling_counts: Vec<u32>,
+    qualifies: bool,
+    episode: Option<u32>,
+}
+
+/// `Archive.caller`'s answer (TypeScript `CallerDetail`).
+#[derive(Serialize)]
+pub(crate) struct CallerOut<'a> {
+    key_column: &'static str,
+    key: &'a str,
+    thresholds: Vec<u32>,
+    contacts: Vec<ContactOut<'a>>,
+    by_hour_weekday: Vec<u32>,
+    categories: Vec<(String, u32)>,
+}
+
+/// One contact replayed (TypeScript `Verdict`).
+#[derive(Serialize)]
+pub(crate) struct VerdictOut<'a> {
+    t: Micros,
+    key: &'a str,
+    rolling_counts: Vec<u32>,
+    qualifies: bool,
+    opens_episode: bool,
 }
 
 fn facts<'a>(archive: &'a Archive, i: usize) -> ContactFacts<'a> {
@@ -91,10 +100,18 @@ fn facts<'a>(archive: &'a Archive, i: usize) -> ContactFacts<'a> {
 #[wasm_bindgen]
 impl Archive {
     /// The keys flagged under a rule set (text like `10/7d` or `5/30d,12/90d`) keyed on
-    /// `key_column` (`caller_key`, the default, or `address_key`), with their episodes,
-    /// profiles, CSU and triage suggestion; demand per UK day; and how many keys each
-    /// threshold from 2 to 20 would flag with the first rule's window. JSON.
-    pub fn analyse(&self, rule_set: &str, key_column: Option<String>) -> Result<String, JsError> {
+    /// `key_column` (`caller_key`, the default, or `address_key`): one row of
+    /// `repeat_callers` per key and one row of `episodes` per episode, with the columns of the
+    /// SQL views; demand per UK day; and how many keys each threshold from 2 to 20 would flag
+    /// with the first rule's window.
+    #[wasm_bindgen(unchecked_return_type = "Analysis")]
+    pub fn analyse(
+        &self,
+        rule_set: &str,
+        #[wasm_bindgen(unchecked_optional_param_type = "KeyColumn | null")] key_column: Option<
+            String,
+        >,
+    ) -> Result<JsValue, JsError> {
         let rule_set = rules(rule_set)?;
         let column = parse_key_column(key_column)?;
         let space = self.key_space(column);
@@ -106,48 +123,51 @@ impl Archive {
                 by_key[k as usize].push(i);
             }
         }
-        let mut episodes: BTreeMap<u32, Vec<EpisodeOut>> = BTreeMap::new();
+        // Per flagged key, its episodes in time order and their numbers.
+        let mut episodes_of: BTreeMap<u32, (Vec<Episode>, Vec<u32>)> = BTreeMap::new();
         for (no, e) in found.numbered_episodes() {
-            episodes.entry(e.key).or_default().push(EpisodeOut {
-                no,
-                start: e.start,
-                end: e.end,
-                first_flagged_at: e.first_flagged_at,
-                contacts: e.contacts,
-                peak_counts: e.peak_counts.as_slice().to_vec(),
-            });
+            let (episodes, numbers) = episodes_of.entry(e.key).or_default();
+            episodes.push(*e);
+            numbers.push(no);
         }
-        let mut flagged: Vec<FlaggedOut> = episodes
-            .into_iter()
-            .map(|(key, episodes)| {
-                let mut contacts = ContactSummary::default();
-                for &i in &by_key[key as usize] {
-                    contacts.add(table, facts(self, i), self.text.name(self.csus[i]));
-                }
-                let profile = &contacts.profile;
-                FlaggedOut {
-                    key: space.name(key).to_string(),
-                    first_flagged_at: episodes[0].first_flagged_at,
-                    episodes,
-                    total_contacts: profile.contacts,
-                    last_contact_at: profile.last_contact,
-                    calls_999: profile.by_line.emergency_999,
-                    calls_101: profile.by_line.non_emergency_101,
-                    calls_other: profile.by_line.other_line,
-                    agencies: profile.by_agency.names_seen(),
-                    night_share: profile.night_share(),
-                    top_categories: profile
-                        .top_categories(3)
-                        .into_iter()
-                        .map(|(c, n)| (c.to_string(), n))
-                        .collect(),
-                    suggested_type: profile.suggested_type().as_str(),
-                    triage_evidence: profile.triage.summary(),
-                    csu: contacts.csus.most_frequent().map(str::to_string),
-                }
-            })
+        let mut keys: Vec<(Micros, &str, u32)> = episodes_of
+            .iter()
+            .map(|(&key, (episodes, _))| (episodes[0].first_flagged_at, space.name(key), key))
             .collect();
-        flagged.sort_by(|a, b| (a.first_flagged_at, &a.key).cmp(&(b.first_flagged_at, &b.key)));
+        keys.sort_unstable();
+        let mut flagged = Vec::with_capacity(keys.len());
+        let mut episode_rows = Vec::new();
+        for (_, name, key) in keys {
+            let (episodes, numbers) = &episodes_of[&key];
+            let mut rows = by_key[key as usize].clone();
+            rows.sort_by_key(|&i| self.times[i]);
+            let mut contacts = ContactSummary::default();
+            for &i in &rows {
+                contacts.add(table, facts(self, i), self.text.name(self.csus[i]));
+            }
+            let caller = CallerSummary {
+                caller_key: name,
+                episodes,
+                contacts: Some(&contacts),
+            };
+            flagged.push(CallerRow::new(column, &caller).map_err(js_error)?);
+            for (&no, episode) in numbers.iter().zip(episodes) {
+                // The key's contacts with episode_start <= received_at <= episode_end.
+                let from = rows.partition_point(|&i| self.times[i] < episode.start);
+                let to = rows.partition_point(|&i| self.times[i] <= episode.end);
+                let mut in_episode = ContactSummary::default();
+                for &i in &rows[from..to] {
+                    in_episode.add(table, facts(self, i), self.text.name(self.csus[i]));
+                }
+                let summary = EpisodeSummary {
+                    caller_key: name,
+                    episode_no: no,
+                    episode,
+                    contacts: Some(&in_episode),
+                };
+                episode_rows.push(EpisodeRow::new(column, &summary).map_err(js_error)?);
+            }
+        }
 
         let mut demand: BTreeMap<i32, DayOut> = BTreeMap::new();
         let in_episode = found.episode_numbers_of_contacts();
@@ -182,40 +202,25 @@ impl Archive {
             contacts: self.times.len(),
             keyed_contacts: space.keyed_contacts(),
             flagged,
+            episodes: episode_rows,
             demand: demand.into_values().collect(),
             flagged_by_threshold,
         };
-        serde_json::to_string(&out).map_err(js_error)
+        to_js(&out)
     }
 
     /// One key (a caller, or an address when `key_column` is `address_key`) in depth: every
     /// contact in time order with its rolling counts, whether it qualifies and its episode;
-    /// the hour × weekday grid (UK local, Monday first); categories. JSON.
+    /// the hour × weekday grid (UK local, Monday first); categories.
+    #[wasm_bindgen(unchecked_return_type = "CallerDetail")]
     pub fn caller(
         &self,
         key: &str,
         rule_set: &str,
-        key_column: Option<String>,
-    ) -> Result<String, JsError> {
-        #[derive(Serialize)]
-        struct ContactOut<'a> {
-            t: Micros,
-            line: &'a str,
-            agency: &'a str,
-            category: Option<&'a str>,
-            rolling_counts: Vec<u32>,
-            qualifies: bool,
-            episode: Option<u32>,
-        }
-        #[derive(Serialize)]
-        struct Out<'a> {
-            key_column: &'static str,
-            key: &'a str,
-            thresholds: Vec<u32>,
-            contacts: Vec<ContactOut<'a>>,
-            by_hour_weekday: Vec<u32>,
-            categories: Vec<(String, u32)>,
-        }
+        #[wasm_bindgen(unchecked_optional_param_type = "KeyColumn | null")] key_column: Option<
+            String,
+        >,
+    ) -> Result<JsValue, JsError> {
         let rule_set = rules(rule_set)?;
         let column = parse_key_column(key_column)?;
         let space = self.key_space(column);
@@ -254,7 +259,7 @@ impl Archive {
                 }
             })
             .collect();
-        let out = Out {
+        let out = CallerOut {
             key_column: column.as_str(),
             key,
             thresholds: rule_set.rules().iter().map(|r| r.min_contacts).collect(),
@@ -266,7 +271,7 @@ impl Archive {
                 .map(|(c, n)| (c.to_string(), n))
                 .collect(),
         };
-        serde_json::to_string(&out).map_err(js_error)
+        to_js(&out)
     }
 }
 
@@ -290,7 +295,9 @@ impl Replay {
     pub fn new(
         archive: &Archive,
         rule_set: &str,
-        key_column: Option<String>,
+        #[wasm_bindgen(unchecked_optional_param_type = "KeyColumn | null")] key_column: Option<
+            String,
+        >,
     ) -> Result<Replay, JsError> {
         let detector = StreamingDetector::new(rules(rule_set)?);
         let column = parse_key_column(key_column)?;
@@ -311,22 +318,15 @@ impl Replay {
     }
 
     /// The key column replayed: `caller_key` or `address_key`.
-    #[wasm_bindgen(getter, js_name = keyColumn)]
+    #[wasm_bindgen(getter, js_name = keyColumn, unchecked_return_type = "KeyColumn")]
     pub fn key_column(&self) -> String {
         self.column.as_str().to_string()
     }
 
-    /// Feeds the next `n` contacts; JSON: each one's time, key, rolling counts, whether it
+    /// Feeds the next `n` contacts: each one's time, key, rolling counts, whether it
     /// qualifies and whether it opens an episode (the moment the key is flagged).
-    pub fn step(&mut self, n: usize) -> Result<String, JsError> {
-        #[derive(Serialize)]
-        struct VerdictOut<'a> {
-            t: Micros,
-            key: &'a str,
-            rolling_counts: Vec<u32>,
-            qualifies: bool,
-            opens_episode: bool,
-        }
+    #[wasm_bindgen(unchecked_return_type = "Verdict[]")]
+    pub fn step(&mut self, n: usize) -> Result<JsValue, JsError> {
         let end = self.next.saturating_add(n).min(self.order.len());
         let mut out = Vec::with_capacity(end - self.next);
         for &i in &self.order[self.next..end] {
@@ -343,7 +343,7 @@ impl Replay {
             });
         }
         self.next = end;
-        serde_json::to_string(&out).map_err(js_error)
+        to_js_via_json(&out)
     }
 
     /// Contacts not yet replayed.
@@ -356,5 +356,111 @@ impl Replay {
     #[wasm_bindgen(getter)]
     pub fn remembered(&self) -> usize {
         self.detector.remembered_contacts()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::ParsedRuleSet;
+    use engage_ingest::{IngestReport, SourceCounts};
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    /// The fields `api.d.ts` declares for the interface `name`.
+    fn declared_fields(name: &str) -> Vec<String> {
+        let text = include_str!("api.d.ts");
+        let start = text
+            .find(&format!("export interface {name} "))
+            .or_else(|| text.find(&format!("export interface {name}<")))
+            .unwrap_or_else(|| panic!("api.d.ts declares no interface {name}"));
+        let body = &text[start..];
+        let body = &body[..body.find("\n}").unwrap()];
+        let mut fields: Vec<String> = body
+            .lines()
+            .skip(1)
+            .filter_map(|line| {
+                let line = line.strip_prefix("  ")?;
+                let (field, _) = line.split_once(':')?;
+                field
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    .then(|| field.to_string())
+            })
+            .collect();
+        fields.sort();
+        fields
+    }
+
+    fn fields(value: impl Serialize) -> Vec<String> {
+        let json = serde_json::to_value(value).unwrap();
+        let mut names: Vec<String> = json.as_object().unwrap().keys().cloned().collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn the_declarations_name_every_field_of_what_is_handed_over() {
+        let analysis = AnalysisOut {
+            rules: "10/7d".into(),
+            key_column: "caller_key",
+            contacts: 0,
+            keyed_contacts: 0,
+            flagged: vec![],
+            episodes: vec![],
+            demand: vec![],
+            flagged_by_threshold: vec![],
+        };
+        assert_eq!(fields(&analysis), declared_fields("AnalysisBy"));
+        let day = DayOut {
+            day: 0,
+            contacts: 0,
+            in_episodes: 0,
+        };
+        assert_eq!(fields(&day), declared_fields("DayDemand"));
+        let threshold = ThresholdOut {
+            threshold: 2,
+            flagged: 0,
+        };
+        assert_eq!(fields(&threshold), declared_fields("ThresholdCount"));
+        let contact = ContactOut {
+            t: 0,
+            line: "999",
+            agency: "police",
+            category: None,
+            rolling_counts: vec![1],
+            qualifies: false,
+            episode: None,
+        };
+        assert_eq!(fields(&contact), declared_fields("CallerContact"));
+        let caller = CallerOut {
+            key_column: "caller_key",
+            key: "k",
+            thresholds: vec![10],
+            contacts: vec![],
+            by_hour_weekday: vec![],
+            categories: vec![],
+        };
+        assert_eq!(fields(&caller), declared_fields("CallerDetail"));
+        let verdict = VerdictOut {
+            t: 0,
+            key: "k",
+            rolling_counts: vec![1],
+            qualifies: false,
+            opens_episode: false,
+        };
+        assert_eq!(fields(&verdict), declared_fields("Verdict"));
+        let rules = ParsedRuleSet::parse("10/7d").unwrap();
+        assert_eq!(fields(&rules), declared_fields("ParsedRuleSet"));
+        let rule = serde_json::to_value(&rules).unwrap()["rules"][0].clone();
+        assert_eq!(fields(&rule), declared_fields("ParsedRule"));
+        assert_eq!(
+            fields(IngestReport::default()),
+            declared_fields("IngestReport")
+        );
+        assert_eq!(
+            fields(SourceCounts::default()),
+            declared_fields("SourceCounts")
+        );
     }
 }

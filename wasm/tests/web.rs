@@ -1,4 +1,5 @@
-//! The bindings in a browser: `Archive` and `Replay` on small inline CSV exports.
+//! The bindings in a browser: `Archive`, `Replay` and `parseRules` on small inline CSV exports
+//! and on the sample snapshot. The values they return are read back into `serde_json` values.
 //!
 //! Run headless in Chromium (`scripts/test-web` does this):
 //!
@@ -16,7 +17,7 @@ use std::collections::BTreeMap;
 
 use arrow::array::{AsArray, RecordBatch};
 use arrow::datatypes::TimestampMicrosecondType;
-use engage_wasm::{Archive, Replay};
+use engage_wasm::{Archive, Replay, parse_rules};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::Value;
@@ -88,9 +89,20 @@ fn archive() -> Archive {
     archive
 }
 
-fn json(text: Result<String, JsError>) -> Value {
-    let text = text.unwrap_or_else(|e| panic!("{}", message(e)));
-    serde_json::from_str(&text).expect("the bindings return JSON")
+/// A value the bindings returned, as `serde_json` sees it (what `JSON.parse` of it would give).
+fn json(value: Result<JsValue, JsError>) -> Value {
+    let value = value.unwrap_or_else(|e| panic!("{}", message(e)));
+    serde_wasm_bindgen::from_value(value).expect("the bindings return plain JS values")
+}
+
+/// The rows of `analysis.episodes` of `key` (in the key column `column`).
+fn episodes_of<'a>(analysis: &'a Value, column: &str, key: &str) -> Vec<&'a Value> {
+    analysis["episodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e[column] == key)
+        .collect()
 }
 
 /// The planted caller's n-th call (1-based), UTC microseconds.
@@ -102,8 +114,7 @@ fn planted_call(n: i64) -> i64 {
 fn exports_are_ingested_with_a_report() {
     let archive = archive();
     assert_eq!(archive.length(), 24);
-    let report: Value =
-        serde_json::from_str(&archive.report().expect("a report for exports")).unwrap();
+    let report = json(archive.report());
     assert_eq!(report["contacts"], 24);
     assert_eq!(report["sources"]["acd"]["read"], 24);
     assert_eq!(report["sources"]["acd"]["published"], 24);
@@ -120,19 +131,24 @@ fn analyse_finds_the_planted_caller() {
     let callers = a["flagged"].as_array().unwrap();
     assert_eq!(callers.len(), 1, "{callers:?}");
     let c = &callers[0];
-    assert_eq!(c["key"], PLANTED);
+    assert_eq!(c["caller_key"], PLANTED);
     assert_eq!(c["total_contacts"], 12);
     assert_eq!(c["calls_999"], 4);
     assert_eq!(c["calls_101"], 8);
-    assert_eq!(c["agencies"], serde_json::json!(["police"]));
+    assert_eq!(c["agencies"], "police");
     assert_eq!(c["first_flagged_at"], planted_call(10));
-    let episodes = c["episodes"].as_array().unwrap();
+    assert_eq!(c["episodes"], 1);
+    let episodes = a["episodes"].as_array().unwrap();
     assert_eq!(episodes.len(), 1);
-    assert_eq!(episodes[0]["no"], 1);
-    assert_eq!(episodes[0]["start"], planted_call(1));
-    assert_eq!(episodes[0]["end"], planted_call(12));
+    assert_eq!(episodes[0]["caller_key"], PLANTED);
+    assert_eq!(episodes[0]["episode_no"], 1);
+    assert_eq!(episodes[0]["episode_start"], planted_call(1));
+    assert_eq!(episodes[0]["episode_end"], planted_call(12));
     assert_eq!(episodes[0]["contacts"], 12);
     assert_eq!(episodes[0]["peak_counts"], serde_json::json!([12]));
+    // The episode's own contacts: every call of the planted caller, 999 on calls 1, 4, 7, 10.
+    assert_eq!(episodes[0]["calls_999"], 4);
+    assert_eq!(episodes[0]["calls_101"], 8);
     // One UK day of demand: 24 contacts, the planted caller's 12 inside the episode.
     let demand = a["demand"].as_array().unwrap();
     assert_eq!(demand.len(), 1);
@@ -167,7 +183,7 @@ fn a_rule_set_flags_either_rule() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| c["key"].as_str().unwrap())
+        .map(|c| c["caller_key"].as_str().unwrap())
         .collect();
     assert_eq!(keys, [PLANTED, NINE_CALLS]);
     // The nine-call caller is flagged at their 5th call (08:20 + 4 h).
@@ -177,7 +193,7 @@ fn a_rule_set_flags_either_rule() {
         MONDAY_3_MARCH_2025 + 12 * HOUR + 20 * MINUTE
     );
     assert_eq!(
-        nine["episodes"][0]["peak_counts"],
+        episodes_of(&a, "caller_key", NINE_CALLS)[0]["peak_counts"],
         serde_json::json!([9, 9])
     );
 }
@@ -265,7 +281,7 @@ fn other_errors_say_what_is_wrong() {
     );
     assert!(e.starts_with("not a Parquet file"), "{e}");
     assert_eq!(empty.length(), 0);
-    assert!(empty.report().is_none());
+    assert!(empty.report().unwrap().is_null());
 }
 
 #[wasm_bindgen_test]
@@ -328,17 +344,15 @@ fn replay_agrees_with_analyse_under_a_rule_set() {
         })
         .collect();
     flagged.sort();
-    let mut expected: Vec<(String, i64)> = a["flagged"]
+    let mut expected: Vec<(String, i64)> = a["episodes"]
         .as_array()
         .unwrap()
         .iter()
-        .flat_map(|c| {
-            let key = c["key"].as_str().unwrap().to_string();
-            c["episodes"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(move |e| (key.clone(), e["first_flagged_at"].as_i64().unwrap()))
+        .map(|e| {
+            (
+                e["caller_key"].as_str().unwrap().to_string(),
+                e["first_flagged_at"].as_i64().unwrap(),
+            )
         })
         .collect();
     expected.sort();
@@ -419,20 +433,20 @@ fn reference(
 }
 
 fn shown(analysis: &Value) -> BTreeMap<String, (i64, u64, u64)> {
+    let column = analysis["key_column"].as_str().unwrap();
     analysis["flagged"]
         .as_array()
         .unwrap()
         .iter()
         .map(|f| {
-            let peak = f["episodes"]
-                .as_array()
-                .unwrap()
+            let key = f[column].as_str().unwrap();
+            let peak = episodes_of(analysis, column, key)
                 .iter()
                 .map(|e| e["peak_counts"][0].as_u64().unwrap())
                 .max()
                 .unwrap();
             (
-                f["key"].as_str().unwrap().to_string(),
+                key.to_string(),
                 (
                     f["first_flagged_at"].as_i64().unwrap(),
                     f["total_contacts"].as_u64().unwrap(),
@@ -477,7 +491,7 @@ fn an_address_in_depth_and_replayed() {
     let address = Some("address_key".to_string());
     let a = json(archive.analyse("3/30d", address.clone()));
     let first = &a["flagged"][0];
-    let key = first["key"].as_str().unwrap();
+    let key = first["address_key"].as_str().unwrap();
     let detail = json(archive.caller(key, "3/30d", address.clone()));
     assert_eq!(detail["key_column"], "address_key");
     assert_eq!(detail["key"], key);
@@ -519,17 +533,15 @@ fn an_address_in_depth_and_replayed() {
         })
         .collect();
     flags.sort();
-    let mut episodes: Vec<(String, i64)> = a["flagged"]
+    let mut episodes: Vec<(String, i64)> = a["episodes"]
         .as_array()
         .unwrap()
         .iter()
-        .flat_map(|f| {
-            let key = f["key"].as_str().unwrap().to_string();
-            f["episodes"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(move |e| (key.clone(), e["first_flagged_at"].as_i64().unwrap()))
+        .map(|e| {
+            (
+                e["address_key"].as_str().unwrap().to_string(),
+                e["first_flagged_at"].as_i64().unwrap(),
+            )
         })
         .collect();
     episodes.sort();
@@ -617,13 +629,29 @@ fn exports_give_address_keys_from_their_incidents() {
     let flagged = a["flagged"].as_array().unwrap();
     assert_eq!(flagged.len(), 1, "{flagged:?}");
     // 08:05 and 09:05 from the planted caller, 08:40 withheld: the address counts all three.
-    assert_eq!(flagged[0]["key"], "12 HIGH STREET MAIDSTONE");
+    assert_eq!(flagged[0]["address_key"], "12 HIGH STREET MAIDSTONE");
     assert_eq!(flagged[0]["total_contacts"], 3);
     assert_eq!(flagged[0]["first_flagged_at"], planted_call(2));
-    assert_eq!(flagged[0]["episodes"][0]["start"], planted_call(1));
+    assert_eq!(a["episodes"][0]["address_key"], "12 HIGH STREET MAIDSTONE");
+    assert_eq!(a["episodes"][0]["episode_start"], planted_call(1));
     // The callers are unchanged by the incidents.
     assert_eq!(
-        json(archive.analyse("10/7d", None))["flagged"][0]["key"],
+        json(archive.analyse("10/7d", None))["flagged"][0]["caller_key"],
         PLANTED
+    );
+}
+
+#[wasm_bindgen_test]
+fn parse_rules_reads_with_the_kernels_parser() {
+    let parsed = json(parse_rules("3/2w, 12/90d"));
+    assert_eq!(parsed["text"], "3/14d,12/90d");
+    assert_eq!(parsed["rules"][0]["min_contacts"], 3);
+    assert_eq!(parsed["rules"][0]["window_length"], 14);
+    assert_eq!(parsed["rules"][0]["window_unit"], "d");
+    assert_eq!(parsed["rules"][1]["window"], 90 * DAY);
+    // A part it cannot read is an error with the kernel's message, not dropped.
+    assert_eq!(
+        message(parse_rules("10/7d,abc").unwrap_err()),
+        "invalid rule `10/7d,abc`: in `abc`: expected COUNT/WINDOW with a `/`, like `10/7d`"
     );
 }

@@ -212,6 +212,53 @@ describe('the sample', () => {
     assert.equal(await page.textContent('[data-testid=rule-error]'), '');
   });
 
+  test('a rule part the kernel cannot read shows its message as typed, never dropped', async () => {
+    const before = await tableKeys(page);
+    const rules = await page.getAttribute('body', 'data-rules');
+    const analyses = await page.getAttribute('body', 'data-analyses');
+    const controlsBefore = await page.$$eval('#r1-count, #r1-len, #r1-unit', (els) => els.map((e) => e.value));
+    await page.fill('#rule-text', '10/7d,abc');
+    // The kernel's parser reads the text as it is typed: no Enter, no analysis.
+    await page.waitForSelector('[data-testid=rule-error]:has-text("in `abc`")');
+    assert.equal(
+      await page.textContent('[data-testid=rule-error]'),
+      'invalid rule `10/7d,abc`: in `abc`: expected COUNT/WINDOW with a `/`, like `10/7d`',
+    );
+    assert.equal(await page.getAttribute('#rule-text', 'aria-invalid'), 'true');
+    await page.press('#rule-text', 'Enter');
+    await page.evaluate(() => new Promise((ok) => setTimeout(ok, 100)));
+    // The message stays, and so do the last answer and the controls.
+    assert.equal(
+      await page.textContent('[data-testid=rule-error]'),
+      'invalid rule `10/7d,abc`: in `abc`: expected COUNT/WINDOW with a `/`, like `10/7d`',
+    );
+    assert.equal(await page.getAttribute('body', 'data-rules'), rules);
+    assert.equal(await page.getAttribute('body', 'data-analyses'), analyses);
+    assert.deepEqual(await tableKeys(page), before);
+    assert.deepEqual(await page.$$eval('#r1-count, #r1-len, #r1-unit', (els) => els.map((e) => e.value)), controlsBefore);
+    await useRules(page, '10/7d');
+    assert.equal(await page.textContent('[data-testid=rule-error]'), '');
+    assert.equal(await page.getAttribute('#rule-text', 'aria-invalid'), null);
+  });
+
+  test('a good rule set round-trips through the kernel\'s parser to the controls and the answer', async () => {
+    await page.fill('#rule-text', ' 3/2w , 12/90d ');
+    // The controls show the kernel's reading: two weeks are 14 days.
+    await page.waitForFunction(() => document.querySelector('#r1-len').value === '14');
+    assert.deepEqual(
+      await page.$$eval('#r1-count, #r1-len, #r1-unit, #r2-count, #r2-len, #r2-unit', (els) => els.map((e) => e.value)),
+      ['3', '14', 'd', '12', '90', 'd'],
+    );
+    assert.equal(await page.isChecked('[data-testid=rule2-on]'), true);
+    assert.equal(await page.textContent('[data-testid=rule-error]'), '');
+    await page.press('#rule-text', 'Enter');
+    await page.waitForSelector('body[data-rules="3/14d,12/90d"]');
+    assert.match(await page.textContent('#summary'), /flagged under 3 calls within 14 days or 12 calls within 90 days \(3\/14d,12\/90d\)/);
+    assert.deepEqual(await tableKeys(page), sqlRepeatCallers('3/14d,12/90d'));
+    await page.click('[data-testid=preset-kent]');
+    await page.waitForSelector('body[data-rules="10/7d"]');
+  });
+
   test('the table sorts by a column heading', async () => {
     await page.click('#callers thead button[data-sort=total_contacts]');
     const totals = await page.$$eval('#callers-body tr[data-key] td:nth-child(4)', (tds) => tds.map((td) => Number(td.textContent)));

@@ -43,6 +43,6 @@ pub use impact::{
     summarise,
 };
 pub use keys::{KeyCodes, NO_KEY, encode_keys};
-pub use rule::{PerRule, Rule, RuleError, RuleSet};
+pub use rule::{PerRule, Rule, RuleError, RuleSet, WindowUnit};
 pub use stream::{OutOfOrder, StreamingDetector, Verdict};
 pub use time::Micros;

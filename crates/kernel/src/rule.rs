@@ -47,6 +47,20 @@ impl Rule {
         Ok(rule)
     }
 
+    /// The window as the canonical text form writes it: whole days when it is a whole number
+    /// of days (`2w` is 14 days), else whole hours; `None` for a window that is not a whole
+    /// number of hours (only [`Rule::new`] makes those, never the parser).
+    pub fn window_in_units(&self) -> Option<(i64, WindowUnit)> {
+        let w = self.window;
+        if w % DAY == 0 {
+            Some((w / DAY, WindowUnit::Days))
+        } else if w % HOUR == 0 {
+            Some((w / HOUR, WindowUnit::Hours))
+        } else {
+            None
+        }
+    }
+
     /// Kent Police's default: 10 contacts within 7 days.
     pub const fn kent() -> Self {
         Rule {
@@ -61,15 +75,34 @@ impl fmt::Display for Rule {
     /// `3/14d`), else hours (`5/36h`); a window that is not a whole number of hours is shown in
     /// hours with a fraction, which `parse` does not accept back.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let w = self.window;
-        let (n, unit) = if w % DAY == 0 {
-            (w / DAY, "d")
-        } else if w % HOUR == 0 {
-            (w / HOUR, "h")
-        } else {
-            return write!(f, "{}/{}h", self.min_contacts, w as f64 / HOUR as f64);
-        };
-        write!(f, "{}/{}{}", self.min_contacts, n, unit)
+        match self.window_in_units() {
+            Some((length, unit)) => write!(f, "{}/{}{}", self.min_contacts, length, unit.as_str()),
+            None => write!(
+                f,
+                "{}/{}h",
+                self.min_contacts,
+                self.window as f64 / HOUR as f64
+            ),
+        }
+    }
+}
+
+/// The unit a rule's window is written in by its canonical text form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum WindowUnit {
+    /// `h`: hours.
+    Hours,
+    /// `d`: days of 24 hours.
+    Days,
+}
+
+impl WindowUnit {
+    /// The unit's letter in a rule's text: `h` or `d`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WindowUnit::Hours => "h",
+            WindowUnit::Days => "d",
+        }
     }
 }
 
@@ -291,6 +324,18 @@ impl PerRule {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn windows_in_the_units_of_the_text_form() {
+        let units = |text: &str| text.parse::<Rule>().unwrap().window_in_units();
+        assert_eq!(units("10/7d"), Some((7, WindowUnit::Days)));
+        assert_eq!(units("3/2w"), Some((14, WindowUnit::Days)));
+        assert_eq!(units("5/36h"), Some((36, WindowUnit::Hours)));
+        assert_eq!(units("5/48h"), Some((2, WindowUnit::Days)));
+        let odd = Rule::new(2, 90 * 60 * 1_000_000).unwrap();
+        assert_eq!(odd.window_in_units(), None);
+        assert_eq!(odd.to_string(), "2/1.5h");
+    }
 
     #[test]
     fn parses_kent_and_ambulance_rules() {
