@@ -199,6 +199,10 @@ async fn register_snapshot(ctx: &SessionContext, data: &str) -> Result<String, E
             std::fs::read_to_string(&local_manifest).map_err(|e| format!("--data {data}: {e}"))?;
         let manifest: Manifest = serde_json::from_str(&text)
             .map_err(|e| format!("--data {data}: manifest.json: {e}"))?;
+        // The folder may have been copied under another name: only what it lists is checked.
+        manifest
+            .check(&manifest.snapshot_id)
+            .map_err(|why| format!("--data {data}: manifest.json {why}"))?;
         (root, manifest)
     } else {
         let store = SnapshotStore::open(data)?;

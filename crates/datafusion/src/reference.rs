@@ -111,7 +111,11 @@ fn columns(out: &mut String, grain: Grain) {
             ColumnSource::Detection => "detection",
             _ => "second read",
         };
-        let _ = writeln!(out, "| `{name}` | {column_type} | {} | {read} |", cell(meaning));
+        let _ = writeln!(
+            out,
+            "| `{name}` | {column_type} | {} | {read} |",
+            cell(meaning)
+        );
     }
 }
 

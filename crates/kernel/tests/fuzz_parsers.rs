@@ -387,6 +387,7 @@ fn check_csu_table(text: &str) -> Result<(), TestCaseError> {
             let line = match &e {
                 CsuError::Empty | CsuError::NoRows => None,
                 CsuError::BadHeader { line, .. }
+                | CsuError::Unreadable { line, .. }
                 | CsuError::FieldCount { line, .. }
                 | CsuError::EmptyField { line, .. } => Some(*line),
                 CsuError::BadPostcodeDistrict { line, value } => {
@@ -461,6 +462,7 @@ fn check_triage_table(text: &str) -> Result<(), TestCaseError> {
             let line = match &e {
                 TriageError::MissingHeader => 1,
                 TriageError::BadHeader { line, .. }
+                | TriageError::Unreadable { line, .. }
                 | TriageError::FieldCount { line, .. }
                 | TriageError::EmptyCategory { line }
                 | TriageError::UnknownGroup { line, .. } => *line,
