@@ -20,10 +20,10 @@ pub struct Args {
     #[arg(long, default_value = "contacts", value_parser = ["contacts", "calls_999", "handling"])]
     outcome: String,
     /// Weeks after referral in the estimate.
-    #[arg(long, default_value_t = 26)]
+    #[arg(long, default_value_t = 26, value_parser = crate::flags::at_least_one)]
     weeks_after: u32,
     /// Bootstrap replicates for the intervals.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, value_parser = crate::flags::at_least_one)]
     bootstrap: u32,
     /// Seed of the bootstrap (the same seed gives the same answer).
     #[arg(long, default_value_t = 2021)]

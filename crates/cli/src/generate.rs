@@ -11,10 +11,10 @@ pub struct Args {
     #[arg(long)]
     out: PathBuf,
     /// About how many ACD calls to generate.
-    #[arg(long, default_value_t = 100_000)]
+    #[arg(long, default_value_t = 100_000, value_parser = crate::flags::calls)]
     contacts: u64,
     /// How many days the exports cover.
-    #[arg(long, default_value_t = 28)]
+    #[arg(long, default_value_t = 28, value_parser = crate::flags::at_least_one)]
     days: u32,
     /// The first day (YYYY-MM-DD).
     #[arg(long, default_value = "2025-10-06")]
@@ -34,7 +34,7 @@ pub struct Args {
     crisis_callers: Option<u32>,
     /// The true effect of a referral on a crisis caller's later call rate: 0.8 is 20% fewer
     /// calls than without referral; 1.0 is no effect. Written to the planted truth.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, value_parser = crate::flags::factor)]
     referral_effect: f64,
 }
 

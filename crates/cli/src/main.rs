@@ -1,6 +1,7 @@
 //! `engage`: find vulnerable repeat callers in control-room call archives.
 
 mod evaluate;
+mod flags;
 mod generate;
 mod pack;
 mod progress;

@@ -59,7 +59,7 @@ pub struct MonthlyArgs {
     #[arg(long)]
     csu: Option<String>,
     /// Bootstrap replicates of the impact estimate.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, value_parser = crate::flags::at_least_one)]
     bootstrap: u32,
     /// The HTML file to write.
     #[arg(long)]

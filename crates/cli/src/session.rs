@@ -36,31 +36,8 @@ pub struct Sources {
     /// Memory the query engine may use, e.g. 512M or 2G (as datafusion-cli): a query that
     /// needs more ends with an error naming what held the memory, instead of the process
     /// being killed. Default: no limit.
-    #[arg(long, value_name = "SIZE", value_parser = memory_size)]
+    #[arg(long, value_name = "SIZE", value_parser = crate::flags::memory_size)]
     pub memory_limit: Option<usize>,
-}
-
-/// A size like `512M`, `2G` or `1.5G` (K, M, G, T: powers of 1024) in bytes.
-fn memory_size(text: &str) -> Result<usize, String> {
-    let text = text.trim();
-    let bad = || format!("`{text}` is not a size; write it like 512M or 2G");
-    let (number, unit) = text.split_at(
-        text.find(|c: char| c.is_ascii_alphabetic())
-            .unwrap_or(text.len()),
-    );
-    let factor: f64 = match unit.to_ascii_uppercase().as_str() {
-        "" | "B" => 1.0,
-        "K" | "KB" => 1024.0,
-        "M" | "MB" => 1024.0 * 1024.0,
-        "G" | "GB" => 1024.0 * 1024.0 * 1024.0,
-        "T" | "TB" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
-        _ => return Err(bad()),
-    };
-    let number: f64 = number.trim().parse().map_err(|_| bad())?;
-    if number.is_nan() || number <= 0.0 || !(number * factor).is_finite() {
-        return Err(bad());
-    }
-    Ok((number * factor) as usize)
 }
 
 /// A session over `sources`, with the views when there is a `contacts` table.

@@ -22,3 +22,23 @@ pub(crate) fn doc(
     }
     builder.build()
 }
+
+/// `PartialEq`, `Eq` and `Hash` by the `name` field, for a function shape shared by several
+/// functions (DataFusion compares functions to deduplicate them; two of one shape differ by
+/// name, and their other fields, function pointers and documentation, cannot be compared).
+macro_rules! equal_by_name {
+    ($type:ty) => {
+        impl PartialEq for $type {
+            fn eq(&self, other: &Self) -> bool {
+                self.name == other.name
+            }
+        }
+        impl Eq for $type {}
+        impl std::hash::Hash for $type {
+            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+                self.name.hash(state)
+            }
+        }
+    };
+}
+pub(crate) use equal_by_name;

@@ -5,33 +5,13 @@ use datafusion::arrow::util::pretty::pretty_format_batches;
 use datafusion::dataframe::DataFrame;
 use datafusion::error::Result;
 use datafusion::logical_expr::{ExprFunctionExt, col, lit};
-use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
+use datafusion::prelude::SessionContext;
 use engage_datafusion::expr_fn::*;
 
+mod common;
+
 async fn sample_session() -> SessionContext {
-    let root =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../datasets/sample/snapshot");
-    let snapshot = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.join("manifest.json").exists())
-        .expect("the sample snapshot");
-    let manifest: engage_snapshot::Manifest =
-        serde_json::from_str(&std::fs::read_to_string(snapshot.join("manifest.json")).unwrap())
-            .unwrap();
-    let ctx =
-        engage_datafusion::new_session(SessionConfig::new().with_target_partitions(2)).unwrap();
-    let [file] = manifest.table_files("contacts") else {
-        panic!("the sample's contacts are one file");
-    };
-    ctx.register_parquet(
-        "contacts",
-        snapshot.join(file).to_str().unwrap(),
-        ParquetReadOptions::default(),
-    )
-    .await
-    .unwrap();
-    ctx
+    common::sample_session(&["contacts"]).await
 }
 
 /// The rows as sorted text lines, so that answers in any order compare.

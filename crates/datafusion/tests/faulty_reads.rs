@@ -11,25 +11,16 @@ use datafusion::prelude::{ParquetReadOptions, SessionConfig};
 use engage_snapshot::faults::{Faults, FaultyStore};
 use object_store::local::LocalFileSystem;
 
+mod common;
+
 const QUERY: &str = "SELECT (SELECT count(*) FROM contacts) AS contacts, \
                      (SELECT count(*) FROM engage_repeat_callers('contacts', '3/30d')) AS callers";
 
 /// The sample snapshot's folder and its contacts file, relative to it.
 fn sample() -> (std::path::PathBuf, String) {
-    let root =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../datasets/sample/snapshot");
-    let snapshot = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.join("manifest.json").exists())
-        .expect("the sample snapshot");
-    let manifest: engage_snapshot::Manifest =
-        serde_json::from_str(&std::fs::read_to_string(snapshot.join("manifest.json")).unwrap())
-            .unwrap();
-    let [file] = manifest.table_files("contacts") else {
-        panic!("the sample's contacts are one file");
-    };
-    (snapshot, file.clone())
+    let (snapshot, manifest) = common::sample_snapshot();
+    let file = common::sample_file(&manifest, "contacts");
+    (snapshot, file)
 }
 
 /// The query's answer over `store`, or the error's text.

@@ -3,34 +3,13 @@
 //! the shipped sample snapshot (contacts and referrals).
 
 use datafusion::arrow::util::pretty::pretty_format_batches;
-use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
+use datafusion::prelude::SessionContext;
+
+mod common;
 
 /// A session over the sample snapshot's tables, with the views.
 async fn sample_session() -> SessionContext {
-    let root =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../datasets/sample/snapshot");
-    let snapshot = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.join("manifest.json").exists())
-        .expect("the sample snapshot");
-    let manifest: engage_snapshot::Manifest =
-        serde_json::from_str(&std::fs::read_to_string(snapshot.join("manifest.json")).unwrap())
-            .unwrap();
-    let ctx =
-        engage_datafusion::new_session(SessionConfig::new().with_target_partitions(2)).unwrap();
-    for table in ["contacts", "referrals"] {
-        let [file] = manifest.table_files(table) else {
-            panic!("the sample's {table} is one file");
-        };
-        ctx.register_parquet(
-            table,
-            snapshot.join(file).to_str().unwrap(),
-            ParquetReadOptions::default(),
-        )
-        .await
-        .unwrap();
-    }
+    let ctx = common::sample_session(&["contacts", "referrals"]).await;
     engage_datafusion::register_views(&ctx).await.unwrap();
     ctx
 }

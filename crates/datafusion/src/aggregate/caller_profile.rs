@@ -79,7 +79,10 @@ impl AggregateUDFImpl for CallerProfileAggregate {
                 text_type(agency, NAME)?,
                 text_type(category, NAME)?,
             ]),
-            _ => plan_err!("{NAME} does not take ({args:?}); see its documentation"),
+            _ => plan_err!(
+                "{NAME} takes (received_at, line, agency, category); given {} arguments",
+                args.len()
+            ),
         }
     }
 

@@ -52,7 +52,13 @@ impl AggregateUDFImpl for PeakCounts {
             [DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..)] => {
                 Ok(vec![list_of(DataType::Int64)])
             }
-            _ => plan_err!("{NAME} does not take ({args:?}); see its documentation"),
+            [other] => plan_err!(
+                "{NAME} takes a list of counts (such as repeat_rolling_counts gives), not {other}"
+            ),
+            _ => plan_err!(
+                "{NAME} takes one argument, a list of counts; given {}",
+                args.len()
+            ),
         }
     }
 

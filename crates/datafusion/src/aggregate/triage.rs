@@ -14,6 +14,7 @@ use engage_kernel::triage::{TriageEvidence, TriageTable};
 
 use super::{merge_lists, state_field, text_list, texts};
 use crate::args::text_type;
+use crate::docs::equal_by_name;
 
 /// A triage aggregate: its name, documentation and answer from the evidence.
 #[derive(Debug)]
@@ -39,19 +40,7 @@ impl TriageAggregate {
     }
 }
 
-impl PartialEq for TriageAggregate {
-    fn eq(&self, other: &Self) -> bool {
-        self.name == other.name
-    }
-}
-
-impl Eq for TriageAggregate {}
-
-impl std::hash::Hash for TriageAggregate {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.name.hash(state);
-    }
-}
+equal_by_name!(TriageAggregate);
 
 impl AggregateUDFImpl for TriageAggregate {
     fn name(&self) -> &str {
@@ -66,8 +55,9 @@ impl AggregateUDFImpl for TriageAggregate {
         match args {
             [category] => Ok(vec![text_type(category, self.name)?]),
             _ => plan_err!(
-                "{} does not take ({args:?}); see its documentation",
-                self.name
+                "{} takes one argument, the category; given {}",
+                self.name,
+                args.len()
             ),
         }
     }

@@ -14,6 +14,7 @@ use datafusion::logical_expr::{
 use engage_kernel::time::{london_date, london_hour_and_weekday};
 
 use crate::args::{micros, timestamp_micros_type};
+use crate::docs::equal_by_name;
 
 /// Which part of the local time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -48,17 +49,7 @@ impl LocalTime {
     }
 }
 
-impl PartialEq for LocalTime {
-    fn eq(&self, other: &Self) -> bool {
-        self.name == other.name
-    }
-}
-impl Eq for LocalTime {}
-impl std::hash::Hash for LocalTime {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.name.hash(state)
-    }
-}
+equal_by_name!(LocalTime);
 
 impl ScalarUDFImpl for LocalTime {
     fn name(&self) -> &str {

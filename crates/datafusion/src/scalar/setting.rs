@@ -9,6 +9,7 @@ use datafusion::logical_expr::{
     Volatility,
 };
 
+use crate::docs::equal_by_name;
 use crate::options::EngageOptions;
 
 /// Which setting.
@@ -44,17 +45,7 @@ impl SessionSetting {
     }
 }
 
-impl PartialEq for SessionSetting {
-    fn eq(&self, other: &Self) -> bool {
-        self.name == other.name
-    }
-}
-impl Eq for SessionSetting {}
-impl std::hash::Hash for SessionSetting {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.name.hash(state)
-    }
-}
+equal_by_name!(SessionSetting);
 
 impl ScalarUDFImpl for SessionSetting {
     fn name(&self) -> &str {

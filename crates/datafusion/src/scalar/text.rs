@@ -1,7 +1,6 @@
 //! What the text-to-text functions share: one text argument, mapped row by row through a
 //! kernel function, NULL to a fixed answer.
 
-use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, AsArray, StringBuilder};
@@ -14,6 +13,7 @@ use datafusion::logical_expr::{
 };
 
 use crate::args::text_type;
+use crate::docs::equal_by_name;
 
 /// A map from a text to a text (or NULL), or the error that says why not.
 pub(super) type TextMap = fn(&str) -> std::result::Result<Option<String>, String>;
@@ -55,17 +55,7 @@ impl TextFunction {
     }
 }
 
-impl PartialEq for TextFunction {
-    fn eq(&self, other: &Self) -> bool {
-        self.name == other.name
-    }
-}
-impl Eq for TextFunction {}
-impl Hash for TextFunction {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.name.hash(state)
-    }
-}
+equal_by_name!(TextFunction);
 
 impl ScalarUDFImpl for TextFunction {
     fn name(&self) -> &str {

@@ -41,7 +41,11 @@ static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
 pub(super) fn coerce_window(given: &DataType) -> Result<DataType> {
     match given {
         DataType::Interval(_) => Ok(DataType::Interval(IntervalUnit::MonthDayNano)),
-        other => text_type(other, DEFINITION.name),
+        other => text_type(other, DEFINITION.name).map_err(|_| {
+            DataFusionError::Plan(format!(
+                "rolling_count: the window is an interval such as INTERVAL '7 days' or text such as '7d', not {other}"
+            ))
+        }),
     }
 }
 
