@@ -1,7 +1,7 @@
-//! The kernel's [`Archive`] split into shards by a hash of the caller key, so that the readers
+//! The kernel's [`ContactIndex`] split into shards by a hash of the caller key, so that the readers
 //! of a table's partitions intern keys on every core at once, and detection runs on every core.
 //!
-//! Interning is the costly part of reading an archive in time order: each contact's key is a
+//! Interning is the costly part of reading an index in time order: each contact's key is a
 //! hash lookup that misses the cache. One lock per shard per batch keeps the readers apart.
 
 use std::hash::BuildHasher;
@@ -9,12 +9,12 @@ use std::sync::Mutex;
 
 use datafusion::arrow::array::{Array, TimestampMicrosecondArray};
 use datafusion::error::{DataFusionError, Result};
-use engage_kernel::{Archive, Episode, RuleSet};
+use engage_kernel::{ContactIndex, Episode, RuleSet};
 use foldhash::fast::FixedState;
 
 use crate::args::Text;
 
-/// A caller: its shard and its code in that shard's archive.
+/// A caller: its shard and its code in that shard's index.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) struct CallerId {
     pub shard: u32,
@@ -22,15 +22,15 @@ pub(crate) struct CallerId {
 }
 
 /// Shards being filled by concurrent readers.
-pub(crate) struct ShardedArchive {
-    shards: Vec<Mutex<Archive>>,
+pub(crate) struct ShardedIndex {
+    shards: Vec<Mutex<ContactIndex>>,
     // Seeded apart from the archives' own hasher, whose low bits pick hash-table slots.
     hasher: FixedState,
 }
 
 /// The shards once every reader is done: detection and lookups.
-pub(crate) struct FrozenArchive {
-    shards: Vec<Archive>,
+pub(crate) struct FrozenIndex {
+    shards: Vec<ContactIndex>,
     hasher: FixedState,
 }
 
@@ -48,15 +48,15 @@ fn poisoned<T>(_: T) -> DataFusionError {
     DataFusionError::Execution("a reader of the contacts table panicked".into())
 }
 
-impl ShardedArchive {
+impl ShardedIndex {
     /// Shards per thread: enough that two readers rarely want the same one.
     const SHARDS_PER_THREAD: usize = 8;
 
-    /// An archive for `threads` concurrent readers.
+    /// An index for `threads` concurrent readers.
     pub fn for_threads(threads: usize) -> Self {
-        ShardedArchive {
+        ShardedIndex {
             shards: (0..Self::SHARDS_PER_THREAD * threads.max(1))
-                .map(|_| Mutex::new(Archive::new()))
+                .map(|_| Mutex::new(ContactIndex::new()))
                 .collect(),
             hasher: FixedState::with_seed(SHARD_SEED),
         }
@@ -64,7 +64,7 @@ impl ShardedArchive {
 
     /// Files a batch of contacts (rows with a NULL time are not contacts in time and are left
     /// out), locking each shard once. With `callers`, each row's caller is written there
-    /// ([`FrozenArchive::code`] makes it a code), [`NO_CALLER`] for rows filed nowhere.
+    /// ([`FrozenIndex::code`] makes it a code), [`NO_CALLER`] for rows filed nowhere.
     /// Returns how many bytes the shards grew by, for a memory reservation.
     pub fn push_batch(
         &self,
@@ -75,7 +75,7 @@ impl ShardedArchive {
         self.batch(keys, times, callers, true)
     }
 
-    /// Like [`ShardedArchive::push_batch`] with `callers`, but files no contact: only codes.
+    /// Like [`ShardedIndex::push_batch`] with `callers`, but files no contact: only codes.
     pub fn code_batch(
         &self,
         keys: &Text,
@@ -131,26 +131,26 @@ impl ShardedArchive {
                 }
             }
             if !shard_keys.is_empty() {
-                let mut archive = self.shards[s].lock().map_err(poisoned)?;
-                let before = archive.heap_size();
+                let mut index = self.shards[s].lock().map_err(poisoned)?;
+                let before = index.heap_size();
                 let mut coded = |row: usize, code: u32| {
                     if let Some(callers) = callers.as_deref_mut() {
                         callers[shard_rows[row]] = ((s as u64) << 32) | code as u64;
                     }
                 };
                 if file {
-                    archive.push_batch_with(&shard_keys, &shard_times, &mut coded);
+                    index.push_batch_with(&shard_keys, &shard_times, &mut coded);
                 } else {
-                    archive.code_batch(&shard_keys, &mut coded);
+                    index.code_batch(&shard_keys, &mut coded);
                 }
-                grown += archive.heap_size().saturating_sub(before);
+                grown += index.heap_size().saturating_sub(before);
             }
         }
         Ok(grown)
     }
 
-    pub fn freeze(self) -> Result<FrozenArchive> {
-        Ok(FrozenArchive {
+    pub fn freeze(self) -> Result<FrozenIndex> {
+        Ok(FrozenIndex {
             shards: self
                 .shards
                 .into_iter()
@@ -161,15 +161,15 @@ impl ShardedArchive {
     }
 }
 
-impl FrozenArchive {
-    /// An archive of these keys alone (one contact each, at time 0), in one shard.
-    pub fn of_keys<'a>(keys: impl Iterator<Item = &'a str>) -> FrozenArchive {
-        let mut archive = Archive::new();
+impl FrozenIndex {
+    /// An index of these keys alone (one contact each, at time 0), in one shard.
+    pub fn of_keys<'a>(keys: impl Iterator<Item = &'a str>) -> FrozenIndex {
+        let mut index = ContactIndex::new();
         for key in keys {
-            archive.push(Some(key), 0);
+            index.push(Some(key), 0);
         }
-        FrozenArchive {
-            shards: vec![archive],
+        FrozenIndex {
+            shards: vec![index],
             hasher: FixedState::with_seed(SHARD_SEED),
         }
     }
@@ -225,13 +225,13 @@ impl FrozenArchive {
         found.into_iter().flatten().collect()
     }
 
-    /// A caller written by [`ShardedArchive::push_batch`] as one dense code over all shards
+    /// A caller written by [`ShardedIndex::push_batch`] as one dense code over all shards
     /// (shard after shard), or None for [`NO_CALLER`].
     pub fn code(&self, caller: u64, offsets: &[u32]) -> Option<u32> {
         (caller != NO_CALLER).then(|| offsets[(caller >> 32) as usize] + caller as u32)
     }
 
-    /// Where each shard's codes start in [`FrozenArchive::code`]'s numbering; the last entry
+    /// Where each shard's codes start in [`FrozenIndex::code`]'s numbering; the last entry
     /// is the number of callers.
     pub fn code_offsets(&self) -> Vec<u32> {
         let mut offsets = vec![0u32];

@@ -8,7 +8,7 @@
 //! `repeat_qualifies`, `repeat_rolling_counts`) over one PARTITION BY column and ORDER BY the
 //! time they take, [`WholeTableWindows`] plans [`WholeTableWindowExec`] instead, before
 //! DataFusion adds any repartitioning or sort: it reads every input partition at once, interns
-//! the keys (the sharded archive), detects over the whole table in the kernel, and emits the
+//! the keys (the sharded index), detects over the whole table in the kernel, and emits the
 //! input rows, in no particular order, with the functions' values. Answers are the same; the
 //! input rows are held in memory, as DataFusion's own window operator holds its partitions.
 //! When the input comes sorted by key and time (a snapshot), nothing is held: the rows stream
@@ -41,7 +41,7 @@ use tokio::sync::OnceCell;
 
 use crate::args::{Text, micros_of};
 use crate::batches::{read_partitions, stream_of};
-use crate::sharded::{NO_CALLER, ShardedArchive};
+use crate::sharded::{NO_CALLER, ShardedIndex};
 use crate::sorted_window::{SortedWindow, is_sorted_by};
 use crate::whole_input::{WholeInputExec, WholeInputOperator};
 use crate::window::{Kind, PerContact};
@@ -331,13 +331,13 @@ type PartitionRows = (Vec<RecordBatch>, Vec<u64>, Vec<i64>, MemoryReservation);
 impl Job {
     async fn run(self, context: Arc<TaskContext>) -> Result<Vec<Vec<RecordBatch>>> {
         let threads = context.session_config().target_partitions().max(1);
-        let archive = Arc::new(ShardedArchive::for_threads(threads));
+        let index = Arc::new(ShardedIndex::for_threads(threads));
         let (key, time) = (self.key, self.time);
         // What is held: every input row, and its caller and time (12 bytes).
         let memory =
             MemoryConsumer::new("EngageWholeTableWindowExec").register(context.memory_pool());
         let parts: Vec<PartitionRows> = read_partitions(&self.input, &context, |mut stream| {
-            let archive = archive.clone();
+            let index = index.clone();
             let reservation = memory.new_empty();
             async move {
                 let (mut batches, mut callers, mut times) = (Vec::new(), Vec::new(), Vec::new());
@@ -354,7 +354,7 @@ impl Job {
                     let start = callers.len();
                     callers.resize(start + batch.num_rows(), NO_CALLER);
                     let keys = Text::of(batch.column(key))?;
-                    let grown = archive.code_batch(&keys, &batch_times, &mut callers[start..])?;
+                    let grown = index.code_batch(&keys, &batch_times, &mut callers[start..])?;
                     reservation.try_grow(grown)?;
                     times.extend_from_slice(batch_times.values());
                     batches.push(batch);
@@ -364,10 +364,10 @@ impl Job {
             }
         })
         .await?;
-        let archive = Arc::try_unwrap(archive)
-            .map_err(|_| DataFusionError::Internal("archive still shared".into()))?
+        let index = Arc::try_unwrap(index)
+            .map_err(|_| DataFusionError::Internal("index still shared".into()))?
             .freeze()?;
-        let offsets = archive.code_offsets();
+        let offsets = index.code_offsets();
         let callers = *offsets.last().unwrap_or(&0);
         // Rows without a key form one partition of their own, as in SQL: one more code.
         let mut codes = Vec::new();
@@ -378,12 +378,12 @@ impl Job {
             held.push(reservation);
             codes.extend(
                 rows.iter()
-                    .map(|&c| archive.code(c, &offsets).unwrap_or(callers)),
+                    .map(|&c| index.code(c, &offsets).unwrap_or(callers)),
             );
             times.extend_from_slice(&part_times);
             input.push(batches);
         }
-        drop(archive);
+        drop(index);
         let mut rule_sets: Vec<RuleSet> = Vec::new();
         for f in &self.functions {
             if !rule_sets.contains(&f.rules) {

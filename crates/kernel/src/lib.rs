@@ -13,11 +13,11 @@
 //! - [`summary`]: what Engage says about a repeat caller and an episode, and the one
 //!   description of those columns every adapter derives its output from.
 //! - [`keys`]: text keys as dense integer codes.
-//! - [`archive`]: contacts gathered one at a time for batch detection of very large tables.
+//! - [`contact_index`]: contacts gathered one at a time for batch detection of very large tables.
 //! - [`impact`]: did referral change how often callers call? A difference-in-differences
 //!   estimate with not-yet-referred controls, robust to regression to the mean.
 
-pub mod archive;
+pub mod contact_index;
 pub mod detect;
 pub mod episode;
 pub mod impact;
@@ -33,7 +33,7 @@ pub mod summary;
 pub mod time;
 pub mod triage;
 
-pub use archive::Archive;
+pub use contact_index::ContactIndex;
 pub use detect::{
     DetectError, Detection, Episodes, detect, detect_episodes, detect_run, detect_run_episodes,
 };

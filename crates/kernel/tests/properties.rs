@@ -183,7 +183,7 @@ proptest! {
 
     #[test]
     fn archive_agrees_with_the_reference((keys, times) in contacts(), rules in rule_set()) {
-        let mut archive = engage_kernel::Archive::new();
+        let mut contacts_index = engage_kernel::ContactIndex::new();
         // Odd keys padded past the inline length: both ways of keeping a key are tested.
         let texts: Vec<Option<String>> = keys
             .iter()
@@ -192,21 +192,21 @@ proptest! {
         // The first half one at a time, the rest as a batch.
         let half = keys.len() / 2;
         for (k, &t) in texts[..half].iter().zip(&times) {
-            archive.push(k.as_deref(), t);
+            contacts_index.push(k.as_deref(), t);
         }
         let batch: Vec<Option<&str>> = texts[half..].iter().map(|k| k.as_deref()).collect();
-        archive.push_batch(&batch, &times[half..]);
-        let mut episodes: Vec<Episode> = archive
+        contacts_index.push_batch(&batch, &times[half..]);
+        let mut episodes: Vec<Episode> = contacts_index
             .detect(&rules)
             .into_iter()
             .map(|e| {
-                let key = archive.key(e.key).parse().unwrap();
+                let key = contacts_index.key(e.key).parse().unwrap();
                 e.with_key(key)
             })
             .collect();
         episodes.sort_by_key(|e| (e.key, e.start));
         prop_assert_eq!(&episodes, &reference(&rules, &keys, &times).episodes);
-        prop_assert_eq!(archive.unkeyed_contacts() as usize, keys.iter().filter(|&&k| k == NO_KEY).count());
+        prop_assert_eq!(contacts_index.unkeyed_contacts() as usize, keys.iter().filter(|&&k| k == NO_KEY).count());
     }
 
     #[test]

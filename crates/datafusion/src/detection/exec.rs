@@ -17,9 +17,9 @@ use engage_kernel::{Episode, RuleSet};
 use super::Grain;
 use super::facts::read_facts;
 use super::sorted::{is_sorted_by_key_and_time, read_sorted};
-use super::unsorted::read_archive;
+use super::unsorted::read_index;
 use crate::batches::stream_of;
-use crate::sharded::{CallerId, FrozenArchive};
+use crate::sharded::{CallerId, FrozenIndex};
 use crate::whole_input::WholeInputOperator;
 
 /// Detection of `grain` rows under `rules`. Its inputs: the source's key and time columns, and,
@@ -96,7 +96,7 @@ pub(super) struct Job {
 
 /// The callers found: episodes by code then time, and per output row its episodes.
 pub(super) struct Found {
-    pub archive: Arc<FrozenArchive>,
+    pub index: Arc<FrozenIndex>,
     pub episodes: Arc<Vec<Episode<CallerId>>>,
     /// Per output row, the range of `episodes` it covers (one episode, or a caller's).
     pub rows: Vec<std::ops::Range<usize>>,
@@ -109,22 +109,22 @@ impl Job {
         // What the unsorted path holds until the output is built: every contact's time and
         // code, and each key once.
         let memory = Arc::new(MemoryConsumer::new(Detection::NAME).register(context.memory_pool()));
-        let (archive, episodes) = if is_sorted_by_key_and_time(&self.keys) {
+        let (index, episodes) = if is_sorted_by_key_and_time(&self.keys) {
             read_sorted(&self.keys, &context, rules).await?
         } else {
-            let archive = read_archive(&self.keys, &context, threads, &memory).await?;
+            let index = read_index(&self.keys, &context, threads, &memory).await?;
             // Detection is CPU work for every core: off the runtime's workers, so that other
             // operators' reads go on.
             let rules = rules.clone();
             SpawnedTask::spawn_blocking(move || {
-                let episodes = archive.detect(&rules, threads);
-                (archive, episodes)
+                let episodes = index.detect(&rules, threads);
+                (index, episodes)
             })
             .join()
             .await
             .map_err(|e| DataFusionError::External(Box::new(e)))?
         };
-        let archive = Arc::new(archive);
+        let index = Arc::new(index);
         let mut rows = Vec::new();
         match grain {
             Grain::Episode => rows.extend((0..episodes.len()).map(|i| i..i + 1)),
@@ -138,7 +138,7 @@ impl Job {
             }
         }
         let found = Found {
-            archive,
+            index,
             episodes: Arc::new(episodes),
             rows,
         };

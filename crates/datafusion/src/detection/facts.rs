@@ -33,11 +33,11 @@ pub(super) async fn read_facts(
             .entry(found.episodes[range.start].key)
             .or_insert(row);
     }
-    let shared = Arc::new((row_of_code, found.archive.clone(), found.episodes.clone()));
+    let shared = Arc::new((row_of_code, found.index.clone(), found.episodes.clone()));
     let per_partition = read_partitions(plan, context, |mut stream| {
         let shared = shared.clone();
         async move {
-            let (row_of_code, archive, episodes) = &*shared;
+            let (row_of_code, index, episodes) = &*shared;
             let mut facts: HashMap<usize, ContactSummary> = HashMap::new();
             while let Some(batch) = stream.next().await {
                 let batch = batch?;
@@ -50,7 +50,7 @@ pub(super) async fn read_facts(
                     let (Some(key), true) = (keys.get(i), times.is_valid(i)) else {
                         continue;
                     };
-                    let Some(&first_row) = archive.find(key).and_then(|c| row_of_code.get(&c))
+                    let Some(&first_row) = index.find(key).and_then(|c| row_of_code.get(&c))
                     else {
                         continue;
                     };

@@ -4,7 +4,7 @@
 //! Window functions see one caller at a time, after DataFusion has hash-repartitioned the
 //! table by caller, sorted it and held every partition in memory. These functions instead
 //! stream the table's `caller_key` and `received_at` columns, from all its partitions at once,
-//! into the kernel's [`engage_kernel::Archive`], sharded by key (about 10 bytes a contact plus
+//! into the kernel's [`engage_kernel::ContactIndex`], sharded by key (about 10 bytes a contact plus
 //! each key once), detect bucket by bucket on every core, and only then, if a profile column is
 //! asked for, read the table a second time for the contacts of the callers found. A query that
 //! asks only for the detection columns never reads the rest. Input sorted by caller (a
@@ -15,7 +15,7 @@
 //! | [`function`] | the table functions' arguments |
 //! | [`provider`] | the table they return, planned when queried |
 //! | [`exec`] | the operator: read, detect, read again, answer |
-//! | [`unsorted`] | the read of input in any order, into the sharded archive |
+//! | [`unsorted`] | the read of input in any order, into the sharded index |
 //! | [`sorted`] | the read of input sorted by caller, detecting as it goes |
 //! | [`facts`] | the second read, for the profile columns |
 //! | [`output`] | the output columns, from the kernel's caller and episode summaries |

@@ -46,7 +46,7 @@ impl Job {
             ))
         };
         let contacts = |i: usize| facts.map(|f| &f[i]);
-        let key = |i: usize| found.archive.key(found.episodes[found.rows[i].start].key);
+        let key = |i: usize| found.index.key(found.episodes[found.rows[i].start].key);
         let rows = found.rows.len();
         let value_error =
             |e: ContactsNotRead| DataFusionError::Execution(format!("EngageDetectionExec: {e}"));

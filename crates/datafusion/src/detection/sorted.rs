@@ -14,7 +14,7 @@ use futures::StreamExt;
 
 use crate::args::{Text, micros_of};
 use crate::batches::read_partitions;
-use crate::sharded::{CallerId, FrozenArchive};
+use crate::sharded::{CallerId, FrozenIndex};
 
 /// Whether every partition of `plan` (columns `caller_key`, `received_at`) comes sorted by
 /// caller then time, as an Engage snapshot declares.
@@ -73,7 +73,7 @@ pub(super) async fn read_sorted(
     plan: &Arc<dyn ExecutionPlan>,
     context: &Arc<TaskContext>,
     rules: &RuleSet,
-) -> Result<(FrozenArchive, Vec<Episode<CallerId>>)> {
+) -> Result<(FrozenIndex, Vec<Episode<CallerId>>)> {
     let parts = read_partitions(plan, context, |mut stream| {
         let rules = rules.clone();
         async move {
@@ -131,13 +131,13 @@ pub(super) async fn read_sorted(
             found.push((run.key, episodes));
         }
     }
-    let archive = FrozenArchive::of_keys(found.iter().map(|(key, _)| key.as_str()));
+    let index = FrozenIndex::of_keys(found.iter().map(|(key, _)| key.as_str()));
     let episodes = found
         .iter()
         .flat_map(|(key, episodes)| {
-            let id = archive.find(key).expect("filed just above");
+            let id = index.find(key).expect("filed just above");
             episodes.iter().map(move |e| e.with_key(id))
         })
         .collect();
-    Ok((archive, episodes))
+    Ok((index, episodes))
 }

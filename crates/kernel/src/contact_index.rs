@@ -1,11 +1,11 @@
 //! Contacts gathered for batch detection, one at a time, in any order, in little memory.
 //!
 //! An adapter that reads a large table (a 100M-row Parquet archive) cannot afford to keep its
-//! text keys, nor to sort all contacts at once. An [`Archive`] interns each caller key once
+//! text keys, nor to sort all contacts at once. A [`ContactIndex`] interns each caller key once
 //! (its text is kept once, its code is dense, in order of first appearance) and files each
-//! contact straight into a bucket of [`Archive::BUCKET_CALLERS`] callers by its code. A
+//! contact straight into a bucket of [`ContactIndex::BUCKET_CALLERS`] callers by its code. A
 //! contact then costs 10 bytes (16-bit code within its bucket, 64-bit time) and detection sorts
-//! one small bucket at a time ([`Archive::detect_bucket`]): buckets are independent, so an
+//! one small bucket at a time ([`ContactIndex::detect_bucket`]): buckets are independent, so an
 //! adapter may detect them on several threads. The answer is [`crate::detect_episodes`]'s.
 
 use foldhash::fast::FixedState;
@@ -18,7 +18,7 @@ use crate::time::Micros;
 
 /// Keyed contacts, bucketed by caller, and the callers' keys.
 #[derive(Clone, Debug, Default)]
-pub struct Archive {
+pub struct ContactIndex {
     hasher: FixedState,
     index: KeyIndex,
     /// Per code, its key: inline when short (every phone number), else where it is in `long_keys`.
@@ -112,7 +112,7 @@ impl KeyRecords {
 /// (its tag) and the code plus one (0 is empty), so a probe reads one slot and, only when the
 /// tags agree, one key record. A key's first slot is the low bits of its tag, so the table
 /// grows without rehashing a key. (Callers that shard archives by a hash use its high bits.) Written here rather than taken from a hash-map crate because
-/// [`Archive::push_batch`] prefetches slots, which no map's API allows.
+/// [`ContactIndex::push_batch`] prefetches slots, which no map's API allows.
 #[derive(Clone, Debug, Default)]
 struct KeyIndex {
     slots: Vec<u64>,
@@ -173,7 +173,7 @@ impl KeyIndex {
             self.bits = (self.bits + 1).max(Self::MIN_BITS);
             assert!(
                 self.bits <= Self::MAX_BITS,
-                "more than 3 billion keys in one archive"
+                "more than 3 billion keys in one contact index"
             );
             let old = std::mem::replace(&mut self.slots, vec![0; 1 << self.bits]);
             for slot in old.into_iter().filter(|&s| s != 0) {
@@ -207,8 +207,8 @@ fn prefetch<T>(value: &T) {
     let _ = value;
 }
 
-/// The contacts of [`Archive::BUCKET_CALLERS`] consecutive codes, in arrival order, in chunks
-/// of fixed size: a chunk is allocated once and never moved, so a large archive neither copies
+/// The contacts of [`ContactIndex::BUCKET_CALLERS`] consecutive codes, in arrival order, in chunks
+/// of fixed size: a chunk is allocated once and never moved, so a large index neither copies
 /// its contacts as it grows nor leaves the allocator's heaps full of holes.
 #[derive(Clone, Debug, Default)]
 struct Bucket {
@@ -253,11 +253,11 @@ impl Bucket {
     }
 }
 
-impl Archive {
+impl ContactIndex {
     /// Callers per bucket: codes `b * BUCKET_CALLERS ..` share bucket `b`.
     pub const BUCKET_CALLERS: usize = 1 << 16;
 
-    /// An empty archive.
+    /// An empty contacts_index.
     pub fn new() -> Self {
         Self::default()
     }
@@ -273,14 +273,14 @@ impl Archive {
         Some(self.file(key, self.hasher.hash_one(key), at))
     }
 
-    /// Files a batch of contacts, as [`Archive::push`] one by one, but faster on large
+    /// Files a batch of contacts, as [`ContactIndex::push`] one by one, but faster on large
     /// archives: the hash-table slots and key records of contacts a little ahead are fetched
     /// into the cache while the current ones are filed, so the cache misses overlap.
     pub fn push_batch(&mut self, keys: &[Option<&str>], times: &[Micros]) {
         self.push_batch_with(keys, times, |_, _| {});
     }
 
-    /// Like [`Archive::push_batch`], telling `coded(row, code)` each keyed row's code.
+    /// Like [`ContactIndex::push_batch`], telling `coded(row, code)` each keyed row's code.
     pub fn push_batch_with(
         &mut self,
         keys: &[Option<&str>],
@@ -384,7 +384,7 @@ impl Archive {
         self.keys.len()
     }
 
-    /// The bytes this archive holds on the heap (its allocations, used or not), for an adapter
+    /// The bytes this index holds on the heap (its allocations, used or not), for an adapter
     /// that accounts for memory, such as a query engine's memory pool.
     pub fn heap_size(&self) -> usize {
         let keys: usize = self
@@ -420,7 +420,7 @@ impl Archive {
         self.unkeyed
     }
 
-    /// How many buckets [`Archive::detect_bucket`] takes.
+    /// How many buckets [`ContactIndex::detect_bucket`] takes.
     pub fn bucket_count(&self) -> usize {
         self.buckets.len()
     }
@@ -476,15 +476,15 @@ mod tests {
 
     #[test]
     fn heap_size_covers_the_times_and_the_keys() {
-        let mut archive = Archive::new();
-        let empty = archive.heap_size();
+        let mut contacts_index = ContactIndex::new();
+        let empty = contacts_index.heap_size();
         let long_key = "ps:".to_string() + &"f".repeat(40);
         let keys: Vec<Option<&str>> = (0..100_000)
             .map(|i| Some(if i % 2 == 0 { "k1" } else { long_key.as_str() }))
             .collect();
         let times: Vec<Micros> = (0..100_000).collect();
-        archive.push_batch(&keys, &times);
-        let filled = archive.heap_size();
+        contacts_index.push_batch(&keys, &times);
+        let filled = contacts_index.heap_size();
         // Each contact's time (8 bytes) and low code (2 bytes) are held; the keys once each.
         assert!(filled - empty >= 100_000 * 10, "{empty} -> {filled}");
         assert!(filled - empty < 100_000 * 10 * 3, "{empty} -> {filled}");
@@ -493,7 +493,7 @@ mod tests {
     #[test]
     fn same_episodes_as_batch_detection_across_buckets() {
         let rules: RuleSet = "3/1d".parse().unwrap();
-        let callers = Archive::BUCKET_CALLERS + 10;
+        let callers = ContactIndex::BUCKET_CALLERS + 10;
         let mut keys = Vec::new();
         let mut times = Vec::new();
         // Every caller calls 3 times within 2 hours, in reverse time order for odd callers,
@@ -513,21 +513,21 @@ mod tests {
             keys.push(None);
             times.push(0);
         }
-        let mut archive = Archive::new();
+        let mut contacts_index = ContactIndex::new();
         let batch: Vec<Option<&str>> = keys.iter().map(|k| k.as_deref()).collect();
-        archive.push_batch(&batch, &times);
-        assert_eq!(archive.callers(), callers);
-        assert_eq!(archive.bucket_count(), 2);
-        assert_eq!(archive.unkeyed_contacts(), 3);
-        assert_eq!(archive.keyed_contacts(), 3 * callers as u64);
+        contacts_index.push_batch(&batch, &times);
+        assert_eq!(contacts_index.callers(), callers);
+        assert_eq!(contacts_index.bucket_count(), 2);
+        assert_eq!(contacts_index.unkeyed_contacts(), 3);
+        assert_eq!(contacts_index.keyed_contacts(), 3 * callers as u64);
 
         let encoded = encode_keys(keys.iter().map(|k| k.as_deref()));
         let expected = detect_episodes(&rules, &encoded.codes, &times).unwrap();
         let text = |e: &Episode, key: &str| (key.to_string(), e.start, e.end, e.contacts);
-        let mut got: Vec<_> = archive
+        let mut got: Vec<_> = contacts_index
             .detect(&rules)
             .iter()
-            .map(|e| text(e, archive.key(e.key)))
+            .map(|e| text(e, contacts_index.key(e.key)))
             .collect();
         let mut want: Vec<_> = expected
             .episodes()
@@ -538,20 +538,20 @@ mod tests {
         want.sort();
         assert_eq!(got.len(), callers);
         assert_eq!(got, want);
-        assert_eq!(archive.code_of("k7"), Some(7));
+        assert_eq!(contacts_index.code_of("k7"), Some(7));
         let mut codes = Vec::new();
-        archive.code_batch(&[Some("k7"), None, Some("new")], |row, code| {
+        contacts_index.code_batch(&[Some("k7"), None, Some("new")], |row, code| {
             codes.push((row, code))
         });
         assert_eq!(codes, vec![(0, 7), (2, callers as u32)]);
         assert_eq!(
-            archive.keyed_contacts(),
+            contacts_index.keyed_contacts(),
             3 * callers as u64,
             "codes file no contact"
         );
-        assert_eq!(archive.key(6), format!("ps:{:032x}", 6));
-        assert_eq!(archive.code_of(&format!("ps:{:032x}", 6)), Some(6));
-        assert_eq!(archive.code_of(&format!("ps:{:032x}", 7)), None);
-        assert_eq!(archive.code_of("nobody"), None);
+        assert_eq!(contacts_index.key(6), format!("ps:{:032x}", 6));
+        assert_eq!(contacts_index.code_of(&format!("ps:{:032x}", 6)), Some(6));
+        assert_eq!(contacts_index.code_of(&format!("ps:{:032x}", 7)), None);
+        assert_eq!(contacts_index.code_of("nobody"), None);
     }
 }
