@@ -50,8 +50,7 @@ pub(super) async fn read_facts(
                     let (Some(key), true) = (keys.get(i), times.is_valid(i)) else {
                         continue;
                     };
-                    let Some(&first_row) = index.find(key).and_then(|c| row_of_code.get(&c))
-                    else {
+                    let Some(&first_row) = index.find(key).and_then(|c| row_of_code.get(&c)) else {
                         continue;
                     };
                     let t = times.value(i);
