@@ -121,6 +121,35 @@ def output_counts(engine: str, out: Path, detail: bool = False) -> dict:
     return counts
 
 
+COMPARED = ("caller_key", "cli_status", "received_at", "outcome", "wait_s", "talk_s",
+            "recording_id", "incident_id", "category", "closing_category", "grade", "postcode",
+            "address_key", "line", "agency")
+
+
+def agreement(out_root: Path) -> dict | None:
+    """How far the DuckDB script's contacts differ from Engage's (last round's outputs, not
+    timed): contacts in one output only, and per column the contacts (joined on contact_id)
+    whose values differ. For the reader: the script is simpler, so some difference is
+    expected (autumn clock-change times, links); it is not a check."""
+    import duckdb
+
+    try:
+        eng = [str(f) for f in contact_files("engage", out_root / "engage")]
+        duck = [str(f) for f in contact_files("duckdb", out_root / "duckdb")]
+    except FileNotFoundError:
+        return None
+    con = duckdb.connect()
+    con.execute(f"CREATE VIEW e AS SELECT * FROM read_parquet({eng!r})")
+    con.execute(f"CREATE VIEW d AS SELECT * FROM read_parquet({duck!r})")
+    diff = ", ".join(f"count(*) FILTER (WHERE e.{c} IS DISTINCT FROM d.{c})" for c in COMPARED)
+    values = con.execute(f"SELECT {diff} FROM e JOIN d USING (contact_id)").fetchone()
+    return {
+        "engage_only": con.execute("SELECT count(*) FROM e ANTI JOIN d USING (contact_id)").fetchone()[0],
+        "duckdb_only": con.execute("SELECT count(*) FROM d ANTI JOIN e USING (contact_id)").fetchone()[0],
+        "columns": dict(zip(COMPARED, values)),
+    }
+
+
 def run_once(engine: str, raw: Path, out: Path, want: dict, timeout: float,
              detail: bool = False) -> dict:
     if out.exists():
@@ -212,6 +241,18 @@ def markdown(rows: list[dict], meta: dict) -> str:
                    f"({t['acd_contacts']:,} ACD calls + {t['partner_contacts']:,} partner "
                    "contacts: rows less exact repeats, rows cut short, bad times, unreadable "
                    "numbers and spring-gap times)")
+    if meta.get("agreement"):
+        out.append("\n## How the script's contacts differ from Engage's (last round; not a "
+                   "check)\n")
+        out.append("Contacts joined on `contact_id`; per column, the contacts whose values "
+                   "differ. Expected: `received_at` for times in the autumn hour that happens "
+                   "twice (no clock-change rule), the links where Engage's rules are finer.\n")
+        for size, g in meta["agreement"].items():
+            if g is None:
+                continue
+            cols = ", ".join(f"{c} {n:,}" for c, n in g["columns"].items() if n) or "none"
+            out.append(f"- {size}: in Engage's only {g['engage_only']:,}, in DuckDB's only "
+                       f"{g['duckdb_only']:,}; columns differing: {cols}")
     out.append("\n## Conditions\n")
     m = meta["machine"]
     out.append(f"- machine: {m['cpus']} CPUs ({m['cpu']}), {m['mem_gb']} GB, Linux {m['kernel']}")
@@ -269,6 +310,8 @@ def main(a, machine: dict, versions: dict) -> int:
                 log(f"[{label} r{rnd + 1}] {engine:7} {r['wall_s']:8.2f} s "
                     f"{r['rss_mb']:7.0f} MB  {flag}")
         meta["noise"][label] = {"before": before, "after": common.machine_noise()}
+        if {"engage", "duckdb"} <= set(chosen):
+            meta.setdefault("agreement", {})[label] = agreement(root / f"publish_out_{label}")
 
     rows = summarise(runs, list(meta["truth"]))
     md = markdown(rows, meta)
