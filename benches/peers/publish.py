@@ -245,8 +245,9 @@ def markdown(rows: list[dict], meta: dict) -> str:
         out.append("\n## How the script's contacts differ from Engage's (last round; not a "
                    "check)\n")
         out.append("Contacts joined on `contact_id`; per column, the contacts whose values "
-                   "differ. Expected: `received_at` for times in the autumn hour that happens "
-                   "twice (no clock-change rule), the links where Engage's rules are finer.\n")
+                   "differ (`csu` is not compared: the script has none). Expected: `received_at` "
+                   "for times in the autumn hour that happens twice (no clock-change rule), the "
+                   "links where Engage's rules are finer.\n")
         for size, g in meta["agreement"].items():
             if g is None:
                 continue
@@ -278,7 +279,7 @@ def warm(raw: Path) -> None:
 
 def main(a, machine: dict, versions: dict) -> int:
     """`a`: bench.py's parsed arguments (sizes, rounds, engines, timeout, seed, out)."""
-    root = Path(a.out)
+    root = Path(a.out).resolve()  # the engines run with the repository as working directory
     sizes = [common.parse_size(s) for s in a.sizes.split(",") if s.strip()]
     chosen = [n.strip() for n in a.engines.split(",") if n.strip()]
     unknown = [n for n in chosen if n not in ENGINES]
