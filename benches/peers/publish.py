@@ -143,9 +143,10 @@ def agreement(out_root: Path) -> dict | None:
     con.execute(f"CREATE VIEW d AS SELECT * FROM read_parquet({duck!r})")
     diff = ", ".join(f"count(*) FILTER (WHERE e.{c} IS DISTINCT FROM d.{c})" for c in COMPARED)
     values = con.execute(f"SELECT {diff} FROM e JOIN d USING (contact_id)").fetchone()
+    only = "SELECT count(*) FROM {} ANTI JOIN {} USING (contact_id)"
     return {
-        "engage_only": con.execute("SELECT count(*) FROM e ANTI JOIN d USING (contact_id)").fetchone()[0],
-        "duckdb_only": con.execute("SELECT count(*) FROM d ANTI JOIN e USING (contact_id)").fetchone()[0],
+        "engage_only": con.execute(only.format("e", "d")).fetchone()[0],
+        "duckdb_only": con.execute(only.format("d", "e")).fetchone()[0],
         "columns": dict(zip(COMPARED, values)),
     }
 

@@ -43,7 +43,8 @@ CREATE OR REPLACE MACRO cli_status(s) AS
          WHEN cli_word(s) IN ('unavailable', 'number unavailable', 'not available', 'unknown',
               'n/a', 'na', 'u', 'out of area', 'none', 'null', '-') THEN 'unavailable'
          ELSE 'present' END;
-CREATE OR REPLACE MACRO cli_digits(s) AS regexp_replace(cli_text(s), '[\s.\-/()"''`‘’“”]', '', 'g');
+CREATE OR REPLACE MACRO cli_digits(s) AS
+    regexp_replace(cli_text(s), '[\s.\-/()"''`‘’“”]', '', 'g');
 -- a UK national significant number: 10 digits from 1, 2, 3, 5, 7, 8, 9 or 9 from 1, 5, 8
 CREATE OR REPLACE MACRO uk(n) AS
     CASE WHEN regexp_full_match(n, '[1235789][0-9]{9}|[158][0-9]{8}') THEN '+44' || n END;
