@@ -1,8 +1,10 @@
 """Engage against its peers: the rolling 7-day count per caller, then the callers with a
-contact counted >= 10, on DuckDB, Polars, DataFusion (python) and Engage (`engage sql`).
+contact counted >= 10, on DuckDB, Polars, chDB, DataFusion (python) and Engage (`engage sql`);
+or, with `--job publish`, `engage publish` against a DuckDB script on raw exports (publish.py).
 
-    python3 benches/peers/bench.py [--sizes 1M,10M[,100M]] [--rounds 3] [--quick]
-                                   [--self-test] [--engines a,b] [--files a,b] [--timeout S]
+    python3 benches/peers/bench.py [--job window|publish] [--sizes 1M,10M[,100M]] [--rounds 3]
+                                   [--quick] [--self-test] [--engines a,b] [--files a,b]
+                                   [--timeout S]
 
 Usually run through scripts/bench-peers, which installs the peers and builds `engage` first.
 See benches/peers/README.md for what is measured and how.
@@ -37,7 +39,7 @@ def log(msg: str) -> None:
 
 def versions() -> dict:
     out = {"python": platform.python_version()}
-    for mod in ("duckdb", "polars", "datafusion", "pyarrow", "numpy"):
+    for mod in ("duckdb", "polars", "chdb", "datafusion", "pyarrow", "numpy"):
         try:
             out[mod] = __import__(mod).__version__
         except Exception as e:  # noqa: BLE001
@@ -48,6 +50,8 @@ def versions() -> dict:
             text=True, check=True).stdout.strip()
     except Exception:  # noqa: BLE001
         out["engage_commit"] = "?"
+    if os.environ.get("ENGAGE_BIN"):  # another build: the commit above is the harness's
+        out["engage_bin"] = str(common.ENGAGE_BIN)
     if common.ENGAGE_BIN.exists():
         out["engage_binary_built"] = dt.datetime.fromtimestamp(
             common.ENGAGE_BIN.stat().st_mtime).isoformat(timespec="seconds")
@@ -140,17 +144,19 @@ def summarise(runs: list[dict], truth_by_size: dict, rounds: int) -> list[dict]:
     for (size, kind, name), rs in groups.items():
         walls = [r["wall_s"] for r in rs]
         inners = [r["inner_s"] for r in rs if r["inner_s"] is not None]
-        bad = [r for r in rs if not r["ok"]]
+        skipped = sorted({r["skipped"] for r in rs if r.get("skipped")})
+        bad = [r for r in rs if not r["ok"] and not r.get("skipped")]
         rows.append({
             "size": size, "file": kind, "engine": name,
             "label": engines.BY_NAME[name].label,
             "median_s": statistics.median(walls), "min_s": min(walls),
             "inner_median_s": statistics.median(inners) if inners else None,
             "peak_rss_mb": max(r["rss_mb"] for r in rs),
-            "runs": len(rs), "valid": not bad,
+            "runs": len(rs), "valid": not bad and not skipped,
+            "failed": bool(bad), "skipped": "; ".join(skipped),
             "answer": rs[-1]["answer"], "why": "; ".join(sorted({r["why"] for r in bad})),
         })
-    # ratio against the faster valid peer (DuckDB, Polars) on the same bytes
+    # ratio against the fastest valid peer (DuckDB, Polars, chDB) on the same bytes
     for row in rows:
         peer_file = "sorted" if row["file"] == "snapshot" else row["file"]
         peers = [x["median_s"] for x in rows if x["size"] == row["size"] and x["file"] == peer_file
@@ -181,9 +187,12 @@ def markdown(rows: list[dict], meta: dict, explains: list[dict]) -> str:
         if r["valid"]:
             a = r["answer"]
             ans = ("ok: " + ", ".join(f"{k} {v:,}" for k, v in a.items()))
+        elif r["skipped"] and not r["failed"]:
+            ans = f"skipped (no time counts): {r['skipped']}"
         else:
             ans = f"**MISMATCH / FAILED: {r['why']}**"
-        ratio = "invalid" if not r["valid"] else (fmt(r["ratio"]) + "×" if r["ratio"] else "–")
+        ratio = ("skipped" if r["skipped"] and not r["failed"] else "invalid") if not r["valid"] \
+            else (fmt(r["ratio"]) + "×" if r["ratio"] else "–")
         out.append(
             f"| {r['size']} | {r['file']} | {r['label']} | {fmt(r['median_s'])} | {fmt(r['min_s'])} | "
             f"{fmt(r['inner_median_s'])} | {r['peak_rss_mb']:.0f} | {ratio} | {ans} |")
@@ -195,11 +204,13 @@ def markdown(rows: list[dict], meta: dict, explains: list[dict]) -> str:
                "process's ru_maxrss from os.wait4, taken in a small launcher (launch.py) so the "
                "harness's own memory is not inherited (floor ~8 MB); largest over the rounds; "
                "for peers it includes the Python interpreter and the library. *vs best peer* is median / the faster "
-               "of DuckDB and Polars on the same file (>1 means slower than the best peer); "
+               "of DuckDB, Polars and chDB on the same file (>1 means slower than the best peer); "
                "`snapshot` holds the same rows in the same order as `sorted`, with the sort "
                "order declared (Parquet sorting columns and `--data`), so its ratio is against "
                "the peers on `sorted`; `sorted` declares nothing. A run whose answer "
-               "differs from the reference is invalid and has no ratio.\n")
+               "differs from the reference is invalid and has no ratio; an engine that cannot "
+               "express the job exactly on a file says so and is *skipped* (chDB on times "
+               "with sub-millisecond parts), its time not counted.\n")
     out.append("## References (numpy, from the generator, checked against a brute force by "
                "`--self-test`)\n")
     for size, t in meta["truth"].items():
@@ -243,11 +254,18 @@ def warm(paths_: dict) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", default="1M,10M", help="comma-separated, e.g. 1M,10M,100M")
+    ap.add_argument("--job", choices=("window", "publish"), default="window",
+                    help="window: the rolling 7-day count on contacts (default); publish: raw "
+                         "exports to Parquet, engage publish vs a DuckDB script")
+    ap.add_argument("--sizes", default=None,
+                    help="comma-separated, e.g. 1M,10M,100M: contacts for the window job "
+                         "(default 1M,10M), ACD calls for publish (default 1M)")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="1M only, 1 round")
     ap.add_argument("--self-test", action="store_true", help="tiny data, every engine vs brute force")
-    ap.add_argument("--engines", default=",".join(e.name for e in engines.ENGINES))
+    ap.add_argument("--engines", default=None,
+                    help="window: " + ",".join(e.name for e in engines.ENGINES)
+                         + " (default all); publish: engage,duckdb")
     ap.add_argument("--files", default=",".join(engines.FILES))
     ap.add_argument("--timeout", type=float, default=1800.0, help="seconds per measurement")
     ap.add_argument("--seed", type=int, default=1)
@@ -259,12 +277,23 @@ def main() -> int:
         log(f"{common.ENGAGE_BIN} is missing: run scripts/bench-peers (or "
             "cargo build --release -p engage-cli) first")
         return 2
-    if a.self_test:
+    if a.self_test and a.job == "window":
         import selftest
 
         return selftest.main()
     if a.quick:
         a.sizes, a.rounds = "1M", 1
+    if a.job == "publish":
+        import publish
+
+        if a.self_test:  # small exports, one round: both outputs must hold the truth's contacts
+            a.sizes, a.rounds = "20k", 1
+            a.out = str(Path(a.out) / "selftest")
+        a.sizes = a.sizes or "1M"
+        a.engines = a.engines or ",".join(publish.ENGINES)
+        return publish.main(a, machine(), versions())
+    a.sizes = a.sizes or "1M,10M"
+    a.engines = a.engines or ",".join(e.name for e in engines.ENGINES)
 
     out = Path(a.out)
     sizes = [common.parse_size(s) for s in a.sizes.split(",") if s.strip()]
@@ -308,7 +337,8 @@ def main() -> int:
                 r = engines.run_once(engine, kind, p, truth, a.timeout)
                 r.update({"size": label, "round": rnd + 1})
                 runs.append(r)
-                flag = "ok" if r["ok"] else f"!!! MISMATCH/FAILED: {r['why']}"
+                flag = ("ok" if r["ok"] else f"skipped: {r['skipped']}" if r["skipped"]
+                        else f"!!! MISMATCH/FAILED: {r['why']}")
                 log(f"[{label} r{rnd + 1}] {kind:8} {engine.name:17} {r['wall_s']:8.2f} s "
                     f"{r['rss_mb']:7.0f} MB  {flag}")
         meta["noise"][label] = {"before": before, "after": common.machine_noise()}
@@ -325,7 +355,7 @@ def main() -> int:
         {"meta": meta, "summary": rows, "runs": runs, "explain": explains}, indent=2, default=str) + "\n")
     print(md)
     log(f"written {md_path} and {md_path.with_suffix('.json')}")
-    bad = [r for r in rows if not r["valid"]]
+    bad = [r for r in rows if r["failed"]]
     if bad:
         log("!!! " + "; ".join(f"{r['size']} {r['file']} {r['engine']}: {r['why']}" for r in bad))
         return 1

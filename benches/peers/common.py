@@ -126,6 +126,23 @@ DUCKDB_WINDOW = (
     "count(*) OVER (PARTITION BY caller_key ORDER BY received_at "
     "RANGE BETWEEN INTERVAL 604799999999 MICROSECONDS PRECEDING AND CURRENT ROW)"
 )
+# chDB (ClickHouse in process): a RANGE frame's offset must be a non-negative 32-bit integer
+# in the unit of the ORDER BY column (and DateTime64 takes no RANGE offset at all), so 7 days
+# cannot be spelled in microseconds (604,799,999,999 > 2^31). It can in milliseconds: on a
+# column of whole milliseconds (t - 7d, t] is [t - 604,799,999 ms, t], exact. The job orders
+# by received_at in milliseconds and also reports whether any keyed received_at has a
+# sub-millisecond part (`sub_ms`): then ms would merge distinct instants and the worker
+# reports the job as skipped instead of an answer (see chdb_job_sql).
+CHDB_WINDOW_MS = 7 * 86_400 * 1_000 - 1
+CHDB_WINDOW = (
+    "count() OVER (PARTITION BY caller_key ORDER BY received_ms "
+    f"RANGE BETWEEN {CHDB_WINDOW_MS} PRECEDING AND CURRENT ROW)"
+)
+CHDB_SKIP_REASON = (
+    "received_at has sub-millisecond parts: chDB's RANGE frames take 32-bit offsets only, so "
+    "7 days fits in milliseconds (604,799,999) but not in microseconds (604,799,999,999), and "
+    "ordering by milliseconds would merge distinct instants; no exact (t - 7d, t] window"
+)
 # Engage's window function: the kernel's half-open window, ties sharing a count.
 ENGAGE_WINDOW = (
     "rolling_count(received_at, INTERVAL '7 days') "
@@ -138,6 +155,22 @@ def job_sql(window: str, src: str = "contacts") -> str:
         f"SELECT count(DISTINCT CASE WHEN n >= {THRESHOLD} THEN caller_key END) AS callers, "
         f"sum(n) AS total "
         f"FROM (SELECT caller_key, {window} AS n FROM {src} WHERE caller_key IS NOT NULL) AS w"
+    )
+
+
+def chdb_job_sql(path: str, window: str = CHDB_WINDOW) -> str:
+    """The job for chDB on a Parquet file: `job_sql` over received_at in whole milliseconds,
+    plus `sub_ms`, 1 when a keyed contact's time has a sub-millisecond part (the answer is then
+    not exact and must not be used)."""
+    src = (
+        "(SELECT caller_key, toUnixTimestamp64Micro(received_at) AS received_us, "
+        f"intDiv(received_us, 1000) AS received_ms FROM file('{path}', Parquet))"
+    )
+    return (
+        f"SELECT count(DISTINCT CASE WHEN n >= {THRESHOLD} THEN caller_key END) AS callers, "
+        f"sum(n) AS total, max(sub_ms) AS sub_ms "
+        f"FROM (SELECT caller_key, {window} AS n, received_us % 1000 != 0 AS sub_ms "
+        f"FROM {src} WHERE caller_key IS NOT NULL) AS w"
     )
 
 

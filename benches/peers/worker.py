@@ -3,12 +3,14 @@ Parquet reading, like the `engage` CLI does).
 
     python3 benches/peers/worker.py ENGINE FILE_KIND PATH
 
-ENGINE: duckdb | polars | datafusion-py. FILE_KIND: unsorted | sorted | snapshot (for
+ENGINE: duckdb | polars | chdb | datafusion-py. FILE_KIND: unsorted | sorted | snapshot (for
 datafusion-py, `snapshot` registers the snapshot's contacts file with its sort order
-declared, as `engage sql --data` does; DuckDB and Polars have no such declaration and are
-run on `sorted` only).
+declared, as `engage sql --data` does; DuckDB, Polars and chDB have no such declaration and
+are run on `sorted` only).
 Prints one JSON line: {"callers": .., "total": .., "inner_s": ..} where inner_s is the time
-from after the imports to the answer (reading Parquet included).
+from after the imports to the answer (reading Parquet included), or {"skipped": WHY,
+"inner_s": ..} when the engine cannot answer the job exactly on this file (chDB on times with
+sub-millisecond parts: common.CHDB_SKIP_REASON).
 """
 
 from __future__ import annotations
@@ -30,6 +32,21 @@ def run_duckdb(path: str, kind: str):
     con = duckdb.connect()
     callers, total = con.execute(sql).fetchone()
     return callers, total, time.perf_counter() - t
+
+
+class Skipped(Exception):
+    """The engine cannot express the job exactly on this file; the text says why."""
+
+
+def run_chdb(path: str, kind: str):
+    import chdb
+
+    t = time.perf_counter()
+    res = chdb.query(common.chdb_job_sql(path), "JSONCompact")
+    callers, total, sub_ms = json.loads(res.data())["data"][0]
+    if int(sub_ms):
+        raise Skipped(common.CHDB_SKIP_REASON)
+    return int(callers), int(total), time.perf_counter() - t
 
 
 def run_polars(path: str, kind: str):
@@ -75,12 +92,22 @@ def run_datafusion(path: str, kind: str):
     return row["callers"], row["total"], time.perf_counter() - t
 
 
-ENGINES = {"duckdb": run_duckdb, "polars": run_polars, "datafusion-py": run_datafusion}
+ENGINES = {
+    "duckdb": run_duckdb,
+    "polars": run_polars,
+    "chdb": run_chdb,
+    "datafusion-py": run_datafusion,
+}
 
 
 def main() -> None:
     engine, kind, path = sys.argv[1:4]
-    callers, total, inner = ENGINES[engine](path, kind)
+    t = time.perf_counter()
+    try:
+        callers, total, inner = ENGINES[engine](path, kind)
+    except Skipped as e:
+        print(json.dumps({"skipped": str(e), "inner_s": time.perf_counter() - t}))
+        return
     print(json.dumps({"callers": int(callers), "total": int(total or 0), "inner_s": inner}))
 
 
