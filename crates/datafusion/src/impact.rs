@@ -67,6 +67,9 @@ pub(crate) fn function() -> (&'static str, Arc<dyn TableFunctionImpl>) {
 
 pub(crate) const NAME: &str = "engage_impact";
 
+/// The impact operator's name in plans.
+pub(crate) const EXEC_NAME: &str = "EngageImpactExec";
+
 /// What is counted per contact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -280,6 +283,11 @@ impl TableFunctionImpl for ImpactFunction {
     }
 }
 
+/// Whether a table provider is `engage_impact`'s.
+pub(crate) fn is_impact_table(provider: &dyn std::any::Any) -> bool {
+    provider.is::<ImpactTable>()
+}
+
 #[derive(Debug)]
 struct ImpactTable {
     contacts: TableReference,
@@ -390,7 +398,7 @@ struct Impact {
 }
 
 impl WholeInputOperator for Impact {
-    const NAME: &'static str = "EngageImpactExec";
+    const NAME: &'static str = EXEC_NAME;
 
     fn input_count(&self) -> usize {
         3

@@ -33,6 +33,7 @@ mod views;
 mod whole_input;
 mod whole_table_window;
 mod window;
+pub mod wire;
 
 use datafusion::error::Result;
 use datafusion::execution::FunctionRegistry;
@@ -84,6 +85,21 @@ pub fn new_session_with_runtime(
     let ctx = SessionContext::new_with_state(session_state_with_runtime(config, runtime));
     register_all(&ctx)?;
     Ok(ctx)
+}
+
+/// Engage's scalar functions, as a function registry takes them.
+pub fn scalar_functions() -> Vec<datafusion::logical_expr::ScalarUDF> {
+    scalar::functions()
+}
+
+/// Engage's aggregate functions.
+pub fn aggregate_functions() -> Vec<datafusion::logical_expr::AggregateUDF> {
+    aggregate::functions()
+}
+
+/// Engage's window functions.
+pub fn window_functions() -> Vec<datafusion::logical_expr::WindowUDF> {
+    window::functions()
 }
 
 /// Registers every Engage function and the `engage.*` settings on a session.

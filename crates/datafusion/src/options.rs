@@ -1,5 +1,5 @@
 //! The session's settings: `SET engage.rule_set = '5/30d,12/90d'`, `SET engage.as_of =
-//! '2025-11-03T08:00:00Z'`, `SET engage.quiet_weeks = 8`.
+//! '2025-11-03T08:00:00Z'`, `SET engage.quiet_weeks = 8`, `SET engage.partition_by_key = true`.
 
 use std::any::Any;
 
@@ -19,6 +19,11 @@ pub struct EngageOptions {
     /// Weeks without a qualifying contact after which a referred caller is "no longer coming
     /// to notice" (`engage.quiet_weeks`, default [`DEFAULT_QUIET_WEEKS`]).
     pub quiet_weeks: u32,
+    /// Whether detection and Engage's window operator split their input by the key and detect
+    /// each part on its own (`engage.partition_by_key`), as a cluster needs so that each
+    /// executor sees whole callers. Off on one machine, where reading every partition at once
+    /// is faster; a cluster's sessions turn it on.
+    pub partition_by_key: bool,
 }
 
 /// The default of `engage.quiet_weeks`.
@@ -30,6 +35,7 @@ impl Default for EngageOptions {
             rule_set: RuleSet::default(),
             as_of: None,
             quiet_weeks: DEFAULT_QUIET_WEEKS,
+            partition_by_key: false,
         }
     }
 }
@@ -91,8 +97,20 @@ impl ExtensionOptions for EngageOptions {
                     })?;
                 Ok(())
             }
+            "partition_by_key" => {
+                self.partition_by_key = match value.trim().to_ascii_lowercase().as_str() {
+                    "true" => true,
+                    "false" => false,
+                    _ => {
+                        return Err(DataFusionError::Configuration(format!(
+                            "engage.partition_by_key: '{value}' is not true or false"
+                        )));
+                    }
+                };
+                Ok(())
+            }
             other => Err(DataFusionError::Configuration(format!(
-                "`engage.{other}` is not a setting; the settings are engage.rule_set, engage.as_of and engage.quiet_weeks"
+                "`engage.{other}` is not a setting; the settings are engage.rule_set, engage.as_of, engage.quiet_weeks and engage.partition_by_key"
             ))),
         }
     }
@@ -114,6 +132,11 @@ impl ExtensionOptions for EngageOptions {
                 key: "engage.quiet_weeks".into(),
                 value: Some(self.quiet_weeks.to_string()),
                 description: "Weeks without a qualifying contact after which a referred caller is no longer coming to notice",
+            },
+            ConfigEntry {
+                key: "engage.partition_by_key".into(),
+                value: Some(self.partition_by_key.to_string()),
+                description: "Split detection's input by the key and detect each part alone, as a cluster does (true on Ballista)",
             },
         ]
     }

@@ -41,10 +41,12 @@ use tokio::sync::OnceCell;
 
 use crate::args::{Text, micros_of};
 use crate::batches::{read_partitions, stream_of};
+use crate::options::EngageOptions;
 use crate::sharded::{NO_CALLER, ShardedIndex};
 use crate::sorted_window::{SortedWindow, is_sorted_by};
-use crate::whole_input::{WholeInputExec, WholeInputOperator};
+use crate::whole_input::{Reading, WholeInputExec, WholeInputOperator};
 use crate::window::{Kind, PerContact};
+use crate::wire::{WireNode, WireRules};
 
 /// Plans [`WholeTableWindowExec`] for window nodes made only of Engage's functions. Put it
 /// before DataFusion's own physical optimizer rules ([`crate::session_state`] does).
@@ -55,10 +57,14 @@ impl PhysicalOptimizerRule for WholeTableWindows {
     fn optimize(
         &self,
         plan: Arc<dyn ExecutionPlan>,
-        _config: &ConfigOptions,
+        config: &ConfigOptions,
     ) -> Result<Arc<dyn ExecutionPlan>> {
+        let reading = match config.extensions.get::<EngageOptions>() {
+            Some(options) if options.partition_by_key => Reading::ByKey,
+            _ => Reading::Whole,
+        };
         plan.transform_up(|node| {
-            Ok(match WholeTableWindow::replacing(&node)? {
+            Ok(match WholeTableWindow::replacing(&node, reading)? {
                 Some(exec) => Transformed::yes(Arc::new(exec) as Arc<dyn ExecutionPlan>),
                 None => Transformed::no(node),
             })
@@ -141,7 +147,10 @@ impl WholeTableWindow {
     }
 
     /// The operator that replaces `node`, if `node` is a window node of Engage's functions only.
-    fn replacing(node: &Arc<dyn ExecutionPlan>) -> Result<Option<WholeTableWindowExec>> {
+    fn replacing(
+        node: &Arc<dyn ExecutionPlan>,
+        reading: Reading,
+    ) -> Result<Option<WholeTableWindowExec>> {
         let any: &dyn Any = node.as_ref();
         let (exprs, input) = if let Some(w) = any.downcast_ref::<BoundedWindowAggExec>() {
             (w.window_expr(), w.input())
@@ -169,7 +178,11 @@ impl WholeTableWindow {
             return Ok(None);
         }
         let window = WholeTableWindow::new(key, time, functions, node.schema(), input);
-        Ok(Some(WholeInputExec::try_new(window, vec![input.clone()])?))
+        Ok(Some(WholeInputExec::try_new_reading(
+            window,
+            vec![input.clone()],
+            reading,
+        )?))
     }
 
     /// The function of one window expression if it is Engage's, over the same key and time
@@ -241,6 +254,10 @@ impl WholeInputOperator for WholeTableWindow {
 
     fn output_partitions(&self, inputs: &[Arc<dyn ExecutionPlan>]) -> usize {
         Self::partitions(&inputs[0])
+    }
+
+    fn key_columns(&self) -> Option<Vec<usize>> {
+        Some(vec![self.key])
     }
 
     fn describe(
@@ -475,4 +492,70 @@ fn detect_in_groups(
         }
     }
     Ok(figures)
+}
+
+/// The description of a whole-table window operator.
+pub(crate) fn describe_node(plan: &dyn Any) -> Option<WireNode> {
+    let exec = plan.downcast_ref::<WholeTableWindowExec>()?;
+    let window = exec.operator();
+    Some(WireNode::WholeTableWindow {
+        key: window.key,
+        time: window.time,
+        functions: window
+            .functions
+            .iter()
+            .map(|f| {
+                (
+                    f.kind.definition().name.to_string(),
+                    WireRules::from(&f.rules),
+                )
+            })
+            .collect(),
+        by_key: exec.reading() == Reading::ByKey,
+    })
+}
+
+/// The whole-table window operator a [`WireNode::WholeTableWindow`] describes.
+pub(crate) fn rebuild_node(
+    node: &WireNode,
+    schema: SchemaRef,
+    inputs: &[Arc<dyn ExecutionPlan>],
+) -> Result<Arc<dyn ExecutionPlan>> {
+    let WireNode::WholeTableWindow {
+        key,
+        time,
+        functions,
+        by_key,
+    } = node
+    else {
+        return exec_err!("not a whole-table window: {node:?}");
+    };
+    let [input] = inputs else {
+        return exec_err!("{} takes one input", WholeTableWindow::NAME);
+    };
+    let functions = functions
+        .iter()
+        .map(|(name, rules)| {
+            let kind = Kind::named(name).ok_or_else(|| {
+                DataFusionError::Internal(format!(
+                    "a received window names no Engage function: {name}"
+                ))
+            })?;
+            Ok(Function {
+                kind,
+                rules: RuleSet::try_from(rules)?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let window = WholeTableWindow::new(*key, *time, functions, schema, input);
+    let reading = if *by_key {
+        Reading::ByKey
+    } else {
+        Reading::Whole
+    };
+    Ok(Arc::new(WholeInputExec::try_new_reading(
+        window,
+        vec![input.clone()],
+        reading,
+    )?))
 }

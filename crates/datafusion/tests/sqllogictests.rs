@@ -2,8 +2,10 @@
 //! gets a fresh session with every Engage function registered, an empty `contacts` table with
 //! the snapshot's schema, and the views; and runs twice: in Engage's session (window functions
 //! over the whole table, `WholeTableWindowExec`) and in a plain DataFusion session (window
-//! functions one partition at a time in DataFusion's window operator). Both must give the
-//! file's answers.
+//! functions one partition at a time in DataFusion's window operator); and a third time in
+//! Engage's session reading by key (`engage.partition_by_key`, as on a cluster: detection and
+//! the window split their input by caller into three partitions, each detected alone). All
+//! must give the file's answers.
 //!
 //! `cargo test -p engage-datafusion --test sqllogictests [-- NAME_SUBSTRING]`
 
@@ -20,6 +22,7 @@ use sqllogictest::{Record, strict_column_validator};
 enum Windows {
     WholeTable,
     DataFusionOperator,
+    ByKey,
 }
 
 async fn session(windows: Windows) -> datafusion::error::Result<SessionContext> {
@@ -28,6 +31,15 @@ async fn session(windows: Windows) -> datafusion::error::Result<SessionContext> 
         Windows::DataFusionOperator => {
             let ctx = SessionContext::new();
             engage_datafusion::register_all(&ctx)?;
+            ctx
+        }
+        Windows::ByKey => {
+            let ctx =
+                engage_datafusion::new_session(SessionConfig::new().with_target_partitions(3))?;
+            ctx.sql("SET engage.partition_by_key = true")
+                .await?
+                .collect()
+                .await?;
             ctx
         }
     };
@@ -104,7 +116,11 @@ async fn main() {
     let (mut passed, mut failed) = (0, 0);
     for file in &files {
         let name = file.file_name().unwrap().to_string_lossy();
-        for windows in [Windows::WholeTable, Windows::DataFusionOperator] {
+        for windows in [
+            Windows::WholeTable,
+            Windows::DataFusionOperator,
+            Windows::ByKey,
+        ] {
             match run_file(file, windows).await {
                 Ok(records) => {
                     passed += 1;

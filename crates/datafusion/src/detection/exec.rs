@@ -72,6 +72,11 @@ impl WholeInputOperator for Detection {
         self.clone()
     }
 
+    fn key_columns(&self) -> Option<Vec<usize>> {
+        // Both reads start with the key.
+        Some(vec![0; self.input_count()])
+    }
+
     fn execute(
         &self,
         inputs: &[Arc<dyn ExecutionPlan>],

@@ -9,6 +9,7 @@ use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::{Documentation, Expr};
 use engage_kernel::RuleSet;
 
+use super::provider::Source;
 use super::{CALLER_KEY, DetectionTable, Grain};
 use crate::docs::doc;
 
@@ -61,11 +62,14 @@ impl TableFunctionImpl for DetectionFunction {
                 "{name}: the first argument must be a table name as text, such as 'contacts'"
             );
         };
+        let table = TableReference::from(table);
+        let source = Source::capture(args.session(), &table);
         Ok(Arc::new(DetectionTable::new(
             self.grain,
-            TableReference::from(table),
+            table,
             rules,
             key.unwrap_or_else(|| CALLER_KEY.to_string()),
+            source,
         )))
     }
 }

@@ -27,6 +27,7 @@ mod output;
 mod provider;
 mod sorted;
 mod unsorted;
+mod wire;
 
 use std::sync::{Arc, LazyLock};
 
@@ -38,6 +39,7 @@ use crate::summary_columns;
 
 pub(crate) use function::documentation;
 pub(crate) use provider::DetectionTable;
+pub(crate) use wire::{describe_node, describe_table, rebuild_node, rebuild_table};
 
 /// The table functions.
 pub(crate) fn functions() -> Vec<(&'static str, Arc<dyn TableFunctionImpl>)> {

@@ -16,19 +16,50 @@ use engage_kernel::RuleSet;
 use super::exec::Detection;
 use super::{CALLER_KEY, FACT_COLUMNS, Grain};
 use crate::options::EngageOptions;
-use crate::whole_input::WholeInputExec;
+use crate::whole_input::{Reading, WholeInputExec};
+use futures::FutureExt;
 
 /// The result of a detection table function, planned when queried.
 #[derive(Debug)]
 pub(crate) struct DetectionTable {
-    grain: Grain,
-    table: TableReference,
+    pub(super) grain: Grain,
+    pub(super) table: TableReference,
     /// None: the session's `engage.rule_set` at the time of the query.
-    rules: Option<RuleSet>,
+    pub(super) rules: Option<RuleSet>,
     /// The column whose values are the keys detection groups by: `caller_key`, or another
     /// such as `address_key` for address-keyed rules; the output's first column is named
     /// after it.
-    key: String,
+    pub(super) key: String,
+    pub(super) source: Source,
+}
+
+/// Where detection's table of contacts comes from.
+#[derive(Debug, Clone)]
+pub(crate) enum Source {
+    /// Looked up by name in the session when scanned.
+    Named,
+    /// Looked up by name when scanned here; this provider, found when the function was called,
+    /// is what a codec sends to another process.
+    Captured(Arc<dyn TableProvider>),
+    /// Received from another process: scanned as it is.
+    Received(Arc<dyn TableProvider>),
+}
+
+impl Source {
+    /// The table `table` of `session` if it can be found without waiting (a session's own
+    /// tables can), else [`Source::Named`].
+    pub(super) fn capture(session: &dyn Session, table: &TableReference) -> Source {
+        let Some(state) = session.as_any().downcast_ref::<SessionState>() else {
+            return Source::Named;
+        };
+        let Ok(schema) = state.schema_for_ref(table.clone()) else {
+            return Source::Named;
+        };
+        match schema.table(table.table()).now_or_never() {
+            Some(Ok(Some(provider))) => Source::Captured(provider),
+            _ => Source::Named,
+        }
+    }
 }
 
 impl DetectionTable {
@@ -37,12 +68,14 @@ impl DetectionTable {
         table: TableReference,
         rules: Option<RuleSet>,
         key: String,
+        source: Source,
     ) -> Self {
         DetectionTable {
             grain,
             table,
             rules,
             key,
+            source,
         }
     }
 
@@ -54,6 +87,7 @@ impl DetectionTable {
             table,
             rules,
             key: CALLER_KEY.to_string(),
+            source: Source::Named,
         }
     }
 }
@@ -91,10 +125,15 @@ impl TableProvider for DetectionTable {
         let Some(session) = state.as_any().downcast_ref::<SessionState>() else {
             return plan_err!("{name} needs a DataFusion SessionState");
         };
-        let source = session
-            .schema_for_ref(self.table.clone())?
-            .table(self.table.table())
-            .await?;
+        let source = match &self.source {
+            Source::Received(provider) => Some(provider.clone()),
+            Source::Named | Source::Captured(_) => {
+                session
+                    .schema_for_ref(self.table.clone())?
+                    .table(self.table.table())
+                    .await?
+            }
+        };
         let Some(source) = source else {
             return plan_err!("{name}: there is no table named '{}'", self.table);
         };
@@ -146,6 +185,12 @@ impl TableProvider for DetectionTable {
             profiles: facts.is_some(),
         };
         let inputs = [Some(keys), facts].into_iter().flatten().collect();
-        Ok(Arc::new(WholeInputExec::try_new(detection, inputs)?))
+        let reading = match state.config_options().extensions.get::<EngageOptions>() {
+            Some(options) if options.partition_by_key => Reading::ByKey,
+            _ => Reading::Whole,
+        };
+        Ok(Arc::new(WholeInputExec::try_new_reading(
+            detection, inputs, reading,
+        )?))
     }
 }

@@ -74,6 +74,13 @@ impl Kind {
         }
     }
 
+    /// The Engage window function of this name, if there is one.
+    pub(crate) fn named(name: &str) -> Option<Kind> {
+        Kind::ALL
+            .into_iter()
+            .find(|kind| kind.definition().name == name)
+    }
+
     /// The Engage window function behind a DataFusion window UDF, if it is one.
     pub(crate) fn of(udf: &WindowUDF) -> Option<Kind> {
         let inner: &dyn std::any::Any = udf.inner().as_ref();
