@@ -7,11 +7,26 @@ use std::sync::OnceLock;
 /// The path of the `engage` binary, built (debug) on first use.
 pub fn engage_binary() -> &'static PathBuf {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| {
+    BINARY.get_or_init(|| built("engage"))
+}
+
+/// The paths of the `engage-scheduler` and `engage-executor` binaries, built (debug) on first
+/// use.
+pub fn cluster_binaries() -> &'static (PathBuf, PathBuf) {
+    static BINARIES: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
+    BINARIES.get_or_init(|| (built("engage-scheduler"), built("engage-executor")))
+}
+
+/// The path of the workspace's binary `bin`, after building every target of the workspace
+/// once. Every target, as `cargo test --workspace` builds them: building one package alone
+/// would pick other features of DataFusion and build it all again (12 minutes on 2 cores).
+fn built(bin: &str) -> PathBuf {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut build = Command::new(cargo);
         build
-            .args(["build", "--quiet", "-p", "engage-cli", "--bin", "engage"])
+            .args(["build", "--quiet", "--workspace", "--all-targets"])
             .current_dir(workspace_root());
         // The test's own CARGO_PKG_* and CARGO_MANIFEST_DIR would change the fingerprints of
         // build scripts that watch them (ring's), rebuilding half the tree each time.
@@ -24,12 +39,12 @@ pub fn engage_binary() -> &'static PathBuf {
             }
         }
         let status = build.status().expect("cargo runs");
-        assert!(status.success(), "building engage failed");
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| workspace_root().join("target"));
-        target.join("debug").join("engage")
-    })
+        assert!(status.success(), "building the workspace failed");
+    });
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"));
+    target.join("debug").join(bin)
 }
 
 /// The repository's root folder.

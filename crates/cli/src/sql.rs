@@ -29,6 +29,12 @@ pub struct Args {
     /// Write results to this file instead of standard output.
     #[arg(long)]
     output: Option<PathBuf>,
+    /// Run on a Ballista cluster whose scheduler is at this address (df://HOST:PORT; start it
+    /// with engage-scheduler and engage-executor, docs/cluster.md). The SQL is planned here;
+    /// the executors read the --data and --table paths themselves, so those must be a shared
+    /// folder or an object store they can reach.
+    #[arg(long, value_name = "df://HOST:PORT")]
+    cluster: Option<String>,
 }
 
 /// Output formats.
@@ -46,7 +52,9 @@ pub fn run(args: Args) -> Result<(), Error> {
 }
 
 async fn run_async(args: Args) -> Result<(), Error> {
-    let ctx = session::open(&args.sources).await?;
+    let ctx = session::open_on(&args.sources, args.cluster.as_deref())
+        .await?
+        .0;
     let mut out: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(path)
