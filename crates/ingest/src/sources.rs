@@ -1,21 +1,20 @@
 //! Reading the sources and joining the four of contacts into contacts; referrals are read
 //! beside them (`crate::referral`).
 
-use std::hash::{BuildHasher, Hash, Hasher};
 use std::io::Read;
 
 use engage_kernel::Micros;
-use engage_kernel::phone::{Cli, classify_cli};
-use engage_kernel::postcode::{CsuTable, normalize_postcode, postcode_district};
-use engage_kernel::pseudonym::{PseudonymKey, is_pseudonym};
+use engage_kernel::phone::Cli;
+use engage_kernel::postcode::CsuTable;
+use engage_kernel::pseudonym::PseudonymKey;
 use engage_kernel::time::SECOND;
 use foldhash::HashMap;
 
 use crate::contact::{Contact, Reject};
 use crate::link::{self, AcdCall, AcdIndex};
-use crate::local_time::{LocalInstant, parse_local};
-use crate::profile::{Profiles, SourceKind, SourceProfile};
-use crate::read::{Disclosure, RawRow, ReadError, SourceReader};
+use crate::parse::{self, Parsed, ParsedRow, RowContext, RowParser};
+use crate::profile::{Profiles, SourceKind};
+use crate::read::{Disclosure, ReadError, SourceLayout, SourceReader};
 use crate::referral::{Referral, Referrals};
 use crate::report::{IngestReport, SourceCounts};
 use crate::rows::{AcdRow, IncidentRow, RecordingRow};
@@ -58,6 +57,77 @@ pub struct Ingest<'a> {
     recordings: Vec<RecordingRow>,
     incidents: Vec<IncidentRow>,
     partners: Vec<Contact>,
+    /// Threads to read a file's rows on.
+    threads: usize,
+    /// Rows handed to a thread at a time.
+    batch_rows: usize,
+}
+
+/// Rows handed to a reading thread at a time, by default.
+const BATCH_ROWS: usize = 4096;
+
+/// Where the rows of one file go once read, in file order: the counts, the rejects and the
+/// rows of each source. It drops repeats.
+pub(crate) struct RowSink<'s> {
+    layout: &'s SourceLayout,
+    counts: &'s mut SourceCounts,
+    rejects: &'s mut Vec<Reject>,
+    acd: &'s mut Vec<AcdRow>,
+    recordings: &'s mut Vec<RecordingRow>,
+    incidents: &'s mut Vec<IncidentRow>,
+    partners: &'s mut Vec<Contact>,
+    /// Each key read, with the line it was first read on and the fingerprint of that row.
+    seen: HashMap<String, (u64, u64)>,
+    progress: &'s mut dyn FnMut(u64),
+}
+
+impl RowSink<'_> {
+    /// Counts one row read and keeps what it became; rows must come in file order.
+    pub(crate) fn apply(&mut self, row: Result<ParsedRow, Reject>) {
+        let counts = &mut *self.counts;
+        counts.read += 1;
+        if counts.read.is_multiple_of(65_536) {
+            (self.progress)(counts.read);
+        }
+        let parsed = match row {
+            Ok(parsed) => parsed,
+            Err(reject) => {
+                counts.rejected += 1;
+                self.rejects.push(reject);
+                return;
+            }
+        };
+        // Exact repeats (overlapping export windows) are dropped; a key repeated with
+        // other values is a conflict and rejected.
+        if let Some(&(first_line, first_print)) = self.seen.get(&parsed.key) {
+            if first_print == parsed.print {
+                counts.duplicates += 1;
+            } else {
+                counts.rejected += 1;
+                let key = &parsed.key;
+                self.rejects.push(self.layout.reject(
+                    &parsed.row,
+                    format!("conflicts with line {first_line}: same id `{key}`, other values"),
+                ));
+            }
+            return;
+        }
+        self.seen
+            .insert(parsed.key, (parsed.row.line, parsed.print));
+        counts.ambiguous_times += parsed.tally.ambiguous_times;
+        counts.not_a_contact += parsed.tally.not_a_contact;
+        counts.unreadable_postcodes += parsed.tally.unreadable_postcodes;
+        match parsed.outcome {
+            Ok(Parsed::Acd(row)) => self.acd.push(row),
+            Ok(Parsed::Recording(row)) => self.recordings.push(row),
+            Ok(Parsed::Incident(row)) => self.incidents.push(row),
+            Ok(Parsed::Partner(contact)) => self.partners.push(contact),
+            Err(reject) => {
+                counts.rejected += 1;
+                self.rejects.push(reject);
+            }
+        }
+    }
 }
 
 fn slot(kind: SourceKind) -> usize {
@@ -65,72 +135,6 @@ fn slot(kind: SourceKind) -> usize {
         .iter()
         .position(|&k| k == kind)
         .expect("all kinds")
-}
-
-/// Field positions, in `SourceKind::fields` order.
-mod field {
-    pub mod acd {
-        pub const CALL_ID: usize = 0;
-        pub const LINE: usize = 1;
-        pub const CLI: usize = 2;
-        pub const ARRIVED: usize = 3;
-        pub const ANSWERED: usize = 4;
-        pub const ENDED: usize = 5;
-        pub const OUTCOME: usize = 7;
-    }
-    pub mod recordings {
-        pub const ID: usize = 0;
-        pub const CHANNEL: usize = 1;
-        pub const DIRECTION: usize = 2;
-        pub const REMOTE: usize = 3;
-        pub const STARTED: usize = 4;
-        pub const ENDED: usize = 5;
-    }
-    pub mod incidents {
-        pub const ID: usize = 0;
-        pub const CALL_TIME: usize = 1;
-        pub const PHONE: usize = 2;
-        pub const LOCATION: usize = 3;
-        pub const POSTCODE: usize = 4;
-        pub const OPENING: usize = 5;
-        pub const CLOSING: usize = 6;
-        pub const GRADE: usize = 7;
-    }
-    pub mod partners {
-        pub const ID: usize = 0;
-        pub const AGENCY: usize = 1;
-        pub const LINE: usize = 2;
-        pub const RECEIVED: usize = 3;
-        pub const KEY: usize = 4;
-        pub const OUTCOME: usize = 5;
-        pub const CATEGORY: usize = 6;
-    }
-}
-
-/// The response grades an incident may have.
-const GRADES: std::ops::RangeInclusive<i8> = 1..=9;
-
-fn fingerprint<'r>(fields: impl Iterator<Item = &'r str>) -> u64 {
-    let mut h = foldhash::quality::FixedState::with_seed(0x5eed).build_hasher();
-    for f in fields {
-        f.hash(&mut h);
-    }
-    h.finish()
-}
-
-fn optional(text: &str) -> Option<String> {
-    let t = text.trim();
-    (!t.is_empty()).then(|| t.to_string())
-}
-
-/// Uppercase letters and digits, single spaces: `12 High St.,  Maidstone` → `12 HIGH ST MAIDSTONE`.
-pub fn address_key(text: &str) -> Option<String> {
-    let words: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_uppercase)
-        .collect();
-    (!words.is_empty()).then(|| words.join(" "))
 }
 
 impl<'a> Ingest<'a> {
@@ -150,6 +154,8 @@ impl<'a> Ingest<'a> {
             recordings: Vec::new(),
             incidents: Vec::new(),
             partners: Vec::new(),
+            threads: default_threads(),
+            batch_rows: BATCH_ROWS,
         }
     }
 
@@ -181,58 +187,53 @@ impl<'a> Ingest<'a> {
                 );
             return Ok(());
         }
-        let mut seen: HashMap<String, (u64, u64)> = HashMap::default();
-        while let Some(row) = reader.next_row() {
-            let counts = &mut self.counts[slot(kind)];
-            counts.read += 1;
-            if counts.read.is_multiple_of(65_536) {
-                progress(counts.read);
-            }
-            let row = match row {
-                Ok(row) => row,
-                Err(reject) => {
-                    counts.rejected += 1;
-                    self.rejects.push(reject);
-                    continue;
-                }
-            };
-            // Exact repeats (overlapping export windows) are dropped; a key repeated with
-            // other values is a conflict and rejected.
-            let key = match kind {
-                SourceKind::Incidents => {
-                    [0, 1, 2].map(|f| reader.get(&row, f).trim()).join("\u{1f}")
-                }
-                _ => reader.get(&row, 0).trim().to_string(),
-            };
-            let print = fingerprint(row.fields());
-            if let Some(&(first_line, first_print)) = seen.get(&key) {
-                if first_print == print {
-                    counts.duplicates += 1;
-                } else {
-                    counts.rejected += 1;
-                    let reject = reader.reject(
-                        &row,
-                        format!("conflicts with line {first_line}: same id `{key}`, other values"),
-                    );
-                    self.rejects.push(reject);
-                }
-                continue;
-            }
-            seen.insert(key, (row.line, print));
-            let outcome = match kind {
-                SourceKind::Acd => self.acd_row(&reader, &profile, &row),
-                SourceKind::Recordings => self.recording_row(&reader, &profile, &row),
-                SourceKind::Incidents => self.incident_row(&reader, &profile, &row),
-                SourceKind::Partners => self.partner_row(&reader, &profile, &row),
-                SourceKind::Referrals => unreachable!("referrals are read apart, above"),
-            };
-            if let Err(reject) = outcome {
-                self.counts[slot(kind)].rejected += 1;
-                self.rejects.push(reject);
-            }
+        let layout = reader.layout().clone();
+        let context = RowContext {
+            kind,
+            layout: &layout,
+            profile: &profile,
+            key: self.options.key,
+            csu: self.options.csu,
+        };
+        let mut sink = RowSink {
+            layout: &layout,
+            counts: &mut self.counts[slot(kind)],
+            rejects: &mut self.rejects,
+            acd: &mut self.acd,
+            recordings: &mut self.recordings,
+            incidents: &mut self.incidents,
+            partners: &mut self.partners,
+            seen: HashMap::default(),
+            progress,
+        };
+        let threads = self.threads;
+        let batch_rows = self.batch_rows;
+        #[cfg(not(target_arch = "wasm32"))]
+        if threads > 1 {
+            let rows = std::iter::from_fn(|| reader.next_row());
+            crate::parallel::read_rows(&context, rows, &mut sink, threads, batch_rows);
+            let read = sink.counts.read;
+            (sink.progress)(read);
+            return Ok(());
         }
-        progress(self.counts[slot(kind)].read);
+        let _ = (threads, batch_rows);
+        let mut parser = RowParser::new(&context);
+        while let Some(row) = reader.next_row() {
+            sink.apply(row.map(|row| parser.parse(row)));
+        }
+        let read = sink.counts.read;
+        (sink.progress)(read);
         Ok(())
+    }
+
+    /// Reads each file's rows on up to `threads` threads (1: on the calling thread), handing
+    /// them out `batch_rows` at a time. The outcome is the same for any values; the default is
+    /// one thread per core. For tests and benchmarks; in WebAssembly rows are always read on
+    /// the calling thread.
+    pub fn parallelism(mut self, threads: usize, batch_rows: usize) -> Self {
+        self.threads = threads.max(1);
+        self.batch_rows = batch_rows.max(1);
+        self
     }
 
     /// Records that an optional source was absent.
@@ -243,255 +244,8 @@ impl<'a> Ingest<'a> {
         }
     }
 
-    fn time(
-        reader: &SourceReader<impl Read>,
-        profile: &SourceProfile,
-        row: &RawRow,
-        field: usize,
-    ) -> Result<LocalInstant, Reject> {
-        parse_local(
-            reader.get(row, field),
-            &profile.time_format,
-            profile.timezone,
-        )
-        .map_err(|e| reader.reject_field(row, field, e))
-    }
-
-    fn optional_time(
-        reader: &SourceReader<impl Read>,
-        profile: &SourceProfile,
-        row: &RawRow,
-        field: usize,
-    ) -> Result<Option<LocalInstant>, Reject> {
-        if reader.get(row, field).trim().is_empty() {
-            return Ok(None);
-        }
-        Self::time(reader, profile, row, field).map(Some)
-    }
-
-    fn required(
-        reader: &SourceReader<impl Read>,
-        row: &RawRow,
-        field: usize,
-    ) -> Result<String, Reject> {
-        optional(reader.get(row, field))
-            .ok_or_else(|| reader.reject_field(row, field, "is empty; a value is required"))
-    }
-
-    fn cli(reader: &SourceReader<impl Read>, row: &RawRow, field: usize) -> Result<Cli, Reject> {
-        classify_cli(reader.get(row, field)).map_err(|e| reader.reject_phone(row, field, &e))
-    }
-
-    fn outcome(
-        reader: &SourceReader<impl Read>,
-        profile: &SourceProfile,
-        row: &RawRow,
-        field: usize,
-    ) -> Result<&'static str, Reject> {
-        let word = reader.get(row, field);
-        profile.outcome(word).ok_or_else(|| {
-            let known: Vec<&str> = profile.outcomes.keys().map(String::as_str).collect();
-            reader.reject_field(
-                row,
-                field,
-                format!(
-                    "`{word}` is not an outcome; expected one of {}",
-                    known.join(", ")
-                ),
-            )
-        })
-    }
-
-    fn acd_row(
-        &mut self,
-        reader: &SourceReader<impl Read>,
-        profile: &SourceProfile,
-        row: &RawRow,
-    ) -> Result<(), Reject> {
-        use field::acd::*;
-        let acd = AcdRow {
-            call_id: Self::required(reader, row, CALL_ID)?,
-            phone_line: Self::required(reader, row, LINE)?,
-            cli: Self::cli(reader, row, CLI)?,
-            arrived: Self::time(reader, profile, row, ARRIVED)?,
-            answered: Self::optional_time(reader, profile, row, ANSWERED)?,
-            ended: Self::optional_time(reader, profile, row, ENDED)?,
-            outcome: Self::outcome(reader, profile, row, OUTCOME)?,
-        };
-        self.acd.push(acd);
-        Ok(())
-    }
-
-    fn recording_row(
-        &mut self,
-        reader: &SourceReader<impl Read>,
-        profile: &SourceProfile,
-        row: &RawRow,
-    ) -> Result<(), Reject> {
-        use field::recordings::*;
-        let recording_id = Self::required(reader, row, ID)?;
-        // Every row is checked whole, contact or not, so a bad value is never hidden.
-        let started = Self::time(reader, profile, row, STARTED)?;
-        let ended = Self::optional_time(reader, profile, row, ENDED)?;
-        let remote = Self::cli(reader, row, REMOTE)?;
-        let channel = reader.get(row, CHANNEL).trim().to_ascii_lowercase();
-        let direction = reader.get(row, DIRECTION).trim().to_ascii_lowercase();
-        let counts = &mut self.counts[slot(SourceKind::Recordings)];
-        counts.ambiguous_times += [Some(started), ended]
-            .iter()
-            .flatten()
-            .filter(|t| t.is_ambiguous())
-            .count() as u64;
-        if channel != "phone" || direction != "inbound" {
-            counts.not_a_contact += 1;
-            let what = if channel == "phone" {
-                format!("a phone call, {direction}")
-            } else {
-                format!("the {channel} channel")
-            };
-            return Err(reader.reject(
-                row,
-                format!("not a contact: {what}, not an inbound phone call"),
-            ));
-        }
-        self.recordings.push(RecordingRow {
-            recording_id,
-            remote,
-            started,
-            reject: reader.reject(row, String::new()),
-        });
-        Ok(())
-    }
-
     fn caller_key(&self, cli: &Cli) -> Option<String> {
-        let number = cli.e164()?;
-        Some(match self.options.key {
-            Some(key) => key.pseudonymise(number),
-            None => number.to_string(),
-        })
-    }
-
-    /// The address key as published: its pseudonym when publishing with a key.
-    fn published_address(&self, location: &str) -> Option<String> {
-        let address = address_key(location)?;
-        Some(match self.options.key {
-            Some(key) => key.pseudonymise_address(&address),
-            None => address,
-        })
-    }
-
-    /// A normalised postcode as published, and the CSU covering it (looked up with the whole
-    /// postcode): when publishing with a key, only the postcode district (`ME14`) is
-    /// published, all the CSU table and the profiles use.
-    fn published_postcode(&self, postcode: Option<String>) -> (Option<String>, Option<String>) {
-        let csu = postcode
-            .as_deref()
-            .and_then(|p| self.options.csu.lookup(p))
-            .map(|place| place.csu.to_string());
-        let postcode = match self.options.key {
-            Some(_) => postcode.and_then(|p| postcode_district(&p).map(str::to_string)),
-            None => postcode,
-        };
-        (postcode, csu)
-    }
-
-    fn incident_row(
-        &mut self,
-        reader: &SourceReader<impl Read>,
-        profile: &SourceProfile,
-        row: &RawRow,
-    ) -> Result<(), Reject> {
-        use field::incidents::*;
-        let incident_id = Self::required(reader, row, ID)?;
-        let call_time = Self::time(reader, profile, row, CALL_TIME)?;
-        let caller = Self::cli(reader, row, PHONE)?.into_e164();
-        let grade = match reader.get(row, GRADE).trim() {
-            "" => None,
-            g => Some(
-                g.parse::<i8>()
-                    .ok()
-                    .filter(|g| GRADES.contains(g))
-                    .ok_or_else(|| {
-                        reader.reject_field(
-                            row,
-                            GRADE,
-                            format!(
-                                "`{g}` is not a response grade; expected a number from {} to {}",
-                                GRADES.start(),
-                                GRADES.end()
-                            ),
-                        )
-                    })?,
-            ),
-        };
-        let postcode_text = reader.get(row, POSTCODE).trim();
-        let postcode = normalize_postcode(postcode_text);
-        let counts = &mut self.counts[slot(SourceKind::Incidents)];
-        if postcode.is_none() && !postcode_text.is_empty() {
-            counts.unreadable_postcodes += 1;
-        }
-        if call_time.is_ambiguous() {
-            counts.ambiguous_times += 1;
-        }
-        let (postcode, csu) = self.published_postcode(postcode);
-        self.incidents.push(IncidentRow {
-            incident_id,
-            call_time,
-            caller,
-            address_key: self.published_address(reader.get(row, LOCATION)),
-            postcode,
-            csu,
-            category: optional(reader.get(row, OPENING)),
-            closing_category: optional(reader.get(row, CLOSING)),
-            grade,
-            reject: reader.reject(row, String::new()),
-        });
-        Ok(())
-    }
-
-    fn partner_row(
-        &mut self,
-        reader: &SourceReader<impl Read>,
-        profile: &SourceProfile,
-        row: &RawRow,
-    ) -> Result<(), Reject> {
-        use field::partners::*;
-        let contact_id = Self::required(reader, row, ID)?;
-        let agency = match reader.get(row, AGENCY).trim().to_ascii_lowercase().as_str() {
-            "fire" | "fire and rescue" | "frs" => "fire",
-            "ambulance" | "ambulance service" | "nhs ambulance" => "ambulance",
-            other => {
-                return Err(reader.reject_field(
-                    row,
-                    AGENCY,
-                    format!("`{other}` is not a partner agency; expected fire or ambulance"),
-                ));
-            }
-        };
-        let received = Self::time(reader, profile, row, RECEIVED)?;
-        let key_text = reader.get(row, KEY).trim();
-        let (caller_key, cli_status) = if is_pseudonym(key_text) {
-            (Some(key_text.to_string()), "present")
-        } else {
-            let cli = Self::cli(reader, row, KEY)?;
-            (self.caller_key(&cli), cli.status())
-        };
-        if received.is_ambiguous() {
-            self.counts[slot(SourceKind::Partners)].ambiguous_times += 1;
-        }
-        let contact = Contact {
-            contact_id,
-            agency,
-            line: Self::required(reader, row, LINE)?,
-            received_at: received.resolve(None),
-            caller_key,
-            cli_status,
-            outcome: Self::outcome(reader, profile, row, OUTCOME)?,
-            category: optional(reader.get(row, CATEGORY)),
-            ..Contact::default()
-        };
-        self.partners.push(contact);
-        Ok(())
+        parse::caller_key(self.options.key, cli)
     }
 
     /// Resolves the clock change, links the systems and sorts the contacts.
@@ -636,6 +390,18 @@ impl<'a> Ingest<'a> {
             self.absent(SourceKind::Referrals);
         }
         self.referrals.take().map(Referrals::finish)
+    }
+}
+
+/// One thread per core; in WebAssembly, one.
+fn default_threads() -> usize {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        1
     }
 }
 
