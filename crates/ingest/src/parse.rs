@@ -78,11 +78,53 @@ pub(crate) struct ParsedRow {
     /// The row as read (kept to reject it should it repeat a key with other values).
     pub row: RawRow,
     /// The row's id (incidents: id, call time and number).
-    pub key: String,
+    pub key: RowKey,
     /// A hash of all its fields, to tell an exact repeat from a conflict.
     pub print: u64,
     pub outcome: Result<Parsed, Reject>,
     pub tally: Tally,
+}
+
+/// A row's id with its hash, worked out on the thread that read the row, so the thread that
+/// drops repeats (`crate::sources`) only compares.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct RowKey {
+    hash: u64,
+    pub text: String,
+}
+
+impl RowKey {
+    fn new(text: String) -> Self {
+        let hash = foldhash::quality::FixedState::with_seed(0x6b65).hash_one(&text);
+        RowKey { hash, text }
+    }
+}
+
+impl Hash for RowKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
+}
+
+/// Hashes a [`RowKey`] by the hash it carries.
+#[derive(Default)]
+pub(crate) struct CarriedHash(u64);
+
+impl Hasher for CarriedHash {
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used by `RowKey`; anything else is folded in.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// What every row of one source is read with; shared by the threads reading it.
@@ -165,6 +207,7 @@ impl<'a> RowParser<'a> {
             SourceKind::Incidents => [0, 1, 2].map(|f| layout.get(&row, f).trim()).join("\u{1f}"),
             _ => layout.get(&row, 0).trim().to_string(),
         };
+        let key = RowKey::new(key);
         let print = fingerprint(row.fields());
         let mut tally = Tally::default();
         let outcome = match self.context.kind {

@@ -1,6 +1,8 @@
 //! Reading the sources and joining the four of contacts into contacts; referrals are read
 //! beside them (`crate::referral`).
 
+use std::collections::hash_map::Entry;
+use std::hash::BuildHasherDefault;
 use std::io::Read;
 
 use engage_kernel::Micros;
@@ -12,7 +14,7 @@ use foldhash::HashMap;
 
 use crate::contact::{Contact, Reject};
 use crate::link::{self, AcdCall, AcdIndex};
-use crate::parse::{self, Parsed, ParsedRow, RowContext, RowParser};
+use crate::parse::{self, CarriedHash, Parsed, ParsedRow, RowContext, RowKey, RowParser};
 use crate::profile::{Profiles, SourceKind};
 use crate::read::{Disclosure, ReadError, SourceLayout, SourceReader};
 use crate::referral::{Referral, Referrals};
@@ -77,7 +79,7 @@ pub(crate) struct RowSink<'s> {
     incidents: &'s mut Vec<IncidentRow>,
     partners: &'s mut Vec<Contact>,
     /// Each key read, with the line it was first read on and the fingerprint of that row.
-    seen: HashMap<String, (u64, u64)>,
+    seen: std::collections::HashMap<RowKey, (u64, u64), BuildHasherDefault<CarriedHash>>,
     progress: &'s mut dyn FnMut(u64),
 }
 
@@ -99,21 +101,25 @@ impl RowSink<'_> {
         };
         // Exact repeats (overlapping export windows) are dropped; a key repeated with
         // other values is a conflict and rejected.
-        if let Some(&(first_line, first_print)) = self.seen.get(&parsed.key) {
-            if first_print == parsed.print {
-                counts.duplicates += 1;
-            } else {
-                counts.rejected += 1;
-                let key = &parsed.key;
-                self.rejects.push(self.layout.reject(
-                    &parsed.row,
-                    format!("conflicts with line {first_line}: same id `{key}`, other values"),
-                ));
+        match self.seen.entry(parsed.key) {
+            Entry::Occupied(first) => {
+                let (first_line, first_print) = *first.get();
+                if first_print == parsed.print {
+                    counts.duplicates += 1;
+                } else {
+                    counts.rejected += 1;
+                    let key = &first.key().text;
+                    self.rejects.push(self.layout.reject(
+                        &parsed.row,
+                        format!("conflicts with line {first_line}: same id `{key}`, other values"),
+                    ));
+                }
+                return;
             }
-            return;
+            Entry::Vacant(slot) => {
+                slot.insert((parsed.row.line, parsed.print));
+            }
         }
-        self.seen
-            .insert(parsed.key, (parsed.row.line, parsed.print));
         counts.ambiguous_times += parsed.tally.ambiguous_times;
         counts.not_a_contact += parsed.tally.not_a_contact;
         counts.unreadable_postcodes += parsed.tally.unreadable_postcodes;
@@ -203,7 +209,7 @@ impl<'a> Ingest<'a> {
             recordings: &mut self.recordings,
             incidents: &mut self.incidents,
             partners: &mut self.partners,
-            seen: HashMap::default(),
+            seen: Default::default(),
             progress,
         };
         let threads = self.threads;
@@ -405,22 +411,44 @@ fn default_threads() -> usize {
     }
 }
 
-/// Contacts by caller key (keyless last), then time, then contact id.
-fn sort_contacts(contacts: &mut [Contact]) {
-    contacts.sort_by(|a, b| {
-        (
-            a.caller_key.is_none(),
-            &a.caller_key,
-            a.received_at,
-            &a.contact_id,
-        )
-            .cmp(&(
-                b.caller_key.is_none(),
-                &b.caller_key,
-                b.received_at,
-                &b.contact_id,
-            ))
+/// Contacts by caller key (keyless last), then time, then contact id; contacts equal in all
+/// three keep their order. The caller keys are ranked once (each distinct key compared as text
+/// only while ranking) and the contacts sorted by rank and time, comparing contact ids only
+/// between contacts of one caller at one instant; each contact is moved once.
+fn sort_contacts(contacts: &mut Vec<Contact>) {
+    let mut codes: HashMap<&str, u32> = HashMap::default();
+    let code_of: Vec<Option<u32>> = contacts
+        .iter()
+        .map(|c| {
+            let key = c.caller_key.as_deref()?;
+            let next = codes.len() as u32;
+            Some(*codes.entry(key).or_insert(next))
+        })
+        .collect();
+    let mut keys: Vec<(&str, u32)> = codes.into_iter().collect();
+    keys.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let mut rank = vec![0u32; keys.len()];
+    for (r, &(_, code)) in keys.iter().enumerate() {
+        rank[code as usize] = r as u32;
+    }
+    let keyless = keys.len() as u32;
+    let mut order: Vec<(u32, Micros, usize)> = contacts
+        .iter()
+        .zip(&code_of)
+        .enumerate()
+        .map(|(i, (c, code))| (code.map_or(keyless, |k| rank[k as usize]), c.received_at, i))
+        .collect();
+    order.sort_unstable_by(|a, b| {
+        (a.0, a.1)
+            .cmp(&(b.0, b.1))
+            .then_with(|| contacts[a.2].contact_id.cmp(&contacts[b.2].contact_id))
+            .then(a.2.cmp(&b.2))
     });
+    let sorted = order
+        .iter()
+        .map(|&(_, _, i)| std::mem::take(&mut contacts[i]))
+        .collect();
+    *contacts = sorted;
 }
 
 /// Rejects by source, then file, then line.
