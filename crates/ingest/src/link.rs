@@ -6,7 +6,7 @@ use engage_kernel::phone::Cli;
 use engage_kernel::time::{MINUTE, SECOND};
 use foldhash::HashMap;
 
-use crate::rows::{AcdRow, IncidentRow, RecordingRow};
+use crate::rows::{AcdRow, IncidentRow, RecordingRow, sort_rows};
 
 /// A recording links to a call answered within this of the recording's start.
 pub const RECORDING_TOLERANCE: Micros = 5 * SECOND;
@@ -95,10 +95,15 @@ impl AcdIndex {
 /// For each recording (re-ordered by start, then id), the ACD call it links to. A start in the
 /// autumn hour that happens twice links with whichever of its instants finds a call, the
 /// earlier first.
-pub(crate) fn recordings(index: &AcdIndex, recordings: &mut [RecordingRow]) -> Vec<Option<usize>> {
-    recordings.sort_by(|a, b| {
-        (a.started.resolve(None), &a.recording_id).cmp(&(b.started.resolve(None), &b.recording_id))
-    });
+pub(crate) fn recordings(
+    index: &AcdIndex,
+    recordings: &mut Vec<RecordingRow>,
+) -> Vec<Option<usize>> {
+    sort_rows(
+        recordings,
+        |r| r.started.resolve(None),
+        |r| r.recording_id.as_str(),
+    );
     let mut taken = foldhash::HashSet::default();
     recordings
         .iter()
@@ -121,11 +126,12 @@ pub(crate) fn recordings(index: &AcdIndex, recordings: &mut [RecordingRow]) -> V
 /// more than [`INCIDENT_AFTER_END`] before it, or, with no number, among the keyless calls
 /// still in progress. A call time in the autumn hour that happens twice links with whichever of
 /// its instants finds a call, the earlier first.
-pub(crate) fn incidents(index: &AcdIndex, incidents: &mut [IncidentRow]) -> Vec<Option<usize>> {
-    incidents.sort_by(|a, b| {
-        (a.call_time.resolve(None), &a.incident_id)
-            .cmp(&(b.call_time.resolve(None), &b.incident_id))
-    });
+pub(crate) fn incidents(index: &AcdIndex, incidents: &mut Vec<IncidentRow>) -> Vec<Option<usize>> {
+    sort_rows(
+        incidents,
+        |r| r.call_time.resolve(None),
+        |r| r.incident_id.as_str(),
+    );
     incidents
         .iter()
         .map(|inc| {

@@ -315,7 +315,8 @@ impl<'a> RowParser<'a> {
             recording_id,
             remote,
             started,
-            reject: layout.reject(row, String::new()),
+            line: row.line,
+            raw: layout.raw(row),
         }))
     }
 
@@ -387,7 +388,8 @@ impl<'a> RowParser<'a> {
             category: optional(layout.get(row, OPENING)),
             closing_category: optional(layout.get(row, CLOSING)),
             grade,
-            reject: layout.reject(row, String::new()),
+            line: row.line,
+            raw: layout.raw(row),
         })
     }
 

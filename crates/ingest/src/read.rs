@@ -364,9 +364,14 @@ impl SourceLayout {
             source: self.source,
             file: self.file.clone(),
             line: row.line,
-            raw: row.raw_withholding(self.delimiter, self.width, &self.withheld),
+            raw: self.raw(row),
             reason,
         }
+    }
+
+    /// The row as a reject shows it: withheld columns replaced by their marker.
+    pub fn raw(&self, row: &RawRow) -> String {
+        row.raw_withholding(self.delimiter, self.width, &self.withheld)
     }
 
     /// A reject of `row` naming the field at fault.

@@ -6,7 +6,6 @@ use std::hash::BuildHasherDefault;
 use std::io::Read;
 
 use engage_kernel::Micros;
-use engage_kernel::phone::Cli;
 use engage_kernel::postcode::CsuTable;
 use engage_kernel::pseudonym::PseudonymKey;
 use engage_kernel::time::SECOND;
@@ -19,7 +18,7 @@ use crate::profile::{Profiles, SourceKind};
 use crate::read::{Disclosure, ReadError, SourceLayout, SourceReader};
 use crate::referral::{Referral, Referrals};
 use crate::report::{IngestReport, SourceCounts};
-use crate::rows::{AcdRow, IncidentRow, RecordingRow};
+use crate::rows::{AcdRow, IncidentRow, RecordingRow, sort_rows};
 
 /// What an ingest needs besides the exports.
 pub struct IngestOptions<'a> {
@@ -250,10 +249,6 @@ impl<'a> Ingest<'a> {
         }
     }
 
-    fn caller_key(&self, cli: &Cli) -> Option<String> {
-        parse::caller_key(self.options.key, cli)
-    }
-
     /// Resolves the clock change, links the systems and sorts the contacts.
     pub fn finish(mut self) -> Ingested {
         let calls = self.resolve_clock();
@@ -281,8 +276,11 @@ impl<'a> Ingest<'a> {
     /// ambiguous times and the published calls.
     fn resolve_clock(&mut self) -> Vec<AcdCall> {
         let acd_counts = &mut self.counts[slot(SourceKind::Acd)];
-        self.acd
-            .sort_by(|a, b| (a.call_id.len(), &a.call_id).cmp(&(b.call_id.len(), &b.call_id)));
+        sort_rows(
+            &mut self.acd,
+            |row| row.call_id.len() as i64,
+            |row| row.call_id.as_str(),
+        );
         let mut previous: Option<Micros> = None;
         let mut calls = Vec::with_capacity(self.acd.len());
         for row in &self.acd {
@@ -310,17 +308,18 @@ impl<'a> Ingest<'a> {
 
     /// One contact per ACD call (`calls` parallel to the calls), in call id order, before
     /// anything is merged into it.
-    fn acd_contacts(&self, calls: &[AcdCall]) -> Vec<Contact> {
-        self.acd
-            .iter()
+    fn acd_contacts(&mut self, calls: &[AcdCall]) -> Vec<Contact> {
+        let key = self.options.key;
+        std::mem::take(&mut self.acd)
+            .into_iter()
             .zip(calls)
             .map(|(row, call)| Contact {
-                contact_id: row.call_id.clone(),
-                agency: "police",
-                line: row.phone_line.clone(),
-                received_at: call.arrived,
-                caller_key: self.caller_key(&row.cli),
+                caller_key: parse::caller_key(key, &row.cli),
                 cli_status: row.cli.status(),
+                contact_id: row.call_id,
+                agency: "police",
+                line: row.phone_line,
+                received_at: call.arrived,
                 outcome: row.outcome,
                 wait_s: call.answered.map(|a| seconds(a - call.arrived)),
                 talk_s: call.answered.zip(call.ended).map(|(a, e)| seconds(e - a)),
@@ -335,18 +334,27 @@ impl<'a> Ingest<'a> {
         let linked = link::recordings(index, &mut self.recordings);
         let counts = &mut self.counts[slot(SourceKind::Recordings)];
         let unmatched = link::unmatched_recording();
-        for (recording, call) in self.recordings.iter().zip(linked) {
+        for (recording, call) in self.recordings.iter_mut().zip(linked) {
             match call {
                 Some(call) => {
                     counts.merged += 1;
-                    contacts[call].recording_id = Some(recording.recording_id.clone());
+                    contacts[call].recording_id = Some(std::mem::take(&mut recording.recording_id));
                 }
                 None => {
                     counts.rejected += 1;
                     counts.unmatched += 1;
-                    let mut reject = recording.reject.clone();
-                    reject.reason = unmatched.clone();
-                    self.rejects.push(reject);
+                    self.rejects.push(Reject {
+                        source: SourceKind::Recordings.name(),
+                        file: self
+                            .options
+                            .profiles
+                            .get(SourceKind::Recordings)
+                            .file
+                            .clone(),
+                        line: recording.line,
+                        raw: std::mem::take(&mut recording.raw),
+                        reason: unmatched.clone(),
+                    });
                 }
             }
         }
@@ -359,31 +367,40 @@ impl<'a> Ingest<'a> {
         let linked = link::incidents(index, &mut self.incidents);
         let counts = &mut self.counts[slot(SourceKind::Incidents)];
         let unmatched = link::unmatched_incident();
-        for (incident, call) in self.incidents.iter().zip(linked) {
+        for (incident, call) in self.incidents.iter_mut().zip(linked) {
             match call {
                 Some(call) => {
                     counts.merged += 1;
                     let contact = &mut contacts[call];
                     if contact.incident_id.is_none() {
-                        contact.incident_id = Some(incident.incident_id.clone());
-                        contact.category = incident.category.clone();
-                        contact.closing_category = incident.closing_category.clone();
+                        contact.incident_id = Some(std::mem::take(&mut incident.incident_id));
+                        contact.category = incident.category.take();
+                        contact.closing_category = incident.closing_category.take();
                         contact.grade = incident.grade;
-                        contact.postcode = incident.postcode.clone();
-                        contact.address_key = incident.address_key.clone();
-                        contact.csu = incident.csu.clone();
+                        contact.postcode = incident.postcode.take();
+                        contact.address_key = incident.address_key.take();
+                        contact.csu = incident.csu.take();
                     }
                 }
                 None => {
                     counts.rejected += 1;
                     counts.unmatched += 1;
-                    let mut reject = incident.reject.clone();
-                    reject.reason = if incident.caller.is_none() {
-                        link::UNMATCHED_KEYLESS_INCIDENT.to_string()
-                    } else {
-                        unmatched.clone()
-                    };
-                    self.rejects.push(reject);
+                    self.rejects.push(Reject {
+                        source: SourceKind::Incidents.name(),
+                        file: self
+                            .options
+                            .profiles
+                            .get(SourceKind::Incidents)
+                            .file
+                            .clone(),
+                        line: incident.line,
+                        raw: std::mem::take(&mut incident.raw),
+                        reason: if incident.caller.is_none() {
+                            link::UNMATCHED_KEYLESS_INCIDENT.to_string()
+                        } else {
+                            unmatched.clone()
+                        },
+                    });
                 }
             }
         }

@@ -7,7 +7,8 @@
 //! 1,000,000). `ENGAGE_DUMP=FILE` writes the report, every reject and a digest of the
 //! contacts and referrals to FILE, to compare two builds byte for byte; `ENGAGE_KEY=1`
 //! publishes pseudonymised with a fixed test key; `ENGAGE_NO_WRITE=1` skips the write;
-//! `ENGAGE_RAW=DIR` reads the exports in DIR instead (such as `datasets/sample/raw`).
+//! `ENGAGE_THREADS=N` reads each file's rows on N threads (1: on this one; default one per
+//! core); `ENGAGE_RAW=DIR` reads the exports in DIR instead (such as `datasets/sample/raw`).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -59,6 +60,12 @@ fn main() {
         key: key.as_ref(),
         csu: CsuTable::kent(),
     });
+    if let Some(threads) = std::env::var("ENGAGE_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        ingest = ingest.parallelism(threads, 4096);
+    }
     for kind in SourceKind::ALL {
         let source_started = Instant::now();
         let file = std::fs::File::open(raw.join(&profiles.get(kind).file)).expect("export");
