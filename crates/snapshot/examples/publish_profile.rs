@@ -20,7 +20,7 @@ use engage_kernel::pseudonym::PseudonymKey;
 use engage_snapshot::{SnapshotStore, write_snapshot};
 use sha2::{Digest, Sha256};
 
-fn main() {
+pub fn main() {
     let calls: u64 = std::env::args()
         .nth(1)
         .and_then(|v| v.parse().ok())
@@ -55,6 +55,7 @@ fn main() {
         .then(|| PseudonymKey::new(b"engage-profile-key-0123456789").unwrap());
     let profiles = Profiles::default();
     let started = Instant::now();
+    let cpu_started = cpu_seconds();
     let mut ingest = Ingest::new(IngestOptions {
         profiles: &profiles,
         key: key.as_ref(),
@@ -85,8 +86,10 @@ fn main() {
         );
     }
     let read_s = started.elapsed().as_secs_f64();
+    let cpu_read = cpu_seconds();
     let ingested = ingest.finish();
     let ingest_s = started.elapsed().as_secs_f64();
+    let cpu_finish = cpu_seconds();
     let rows: u64 = ingested.report.sources.values().map(|c| c.read).sum();
     let acd = ingested.report.sources["acd"].read;
 
@@ -115,6 +118,7 @@ fn main() {
             .expect("write");
         write_started.elapsed().as_secs_f64()
     };
+    let cpu_write = cpu_seconds();
     let total = ingest_s + write_s;
     println!(
         "rows read (all sources): {rows}; ACD rows: {acd}; contacts published: {}; rejects: {}",
@@ -125,10 +129,36 @@ fn main() {
         ingest_s - read_s
     );
     println!(
+        "CPU time (all threads): read+parse {:.2} s; link+sort {:.2} s; write Parquet {:.2} s",
+        cpu_read - cpu_started,
+        cpu_finish - cpu_read,
+        cpu_write - cpu_finish
+    );
+    println!(
         "throughput: {:.0} raw rows/s, {:.0} ACD rows/s",
         rows as f64 / total,
         acd as f64 / total,
     );
+}
+
+/// CPU seconds this process has used, user and system, all threads (Linux: `/proc/self/stat`,
+/// in clock ticks of 1/100 s); 0 elsewhere. The machine is shared: the wall time of a stage
+/// depends on what else runs, its CPU time much less.
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 /// The report, every reject, and digests of the contacts and referrals, as text.
