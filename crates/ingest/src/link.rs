@@ -120,10 +120,7 @@ impl AcdIndex {
 /// For each recording (re-ordered by start, then id), the ACD call it links to. A start in the
 /// autumn hour that happens twice links with whichever of its instants finds a call, the
 /// earlier first.
-pub(crate) fn recordings(
-    index: &AcdIndex,
-    recordings: &mut Vec<RecordingRow>,
-) -> Vec<Option<usize>> {
+pub(crate) fn recordings(index: &AcdIndex, recordings: &mut [RecordingRow]) -> Vec<Option<usize>> {
     sort_rows(
         recordings,
         |r| r.started.resolve(None),
@@ -151,7 +148,7 @@ pub(crate) fn recordings(
 /// more than [`INCIDENT_AFTER_END`] before it, or, with no number, among the keyless calls
 /// still in progress. A call time in the autumn hour that happens twice links with whichever of
 /// its instants finds a call, the earlier first.
-pub(crate) fn incidents(index: &AcdIndex, incidents: &mut Vec<IncidentRow>) -> Vec<Option<usize>> {
+pub(crate) fn incidents(index: &AcdIndex, incidents: &mut [IncidentRow]) -> Vec<Option<usize>> {
     sort_rows(
         incidents,
         |r| r.call_time.resolve(None),

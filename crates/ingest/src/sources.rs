@@ -18,7 +18,7 @@ use crate::profile::{Profiles, SourceKind};
 use crate::read::{Disclosure, ReadError, SourceLayout, SourceReader};
 use crate::referral::{Referral, Referrals};
 use crate::report::{IngestReport, SourceCounts};
-use crate::rows::{AcdRow, IncidentRow, RecordingRow, sort_rows};
+use crate::rows::{AcdRow, IncidentRow, RecordingRow, permute, sort_rows};
 
 /// What an ingest needs besides the exports.
 pub struct IngestOptions<'a> {
@@ -310,22 +310,22 @@ impl<'a> Ingest<'a> {
     /// anything is merged into it.
     fn acd_contacts(&mut self, calls: &[AcdCall]) -> Vec<Contact> {
         let key = self.options.key;
-        std::mem::take(&mut self.acd)
-            .into_iter()
-            .zip(calls)
-            .map(|(row, call)| Contact {
-                caller_key: parse::caller_key(key, &row.cli),
-                cli_status: row.cli.status(),
-                contact_id: row.call_id,
-                agency: "police",
-                line: row.phone_line,
-                received_at: call.arrived,
-                outcome: row.outcome,
-                wait_s: call.answered.map(|a| seconds(a - call.arrived)),
-                talk_s: call.answered.zip(call.ended).map(|(a, e)| seconds(e - a)),
-                ..Contact::default()
-            })
-            .collect()
+        // Room for the partners' contacts too, appended later.
+        let mut contacts = Vec::with_capacity(self.acd.len() + self.partners.len());
+        let acd = std::mem::take(&mut self.acd).into_iter();
+        contacts.extend(acd.zip(calls).map(|(row, call)| Contact {
+            caller_key: parse::caller_key(key, &row.cli),
+            cli_status: row.cli.status(),
+            contact_id: row.call_id,
+            agency: "police",
+            line: row.phone_line,
+            received_at: call.arrived,
+            outcome: row.outcome,
+            wait_s: call.answered.map(|a| seconds(a - call.arrived)),
+            talk_s: call.answered.zip(call.ended).map(|(a, e)| seconds(e - a)),
+            ..Contact::default()
+        }));
+        contacts
     }
 
     /// Merges each recording into the contact of the ACD call it links to; a recording that
@@ -431,9 +431,10 @@ fn default_threads() -> usize {
 /// Contacts by caller key (keyless last), then time, then contact id; contacts equal in all
 /// three keep their order. The caller keys are ranked once (each distinct key compared as text
 /// only while ranking) and the contacts sorted by rank and time, comparing contact ids only
-/// between contacts of one caller at one instant; each contact is moved once.
-fn sort_contacts(contacts: &mut Vec<Contact>) {
+/// between contacts of one caller at one instant, then put in that order in place.
+fn sort_contacts(contacts: &mut [Contact]) {
     let mut codes: HashMap<&str, u32> = HashMap::default();
+    codes.reserve(contacts.len() / 2);
     let code_of: Vec<Option<u32>> = contacts
         .iter()
         .map(|c| {
@@ -461,11 +462,7 @@ fn sort_contacts(contacts: &mut Vec<Contact>) {
             .then_with(|| contacts[a.2].contact_id.cmp(&contacts[b.2].contact_id))
             .then(a.2.cmp(&b.2))
     });
-    let sorted = order
-        .iter()
-        .map(|&(_, _, i)| std::mem::take(&mut contacts[i]))
-        .collect();
-    *contacts = sorted;
+    permute(contacts, |at| order[at].2);
 }
 
 /// Rejects by source, then file, then line.
