@@ -20,7 +20,7 @@ use engage_kernel::pseudonym::PseudonymKey;
 use engage_snapshot::{SnapshotStore, write_snapshot};
 use sha2::{Digest, Sha256};
 
-pub fn main() {
+fn main() {
     let calls: u64 = std::env::args()
         .nth(1)
         .and_then(|v| v.parse().ok())
@@ -129,7 +129,7 @@ pub fn main() {
         ingest_s - read_s
     );
     println!(
-        "CPU time (all threads): read+parse {:.2} s; link+sort {:.2} s; write Parquet {:.2} s",
+        "CPU time (all threads): read+parse {:.2} s; link+sort {:.2} s; write Parquet (or the dump) {:.2} s",
         cpu_read - cpu_started,
         cpu_finish - cpu_read,
         cpu_write - cpu_finish
