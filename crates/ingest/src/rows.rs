@@ -55,10 +55,11 @@ pub(crate) fn sort_rows<T>(rows: &mut [T], first: impl Fn(&T) -> i64, then: impl
         .enumerate()
         .map(|(i, r)| (first(r), i))
         .collect();
-    order.sort_unstable_by(|a, b| {
+    // A stable sort, which finds the runs of rows already in order (exports mostly are): an
+    // unstable one sorted 5M nearly sorted calls from scratch.
+    order.sort_by(|a, b| {
         a.0.cmp(&b.0)
             .then_with(|| then(&rows[a.1]).cmp(then(&rows[b.1])))
-            .then(a.1.cmp(&b.1))
     });
     permute(rows, |at| order[at].1);
 }
