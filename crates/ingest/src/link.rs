@@ -95,15 +95,20 @@ impl AcdIndex {
         let mut by_number: HashMap<String, Vec<Candidate>> = HashMap::default();
         for (i, (row, call)) in rows.iter().zip(calls).enumerate() {
             if let Some(answered) = call.answered {
-                by_number
-                    .entry(number_of(&row.cli).to_string())
-                    .or_default()
-                    .push(Candidate {
-                        answered,
-                        ended: call.ended.unwrap_or(answered),
-                        call: i,
-                        order: (row.call_id.len(), i),
-                    });
+                let candidate = Candidate {
+                    answered,
+                    ended: call.ended.unwrap_or(answered),
+                    call: i,
+                    order: (row.call_id.len(), i),
+                };
+                // A number's string is made once, not once a call.
+                let number = number_of(&row.cli);
+                match by_number.get_mut(number) {
+                    Some(list) => list.push(candidate),
+                    None => {
+                        by_number.insert(number.to_string(), vec![candidate]);
+                    }
+                }
             }
         }
         let by_number = by_number

@@ -443,10 +443,16 @@ fn sort_contacts(contacts: &mut [Contact]) {
             Some(*codes.entry(key).or_insert(next))
         })
         .collect();
-    let mut keys: Vec<(&str, u32)> = codes.into_iter().collect();
-    keys.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    // Compared by their first 16 bytes as a number first (the whole of an E.164 number), the
+    // text only when those are equal: the same order as the text's, without reaching each
+    // key's text for every comparison.
+    let mut keys: Vec<(u128, &str, u32)> = codes
+        .into_iter()
+        .map(|(key, code)| (text_prefix(key), key, code))
+        .collect();
+    keys.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
     let mut rank = vec![0u32; keys.len()];
-    for (r, &(_, code)) in keys.iter().enumerate() {
+    for (r, &(_, _, code)) in keys.iter().enumerate() {
         rank[code as usize] = r as u32;
     }
     let keyless = keys.len() as u32;
@@ -463,6 +469,15 @@ fn sort_contacts(contacts: &mut [Contact]) {
             .then(a.2.cmp(&b.2))
     });
     permute(contacts, |at| order[at].2);
+}
+
+/// The first 16 bytes of `text` (zeros after its end) as a big-endian number: two texts whose
+/// numbers differ are in the order of their numbers.
+fn text_prefix(text: &str) -> u128 {
+    let mut bytes = [0u8; 16];
+    let n = text.len().min(16);
+    bytes[..n].copy_from_slice(&text.as_bytes()[..n]);
+    u128::from_be_bytes(bytes)
 }
 
 /// Rejects by source, then file, then line.
@@ -485,4 +500,43 @@ fn report(counts: [SourceCounts; 5], contacts: &[Contact], rejects: &[Reject]) -
 
 fn seconds(micros: Micros) -> i32 {
     (micros / SECOND).clamp(i32::MIN as i64, i32::MAX as i64) as i32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn text_prefixes_keep_the_order_of_the_texts(a in "[+0-9a-f\u{0}é]{0,20}", b in "[+0-9a-f\u{0}é]{0,20}") {
+            let (pa, pb) = (text_prefix(&a), text_prefix(&b));
+            if pa != pb {
+                prop_assert_eq!(pa.cmp(&pb), a.cmp(&b));
+            }
+        }
+
+        #[test]
+        fn contacts_sort_by_caller_then_time_then_id_stably(
+            rows in prop::collection::vec((prop::option::of("(\\+44|ps:)[0-9]{0,16}"), 0i64..4, "[AB]{1,2}", any::<u8>()), 0..80),
+        ) {
+            let mut contacts: Vec<Contact> = rows
+                .iter()
+                .map(|(key, at, id, line)| Contact {
+                    caller_key: key.clone(),
+                    received_at: *at,
+                    contact_id: id.clone(),
+                    line: line.to_string(),
+                    ..Contact::default()
+                })
+                .collect();
+            let mut expected = contacts.clone();
+            expected.sort_by(|a, b| {
+                (a.caller_key.is_none(), &a.caller_key, a.received_at, &a.contact_id)
+                    .cmp(&(b.caller_key.is_none(), &b.caller_key, b.received_at, &b.contact_id))
+            });
+            sort_contacts(&mut contacts);
+            prop_assert_eq!(contacts, expected);
+        }
+    }
 }
