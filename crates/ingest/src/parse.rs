@@ -432,3 +432,36 @@ impl<'a> RowParser<'a> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The address key as it was made before the ASCII path: a string per word.
+    fn reference(text: &str) -> Option<String> {
+        let words: Vec<String> = text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_uppercase)
+            .collect();
+        (!words.is_empty()).then(|| words.join(" "))
+    }
+
+    proptest! {
+        #[test]
+        fn address_keys_are_as_before(text in "[a-zA-Z0-9 ,.'/-]{0,30}|.{0,30}") {
+            prop_assert_eq!(address_key(&text), reference(&text));
+        }
+    }
+
+    #[test]
+    fn an_address_key_is_its_words_in_capitals() {
+        assert_eq!(
+            address_key("12 High St.,  Maidstone").as_deref(),
+            Some("12 HIGH ST MAIDSTONE")
+        );
+        assert_eq!(address_key(" ,. ").as_deref(), None);
+        assert_eq!(address_key("straße 5").as_deref(), Some("STRASSE 5"));
+    }
+}
