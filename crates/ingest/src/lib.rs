@@ -14,6 +14,9 @@ pub mod contact;
 pub mod exports;
 mod link;
 pub mod local_time;
+#[cfg(not(target_arch = "wasm32"))]
+mod parallel;
+mod parse;
 pub mod profile;
 pub mod read;
 pub mod referral;

@@ -6,7 +6,7 @@ use engage_kernel::phone::Cli;
 use engage_kernel::time::{MINUTE, SECOND};
 use foldhash::HashMap;
 
-use crate::rows::{AcdRow, IncidentRow, RecordingRow};
+use crate::rows::{AcdRow, IncidentRow, RecordingRow, sort_rows};
 
 /// A recording links to a call answered within this of the recording's start.
 pub const RECORDING_TOLERANCE: Micros = 5 * SECOND;
@@ -61,7 +61,28 @@ struct Candidate {
 /// Answered ACD calls by caller number (withheld and unavailable share the empty number),
 /// in order of answer time.
 pub(crate) struct AcdIndex {
-    by_number: HashMap<String, Vec<Candidate>>,
+    by_number: HashMap<String, Candidates>,
+}
+
+/// The answered calls of one number in order of answer time, with the latest end in each
+/// block of [`BLOCK`] calls, so a walk back for a call still in progress skips the blocks that
+/// hold none (the keyless calls of a busy day are thousands).
+struct Candidates {
+    calls: Vec<Candidate>,
+    latest_end: Vec<Micros>,
+}
+
+/// Calls per block of [`Candidates::latest_end`].
+const BLOCK: usize = 64;
+
+impl Candidates {
+    fn new(calls: Vec<Candidate>) -> Self {
+        let latest_end = calls
+            .chunks(BLOCK)
+            .map(|block| block.iter().map(|c| c.ended).max().unwrap_or(Micros::MIN))
+            .collect();
+        Candidates { calls, latest_end }
+    }
 }
 
 fn number_of(cli: &Cli) -> &str {
@@ -74,20 +95,29 @@ impl AcdIndex {
         let mut by_number: HashMap<String, Vec<Candidate>> = HashMap::default();
         for (i, (row, call)) in rows.iter().zip(calls).enumerate() {
             if let Some(answered) = call.answered {
-                by_number
-                    .entry(number_of(&row.cli).to_string())
-                    .or_default()
-                    .push(Candidate {
-                        answered,
-                        ended: call.ended.unwrap_or(answered),
-                        call: i,
-                        order: (row.call_id.len(), i),
-                    });
+                let candidate = Candidate {
+                    answered,
+                    ended: call.ended.unwrap_or(answered),
+                    call: i,
+                    order: (row.call_id.len(), i),
+                };
+                // A number's string is made once, not once a call.
+                let number = number_of(&row.cli);
+                match by_number.get_mut(number) {
+                    Some(list) => list.push(candidate),
+                    None => {
+                        by_number.insert(number.to_string(), vec![candidate]);
+                    }
+                }
             }
         }
-        for list in by_number.values_mut() {
-            list.sort_by_key(|c| (c.answered, c.order));
-        }
+        let by_number = by_number
+            .into_iter()
+            .map(|(number, mut list)| {
+                list.sort_by_key(|c| (c.answered, c.order));
+                (number, Candidates::new(list))
+            })
+            .collect();
         AcdIndex { by_number }
     }
 }
@@ -96,14 +126,16 @@ impl AcdIndex {
 /// autumn hour that happens twice links with whichever of its instants finds a call, the
 /// earlier first.
 pub(crate) fn recordings(index: &AcdIndex, recordings: &mut [RecordingRow]) -> Vec<Option<usize>> {
-    recordings.sort_by(|a, b| {
-        (a.started.resolve(None), &a.recording_id).cmp(&(b.started.resolve(None), &b.recording_id))
-    });
+    sort_rows(
+        recordings,
+        |r| r.started.resolve(None),
+        |r| r.recording_id.as_str(),
+    );
     let mut taken = foldhash::HashSet::default();
     recordings
         .iter()
         .map(|rec| {
-            let list = index.by_number.get(number_of(&rec.remote))?;
+            let list = &index.by_number.get(number_of(&rec.remote))?.calls;
             let best = rec.started.candidates().find_map(|started| {
                 let from = list.partition_point(|c| c.answered < started - RECORDING_TOLERANCE);
                 list[from..]
@@ -122,10 +154,11 @@ pub(crate) fn recordings(index: &AcdIndex, recordings: &mut [RecordingRow]) -> V
 /// still in progress. A call time in the autumn hour that happens twice links with whichever of
 /// its instants finds a call, the earlier first.
 pub(crate) fn incidents(index: &AcdIndex, incidents: &mut [IncidentRow]) -> Vec<Option<usize>> {
-    incidents.sort_by(|a, b| {
-        (a.call_time.resolve(None), &a.incident_id)
-            .cmp(&(b.call_time.resolve(None), &b.incident_id))
-    });
+    sort_rows(
+        incidents,
+        |r| r.call_time.resolve(None),
+        |r| r.incident_id.as_str(),
+    );
     incidents
         .iter()
         .map(|inc| {
@@ -133,24 +166,38 @@ pub(crate) fn incidents(index: &AcdIndex, incidents: &mut [IncidentRow]) -> Vec<
                 Some(number) => (index.by_number.get(number)?, INCIDENT_AFTER_END),
                 None => (index.by_number.get("")?, 0),
             };
-            inc.call_time.candidates().find_map(|at| {
-                let upto = list.partition_point(|c| c.answered <= at);
-                // Latest answered first; no call lasts a day, which bounds the walk back.
-                let mut best: Option<&Candidate> = None;
-                for c in list[..upto].iter().rev() {
-                    if c.answered < at - LONGEST_CALL
-                        || best.is_some_and(|b| c.answered < b.answered)
-                    {
-                        break;
-                    }
-                    if c.ended >= at - after_end && best.is_none_or(|b| c.order < b.order) {
-                        best = Some(c);
-                    }
-                }
-                best.map(|c| c.call)
-            })
+            inc.call_time
+                .candidates()
+                .find_map(|at| latest_in_progress(list, at, at - after_end))
         })
         .collect()
+}
+
+/// Of the calls answered at or before `at` (and no more than [`LONGEST_CALL`] before it) that
+/// ended at or after `ended_by`, the latest answered, the lowest in call id order among those
+/// answered at that instant: walking back from `at`, whole blocks of calls that all ended
+/// before `ended_by` are skipped until one is found.
+fn latest_in_progress(list: &Candidates, at: Micros, ended_by: Micros) -> Option<usize> {
+    let calls = &list.calls;
+    let upto = calls.partition_point(|c| c.answered <= at);
+    let from = calls.partition_point(|c| c.answered < at - LONGEST_CALL);
+    let mut best: Option<&Candidate> = None;
+    let mut i = upto;
+    while i > from {
+        if best.is_none() && i.is_multiple_of(BLOCK) && list.latest_end[i / BLOCK - 1] < ended_by {
+            i -= BLOCK;
+            continue;
+        }
+        i -= 1;
+        let c = &calls[i];
+        if best.is_some_and(|b| c.answered < b.answered) {
+            break;
+        }
+        if c.ended >= ended_by && best.is_none_or(|b| c.order < b.order) {
+            best = Some(c);
+        }
+    }
+    best.map(|c| c.call)
 }
 
 #[cfg(test)]
@@ -163,5 +210,53 @@ mod tests {
         assert_eq!(tolerance(90 * SECOND), "90 s");
         assert_eq!(tolerance(MINUTE), "1 minute");
         assert_eq!(tolerance(10 * MINUTE), "10 minutes");
+    }
+
+    /// The walk back over every call, as it was before the blocks.
+    fn walk(list: &[Candidate], at: Micros, ended_by: Micros) -> Option<usize> {
+        let upto = list.partition_point(|c| c.answered <= at);
+        let mut best: Option<&Candidate> = None;
+        for c in list[..upto].iter().rev() {
+            if c.answered < at - LONGEST_CALL || best.is_some_and(|b| c.answered < b.answered) {
+                break;
+            }
+            if c.ended >= ended_by && best.is_none_or(|b| c.order < b.order) {
+                best = Some(c);
+            }
+        }
+        best.map(|c| c.call)
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn skipping_blocks_finds_what_the_walk_finds(
+            calls in prop::collection::vec((0i64..200, 0i64..40, 1usize..4), 0..400),
+            queries in prop::collection::vec((0i64..220, 0i64..30), 1..20),
+        ) {
+            // Minutes, so a day (LONGEST_CALL) covers some of the calls and not others.
+            let hour = 60 * MINUTE;
+            let mut list: Vec<Candidate> = calls
+                .iter()
+                .enumerate()
+                .map(|(i, &(answered, length, id_len))| Candidate {
+                    answered: answered * hour / 4,
+                    ended: answered * hour / 4 + length * MINUTE,
+                    call: i,
+                    order: (id_len, i),
+                })
+                .collect();
+            list.sort_by_key(|c| (c.answered, c.order));
+            let candidates = Candidates::new(list);
+            for (at, back) in queries {
+                let at = at * hour / 4;
+                let ended_by = at - back * MINUTE;
+                prop_assert_eq!(
+                    latest_in_progress(&candidates, at, ended_by),
+                    walk(&candidates.calls, at, ended_by)
+                );
+            }
+        }
     }
 }

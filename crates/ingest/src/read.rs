@@ -3,7 +3,9 @@
 //! text is never kept (referrals' notes; in a pseudonymised snapshot every personal field and
 //! every column Engage does not read) withheld from a reject's raw text and reason.
 
+use std::cell::RefCell;
 use std::io::Read;
+use std::rc::Rc;
 
 use engage_kernel::phone::PhoneError;
 
@@ -114,14 +116,51 @@ where
     I: IntoIterator,
     I::Item: AsRef<[u8]>,
 {
-    let mut out = csv::WriterBuilder::new()
-        .delimiter(delimiter)
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(Vec::new());
-    let _ = out.write_record(fields);
-    let mut text = String::from_utf8(out.into_inner().unwrap_or_default()).unwrap_or_default();
-    text.truncate(text.trim_end_matches('\n').len());
-    text
+    thread_local! {
+        /// One writer per thread and delimiter, reused: making a writer for each row cost
+        /// more than writing the row.
+        static WRITER: RefCell<Option<(u8, csv::Writer<SharedBytes>, SharedBytes)>> =
+            const { RefCell::new(None) };
+    }
+    WRITER.with_borrow_mut(|slot| {
+        if slot.as_ref().is_none_or(|(d, _, _)| *d != delimiter) {
+            let bytes = SharedBytes::default();
+            let writer = csv::WriterBuilder::new()
+                .delimiter(delimiter)
+                .terminator(csv::Terminator::Any(b'\n'))
+                .flexible(true)
+                .from_writer(bytes.clone());
+            *slot = Some((delimiter, writer, bytes));
+        }
+        let (_, writer, bytes) = slot.as_mut().expect("made above");
+        let written = writer
+            .write_record(fields)
+            .and_then(|()| Ok(writer.flush()?));
+        let bytes = std::mem::take(&mut *bytes.0.borrow_mut());
+        if written.is_err() {
+            // A failed write leaves the writer in an unknown state: the next call makes another.
+            *slot = None;
+            return String::new();
+        }
+        let mut text = String::from_utf8(bytes).unwrap_or_default();
+        text.truncate(text.trim_end_matches('\n').len());
+        text
+    })
+}
+
+/// Bytes written by a reused CSV writer, taken after each record.
+#[derive(Clone, Default)]
+struct SharedBytes(Rc<RefCell<Vec<u8>>>);
+
+impl std::io::Write for SharedBytes {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// The marker that replaces a referral's note in a reject's raw text.
@@ -133,17 +172,34 @@ pub const COLUMN_WITHHELD: &str = "[withheld]";
 /// One source's export, opened.
 pub struct SourceReader<R: Read> {
     reader: csv::Reader<R>,
+    stopped: bool,
+    /// The bytes of the last row read, to size the next.
+    last_len: usize,
+    layout: SourceLayout,
+}
+
+/// Where a source's fields are and what its rejects may show: all a row needs to be read
+/// and rejected, apart from the file, so rows can be read on other threads.
+#[derive(Clone, Debug)]
+pub struct SourceLayout {
     /// For each of the profile's fields (in `SourceKind::fields` order), its column index.
     columns: Vec<usize>,
     width: usize,
     file: String,
     source: &'static str,
     delimiter: u8,
-    stopped: bool,
     header: csv::StringRecord,
     /// Columns whose text a reject's raw text and reason never show, with their marker.
     withheld: Vec<(usize, &'static str)>,
     disclosure: Disclosure,
+}
+
+impl<R: Read> std::ops::Deref for SourceReader<R> {
+    type Target = SourceLayout;
+
+    fn deref(&self) -> &SourceLayout {
+        &self.layout
+    }
 }
 
 impl<R: Read> SourceReader<R> {
@@ -213,16 +269,24 @@ impl<R: Read> SourceReader<R> {
             .collect();
         Ok(SourceReader {
             reader,
-            columns,
-            width: header.len(),
-            file,
-            source: profile.kind.name(),
-            delimiter: profile.delimiter,
             stopped: false,
-            header,
-            withheld,
-            disclosure,
+            last_len: 64,
+            layout: SourceLayout {
+                columns,
+                width: header.len(),
+                file,
+                source: profile.kind.name(),
+                delimiter: profile.delimiter,
+                header,
+                withheld,
+                disclosure,
+            },
         })
+    }
+
+    /// The source's layout, to read its rows elsewhere.
+    pub fn layout(&self) -> &SourceLayout {
+        &self.layout
     }
 
     /// The next row: `Ok` when it has as many fields as the header, else a reject. `None` at
@@ -231,10 +295,12 @@ impl<R: Read> SourceReader<R> {
         if self.stopped {
             return None;
         }
-        let mut record = csv::StringRecord::new();
+        // Sized like the last row: growing a record field by field cost more than reading it.
+        let mut record = csv::StringRecord::with_capacity(self.last_len, self.width);
         match self.reader.read_record(&mut record) {
             Ok(false) => None,
             Ok(true) => {
+                self.last_len = record.as_slice().len().max(64);
                 let line = record.position().map_or(0, |p| p.line());
                 let row = RawRow { line, record };
                 if row.record.len() != self.width {
@@ -266,7 +332,9 @@ impl<R: Read> SourceReader<R> {
             }
         }
     }
+}
 
+impl SourceLayout {
     /// The text of field number `field` (in `SourceKind::fields` order) of a row.
     pub fn get<'r>(&self, row: &'r RawRow, field: usize) -> &'r str {
         row.record.get(self.columns[field]).unwrap_or("")
@@ -296,9 +364,14 @@ impl<R: Read> SourceReader<R> {
             source: self.source,
             file: self.file.clone(),
             line: row.line,
-            raw: row.raw_withholding(self.delimiter, self.width, &self.withheld),
+            raw: self.raw(row),
             reason,
         }
+    }
+
+    /// The row as a reject shows it: withheld columns replaced by their marker.
+    pub fn raw(&self, row: &RawRow) -> String {
+        row.raw_withholding(self.delimiter, self.width, &self.withheld)
     }
 
     /// A reject of `row` naming the field at fault.

@@ -1,24 +1,24 @@
 //! Reading the sources and joining the four of contacts into contacts; referrals are read
 //! beside them (`crate::referral`).
 
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::collections::hash_map::Entry;
+use std::hash::BuildHasherDefault;
 use std::io::Read;
 
 use engage_kernel::Micros;
-use engage_kernel::phone::{Cli, classify_cli};
-use engage_kernel::postcode::{CsuTable, normalize_postcode, postcode_district};
-use engage_kernel::pseudonym::{PseudonymKey, is_pseudonym};
+use engage_kernel::postcode::CsuTable;
+use engage_kernel::pseudonym::PseudonymKey;
 use engage_kernel::time::SECOND;
 use foldhash::HashMap;
 
 use crate::contact::{Contact, Reject};
 use crate::link::{self, AcdCall, AcdIndex};
-use crate::local_time::{LocalInstant, parse_local};
-use crate::profile::{Profiles, SourceKind, SourceProfile};
-use crate::read::{Disclosure, RawRow, ReadError, SourceReader};
+use crate::parse::{self, CarriedHash, Parsed, ParsedRow, RowContext, RowKey, RowParser};
+use crate::profile::{Profiles, SourceKind};
+use crate::read::{Disclosure, ReadError, SourceLayout, SourceReader};
 use crate::referral::{Referral, Referrals};
 use crate::report::{IngestReport, SourceCounts};
-use crate::rows::{AcdRow, IncidentRow, RecordingRow};
+use crate::rows::{AcdRow, IncidentRow, RecordingRow, permute, sort_rows};
 
 /// What an ingest needs besides the exports.
 pub struct IngestOptions<'a> {
@@ -58,6 +58,81 @@ pub struct Ingest<'a> {
     recordings: Vec<RecordingRow>,
     incidents: Vec<IncidentRow>,
     partners: Vec<Contact>,
+    /// Threads to read a file's rows on.
+    threads: usize,
+    /// Rows handed to a thread at a time.
+    batch_rows: usize,
+}
+
+/// Rows handed to a reading thread at a time, by default.
+const BATCH_ROWS: usize = 4096;
+
+/// Where the rows of one file go once read, in file order: the counts, the rejects and the
+/// rows of each source. It drops repeats.
+pub(crate) struct RowSink<'s> {
+    layout: &'s SourceLayout,
+    counts: &'s mut SourceCounts,
+    rejects: &'s mut Vec<Reject>,
+    acd: &'s mut Vec<AcdRow>,
+    recordings: &'s mut Vec<RecordingRow>,
+    incidents: &'s mut Vec<IncidentRow>,
+    partners: &'s mut Vec<Contact>,
+    /// Each key read, with the line it was first read on and the fingerprint of that row.
+    seen: std::collections::HashMap<RowKey, (u64, u64), BuildHasherDefault<CarriedHash>>,
+    progress: &'s mut dyn FnMut(u64),
+}
+
+impl RowSink<'_> {
+    /// Counts one row read and keeps what it became; rows must come in file order.
+    pub(crate) fn apply(&mut self, row: Result<ParsedRow, Reject>) {
+        let counts = &mut *self.counts;
+        counts.read += 1;
+        if counts.read.is_multiple_of(65_536) {
+            (self.progress)(counts.read);
+        }
+        let parsed = match row {
+            Ok(parsed) => parsed,
+            Err(reject) => {
+                counts.rejected += 1;
+                self.rejects.push(reject);
+                return;
+            }
+        };
+        // Exact repeats (overlapping export windows) are dropped; a key repeated with
+        // other values is a conflict and rejected.
+        match self.seen.entry(parsed.key) {
+            Entry::Occupied(first) => {
+                let (first_line, first_print) = *first.get();
+                if first_print == parsed.print {
+                    counts.duplicates += 1;
+                } else {
+                    counts.rejected += 1;
+                    let key = &first.key().text;
+                    self.rejects.push(self.layout.reject(
+                        &parsed.row,
+                        format!("conflicts with line {first_line}: same id `{key}`, other values"),
+                    ));
+                }
+                return;
+            }
+            Entry::Vacant(slot) => {
+                slot.insert((parsed.row.line, parsed.print));
+            }
+        }
+        counts.ambiguous_times += parsed.tally.ambiguous_times;
+        counts.not_a_contact += parsed.tally.not_a_contact;
+        counts.unreadable_postcodes += parsed.tally.unreadable_postcodes;
+        match parsed.outcome {
+            Ok(Parsed::Acd(row)) => self.acd.push(row),
+            Ok(Parsed::Recording(row)) => self.recordings.push(row),
+            Ok(Parsed::Incident(row)) => self.incidents.push(row),
+            Ok(Parsed::Partner(contact)) => self.partners.push(contact),
+            Err(reject) => {
+                counts.rejected += 1;
+                self.rejects.push(reject);
+            }
+        }
+    }
 }
 
 fn slot(kind: SourceKind) -> usize {
@@ -65,72 +140,6 @@ fn slot(kind: SourceKind) -> usize {
         .iter()
         .position(|&k| k == kind)
         .expect("all kinds")
-}
-
-/// Field positions, in `SourceKind::fields` order.
-mod field {
-    pub mod acd {
-        pub const CALL_ID: usize = 0;
-        pub const LINE: usize = 1;
-        pub const CLI: usize = 2;
-        pub const ARRIVED: usize = 3;
-        pub const ANSWERED: usize = 4;
-        pub const ENDED: usize = 5;
-        pub const OUTCOME: usize = 7;
-    }
-    pub mod recordings {
-        pub const ID: usize = 0;
-        pub const CHANNEL: usize = 1;
-        pub const DIRECTION: usize = 2;
-        pub const REMOTE: usize = 3;
-        pub const STARTED: usize = 4;
-        pub const ENDED: usize = 5;
-    }
-    pub mod incidents {
-        pub const ID: usize = 0;
-        pub const CALL_TIME: usize = 1;
-        pub const PHONE: usize = 2;
-        pub const LOCATION: usize = 3;
-        pub const POSTCODE: usize = 4;
-        pub const OPENING: usize = 5;
-        pub const CLOSING: usize = 6;
-        pub const GRADE: usize = 7;
-    }
-    pub mod partners {
-        pub const ID: usize = 0;
-        pub const AGENCY: usize = 1;
-        pub const LINE: usize = 2;
-        pub const RECEIVED: usize = 3;
-        pub const KEY: usize = 4;
-        pub const OUTCOME: usize = 5;
-        pub const CATEGORY: usize = 6;
-    }
-}
-
-/// The response grades an incident may have.
-const GRADES: std::ops::RangeInclusive<i8> = 1..=9;
-
-fn fingerprint<'r>(fields: impl Iterator<Item = &'r str>) -> u64 {
-    let mut h = foldhash::quality::FixedState::with_seed(0x5eed).build_hasher();
-    for f in fields {
-        f.hash(&mut h);
-    }
-    h.finish()
-}
-
-fn optional(text: &str) -> Option<String> {
-    let t = text.trim();
-    (!t.is_empty()).then(|| t.to_string())
-}
-
-/// Uppercase letters and digits, single spaces: `12 High St.,  Maidstone` → `12 HIGH ST MAIDSTONE`.
-pub fn address_key(text: &str) -> Option<String> {
-    let words: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_uppercase)
-        .collect();
-    (!words.is_empty()).then(|| words.join(" "))
 }
 
 impl<'a> Ingest<'a> {
@@ -150,6 +159,8 @@ impl<'a> Ingest<'a> {
             recordings: Vec::new(),
             incidents: Vec::new(),
             partners: Vec::new(),
+            threads: default_threads(),
+            batch_rows: BATCH_ROWS,
         }
     }
 
@@ -181,58 +192,53 @@ impl<'a> Ingest<'a> {
                 );
             return Ok(());
         }
-        let mut seen: HashMap<String, (u64, u64)> = HashMap::default();
-        while let Some(row) = reader.next_row() {
-            let counts = &mut self.counts[slot(kind)];
-            counts.read += 1;
-            if counts.read.is_multiple_of(65_536) {
-                progress(counts.read);
-            }
-            let row = match row {
-                Ok(row) => row,
-                Err(reject) => {
-                    counts.rejected += 1;
-                    self.rejects.push(reject);
-                    continue;
-                }
-            };
-            // Exact repeats (overlapping export windows) are dropped; a key repeated with
-            // other values is a conflict and rejected.
-            let key = match kind {
-                SourceKind::Incidents => {
-                    [0, 1, 2].map(|f| reader.get(&row, f).trim()).join("\u{1f}")
-                }
-                _ => reader.get(&row, 0).trim().to_string(),
-            };
-            let print = fingerprint(row.fields());
-            if let Some(&(first_line, first_print)) = seen.get(&key) {
-                if first_print == print {
-                    counts.duplicates += 1;
-                } else {
-                    counts.rejected += 1;
-                    let reject = reader.reject(
-                        &row,
-                        format!("conflicts with line {first_line}: same id `{key}`, other values"),
-                    );
-                    self.rejects.push(reject);
-                }
-                continue;
-            }
-            seen.insert(key, (row.line, print));
-            let outcome = match kind {
-                SourceKind::Acd => self.acd_row(&reader, &profile, &row),
-                SourceKind::Recordings => self.recording_row(&reader, &profile, &row),
-                SourceKind::Incidents => self.incident_row(&reader, &profile, &row),
-                SourceKind::Partners => self.partner_row(&reader, &profile, &row),
-                SourceKind::Referrals => unreachable!("referrals are read apart, above"),
-            };
-            if let Err(reject) = outcome {
-                self.counts[slot(kind)].rejected += 1;
-                self.rejects.push(reject);
-            }
+        let layout = reader.layout().clone();
+        let context = RowContext {
+            kind,
+            layout: &layout,
+            profile: &profile,
+            key: self.options.key,
+            csu: self.options.csu,
+        };
+        let mut sink = RowSink {
+            layout: &layout,
+            counts: &mut self.counts[slot(kind)],
+            rejects: &mut self.rejects,
+            acd: &mut self.acd,
+            recordings: &mut self.recordings,
+            incidents: &mut self.incidents,
+            partners: &mut self.partners,
+            seen: Default::default(),
+            progress,
+        };
+        let threads = self.threads;
+        let batch_rows = self.batch_rows;
+        #[cfg(not(target_arch = "wasm32"))]
+        if threads > 1 {
+            let rows = std::iter::from_fn(|| reader.next_row());
+            crate::parallel::read_rows(&context, rows, &mut sink, threads, batch_rows);
+            let read = sink.counts.read;
+            (sink.progress)(read);
+            return Ok(());
         }
-        progress(self.counts[slot(kind)].read);
+        let _ = (threads, batch_rows);
+        let mut parser = RowParser::new(&context);
+        while let Some(row) = reader.next_row() {
+            sink.apply(row.map(|row| parser.parse(row)));
+        }
+        let read = sink.counts.read;
+        (sink.progress)(read);
         Ok(())
+    }
+
+    /// Reads each file's rows on up to `threads` threads (1: on the calling thread), handing
+    /// them out `batch_rows` at a time. The outcome is the same for any values; the default is
+    /// one thread per core. For tests and benchmarks; in WebAssembly rows are always read on
+    /// the calling thread.
+    pub fn parallelism(mut self, threads: usize, batch_rows: usize) -> Self {
+        self.threads = threads.max(1);
+        self.batch_rows = batch_rows.max(1);
+        self
     }
 
     /// Records that an optional source was absent.
@@ -241,257 +247,6 @@ impl<'a> Ingest<'a> {
         if kind == SourceKind::Referrals {
             self.referrals_absent = true;
         }
-    }
-
-    fn time(
-        reader: &SourceReader<impl Read>,
-        profile: &SourceProfile,
-        row: &RawRow,
-        field: usize,
-    ) -> Result<LocalInstant, Reject> {
-        parse_local(
-            reader.get(row, field),
-            &profile.time_format,
-            profile.timezone,
-        )
-        .map_err(|e| reader.reject_field(row, field, e))
-    }
-
-    fn optional_time(
-        reader: &SourceReader<impl Read>,
-        profile: &SourceProfile,
-        row: &RawRow,
-        field: usize,
-    ) -> Result<Option<LocalInstant>, Reject> {
-        if reader.get(row, field).trim().is_empty() {
-            return Ok(None);
-        }
-        Self::time(reader, profile, row, field).map(Some)
-    }
-
-    fn required(
-        reader: &SourceReader<impl Read>,
-        row: &RawRow,
-        field: usize,
-    ) -> Result<String, Reject> {
-        optional(reader.get(row, field))
-            .ok_or_else(|| reader.reject_field(row, field, "is empty; a value is required"))
-    }
-
-    fn cli(reader: &SourceReader<impl Read>, row: &RawRow, field: usize) -> Result<Cli, Reject> {
-        classify_cli(reader.get(row, field)).map_err(|e| reader.reject_phone(row, field, &e))
-    }
-
-    fn outcome(
-        reader: &SourceReader<impl Read>,
-        profile: &SourceProfile,
-        row: &RawRow,
-        field: usize,
-    ) -> Result<&'static str, Reject> {
-        let word = reader.get(row, field);
-        profile.outcome(word).ok_or_else(|| {
-            let known: Vec<&str> = profile.outcomes.keys().map(String::as_str).collect();
-            reader.reject_field(
-                row,
-                field,
-                format!(
-                    "`{word}` is not an outcome; expected one of {}",
-                    known.join(", ")
-                ),
-            )
-        })
-    }
-
-    fn acd_row(
-        &mut self,
-        reader: &SourceReader<impl Read>,
-        profile: &SourceProfile,
-        row: &RawRow,
-    ) -> Result<(), Reject> {
-        use field::acd::*;
-        let acd = AcdRow {
-            call_id: Self::required(reader, row, CALL_ID)?,
-            phone_line: Self::required(reader, row, LINE)?,
-            cli: Self::cli(reader, row, CLI)?,
-            arrived: Self::time(reader, profile, row, ARRIVED)?,
-            answered: Self::optional_time(reader, profile, row, ANSWERED)?,
-            ended: Self::optional_time(reader, profile, row, ENDED)?,
-            outcome: Self::outcome(reader, profile, row, OUTCOME)?,
-        };
-        self.acd.push(acd);
-        Ok(())
-    }
-
-    fn recording_row(
-        &mut self,
-        reader: &SourceReader<impl Read>,
-        profile: &SourceProfile,
-        row: &RawRow,
-    ) -> Result<(), Reject> {
-        use field::recordings::*;
-        let recording_id = Self::required(reader, row, ID)?;
-        // Every row is checked whole, contact or not, so a bad value is never hidden.
-        let started = Self::time(reader, profile, row, STARTED)?;
-        let ended = Self::optional_time(reader, profile, row, ENDED)?;
-        let remote = Self::cli(reader, row, REMOTE)?;
-        let channel = reader.get(row, CHANNEL).trim().to_ascii_lowercase();
-        let direction = reader.get(row, DIRECTION).trim().to_ascii_lowercase();
-        let counts = &mut self.counts[slot(SourceKind::Recordings)];
-        counts.ambiguous_times += [Some(started), ended]
-            .iter()
-            .flatten()
-            .filter(|t| t.is_ambiguous())
-            .count() as u64;
-        if channel != "phone" || direction != "inbound" {
-            counts.not_a_contact += 1;
-            let what = if channel == "phone" {
-                format!("a phone call, {direction}")
-            } else {
-                format!("the {channel} channel")
-            };
-            return Err(reader.reject(
-                row,
-                format!("not a contact: {what}, not an inbound phone call"),
-            ));
-        }
-        self.recordings.push(RecordingRow {
-            recording_id,
-            remote,
-            started,
-            reject: reader.reject(row, String::new()),
-        });
-        Ok(())
-    }
-
-    fn caller_key(&self, cli: &Cli) -> Option<String> {
-        let number = cli.e164()?;
-        Some(match self.options.key {
-            Some(key) => key.pseudonymise(number),
-            None => number.to_string(),
-        })
-    }
-
-    /// The address key as published: its pseudonym when publishing with a key.
-    fn published_address(&self, location: &str) -> Option<String> {
-        let address = address_key(location)?;
-        Some(match self.options.key {
-            Some(key) => key.pseudonymise_address(&address),
-            None => address,
-        })
-    }
-
-    /// A normalised postcode as published, and the CSU covering it (looked up with the whole
-    /// postcode): when publishing with a key, only the postcode district (`ME14`) is
-    /// published, all the CSU table and the profiles use.
-    fn published_postcode(&self, postcode: Option<String>) -> (Option<String>, Option<String>) {
-        let csu = postcode
-            .as_deref()
-            .and_then(|p| self.options.csu.lookup(p))
-            .map(|place| place.csu.to_string());
-        let postcode = match self.options.key {
-            Some(_) => postcode.and_then(|p| postcode_district(&p).map(str::to_string)),
-            None => postcode,
-        };
-        (postcode, csu)
-    }
-
-    fn incident_row(
-        &mut self,
-        reader: &SourceReader<impl Read>,
-        profile: &SourceProfile,
-        row: &RawRow,
-    ) -> Result<(), Reject> {
-        use field::incidents::*;
-        let incident_id = Self::required(reader, row, ID)?;
-        let call_time = Self::time(reader, profile, row, CALL_TIME)?;
-        let caller = Self::cli(reader, row, PHONE)?.into_e164();
-        let grade = match reader.get(row, GRADE).trim() {
-            "" => None,
-            g => Some(
-                g.parse::<i8>()
-                    .ok()
-                    .filter(|g| GRADES.contains(g))
-                    .ok_or_else(|| {
-                        reader.reject_field(
-                            row,
-                            GRADE,
-                            format!(
-                                "`{g}` is not a response grade; expected a number from {} to {}",
-                                GRADES.start(),
-                                GRADES.end()
-                            ),
-                        )
-                    })?,
-            ),
-        };
-        let postcode_text = reader.get(row, POSTCODE).trim();
-        let postcode = normalize_postcode(postcode_text);
-        let counts = &mut self.counts[slot(SourceKind::Incidents)];
-        if postcode.is_none() && !postcode_text.is_empty() {
-            counts.unreadable_postcodes += 1;
-        }
-        if call_time.is_ambiguous() {
-            counts.ambiguous_times += 1;
-        }
-        let (postcode, csu) = self.published_postcode(postcode);
-        self.incidents.push(IncidentRow {
-            incident_id,
-            call_time,
-            caller,
-            address_key: self.published_address(reader.get(row, LOCATION)),
-            postcode,
-            csu,
-            category: optional(reader.get(row, OPENING)),
-            closing_category: optional(reader.get(row, CLOSING)),
-            grade,
-            reject: reader.reject(row, String::new()),
-        });
-        Ok(())
-    }
-
-    fn partner_row(
-        &mut self,
-        reader: &SourceReader<impl Read>,
-        profile: &SourceProfile,
-        row: &RawRow,
-    ) -> Result<(), Reject> {
-        use field::partners::*;
-        let contact_id = Self::required(reader, row, ID)?;
-        let agency = match reader.get(row, AGENCY).trim().to_ascii_lowercase().as_str() {
-            "fire" | "fire and rescue" | "frs" => "fire",
-            "ambulance" | "ambulance service" | "nhs ambulance" => "ambulance",
-            other => {
-                return Err(reader.reject_field(
-                    row,
-                    AGENCY,
-                    format!("`{other}` is not a partner agency; expected fire or ambulance"),
-                ));
-            }
-        };
-        let received = Self::time(reader, profile, row, RECEIVED)?;
-        let key_text = reader.get(row, KEY).trim();
-        let (caller_key, cli_status) = if is_pseudonym(key_text) {
-            (Some(key_text.to_string()), "present")
-        } else {
-            let cli = Self::cli(reader, row, KEY)?;
-            (self.caller_key(&cli), cli.status())
-        };
-        if received.is_ambiguous() {
-            self.counts[slot(SourceKind::Partners)].ambiguous_times += 1;
-        }
-        let contact = Contact {
-            contact_id,
-            agency,
-            line: Self::required(reader, row, LINE)?,
-            received_at: received.resolve(None),
-            caller_key,
-            cli_status,
-            outcome: Self::outcome(reader, profile, row, OUTCOME)?,
-            category: optional(reader.get(row, CATEGORY)),
-            ..Contact::default()
-        };
-        self.partners.push(contact);
-        Ok(())
     }
 
     /// Resolves the clock change, links the systems and sorts the contacts.
@@ -521,8 +276,11 @@ impl<'a> Ingest<'a> {
     /// ambiguous times and the published calls.
     fn resolve_clock(&mut self) -> Vec<AcdCall> {
         let acd_counts = &mut self.counts[slot(SourceKind::Acd)];
-        self.acd
-            .sort_by(|a, b| (a.call_id.len(), &a.call_id).cmp(&(b.call_id.len(), &b.call_id)));
+        sort_rows(
+            &mut self.acd,
+            |row| row.call_id.len() as i64,
+            |row| row.call_id.as_str(),
+        );
         let mut previous: Option<Micros> = None;
         let mut calls = Vec::with_capacity(self.acd.len());
         for row in &self.acd {
@@ -550,23 +308,24 @@ impl<'a> Ingest<'a> {
 
     /// One contact per ACD call (`calls` parallel to the calls), in call id order, before
     /// anything is merged into it.
-    fn acd_contacts(&self, calls: &[AcdCall]) -> Vec<Contact> {
-        self.acd
-            .iter()
-            .zip(calls)
-            .map(|(row, call)| Contact {
-                contact_id: row.call_id.clone(),
-                agency: "police",
-                line: row.phone_line.clone(),
-                received_at: call.arrived,
-                caller_key: self.caller_key(&row.cli),
-                cli_status: row.cli.status(),
-                outcome: row.outcome,
-                wait_s: call.answered.map(|a| seconds(a - call.arrived)),
-                talk_s: call.answered.zip(call.ended).map(|(a, e)| seconds(e - a)),
-                ..Contact::default()
-            })
-            .collect()
+    fn acd_contacts(&mut self, calls: &[AcdCall]) -> Vec<Contact> {
+        let key = self.options.key;
+        // Room for the partners' contacts too, appended later.
+        let mut contacts = Vec::with_capacity(self.acd.len() + self.partners.len());
+        let acd = std::mem::take(&mut self.acd).into_iter();
+        contacts.extend(acd.zip(calls).map(|(row, call)| Contact {
+            caller_key: parse::caller_key(key, &row.cli),
+            cli_status: row.cli.status(),
+            contact_id: row.call_id,
+            agency: "police",
+            line: row.phone_line,
+            received_at: call.arrived,
+            outcome: row.outcome,
+            wait_s: call.answered.map(|a| seconds(a - call.arrived)),
+            talk_s: call.answered.zip(call.ended).map(|(a, e)| seconds(e - a)),
+            ..Contact::default()
+        }));
+        contacts
     }
 
     /// Merges each recording into the contact of the ACD call it links to; a recording that
@@ -575,18 +334,27 @@ impl<'a> Ingest<'a> {
         let linked = link::recordings(index, &mut self.recordings);
         let counts = &mut self.counts[slot(SourceKind::Recordings)];
         let unmatched = link::unmatched_recording();
-        for (recording, call) in self.recordings.iter().zip(linked) {
+        for (recording, call) in self.recordings.iter_mut().zip(linked) {
             match call {
                 Some(call) => {
                     counts.merged += 1;
-                    contacts[call].recording_id = Some(recording.recording_id.clone());
+                    contacts[call].recording_id = Some(std::mem::take(&mut recording.recording_id));
                 }
                 None => {
                     counts.rejected += 1;
                     counts.unmatched += 1;
-                    let mut reject = recording.reject.clone();
-                    reject.reason = unmatched.clone();
-                    self.rejects.push(reject);
+                    self.rejects.push(Reject {
+                        source: SourceKind::Recordings.name(),
+                        file: self
+                            .options
+                            .profiles
+                            .get(SourceKind::Recordings)
+                            .file
+                            .clone(),
+                        line: recording.line,
+                        raw: std::mem::take(&mut recording.raw),
+                        reason: unmatched.clone(),
+                    });
                 }
             }
         }
@@ -599,31 +367,40 @@ impl<'a> Ingest<'a> {
         let linked = link::incidents(index, &mut self.incidents);
         let counts = &mut self.counts[slot(SourceKind::Incidents)];
         let unmatched = link::unmatched_incident();
-        for (incident, call) in self.incidents.iter().zip(linked) {
+        for (incident, call) in self.incidents.iter_mut().zip(linked) {
             match call {
                 Some(call) => {
                     counts.merged += 1;
                     let contact = &mut contacts[call];
                     if contact.incident_id.is_none() {
-                        contact.incident_id = Some(incident.incident_id.clone());
-                        contact.category = incident.category.clone();
-                        contact.closing_category = incident.closing_category.clone();
+                        contact.incident_id = Some(std::mem::take(&mut incident.incident_id));
+                        contact.category = incident.category.take();
+                        contact.closing_category = incident.closing_category.take();
                         contact.grade = incident.grade;
-                        contact.postcode = incident.postcode.clone();
-                        contact.address_key = incident.address_key.clone();
-                        contact.csu = incident.csu.clone();
+                        contact.postcode = incident.postcode.take();
+                        contact.address_key = incident.address_key.take();
+                        contact.csu = incident.csu.take();
                     }
                 }
                 None => {
                     counts.rejected += 1;
                     counts.unmatched += 1;
-                    let mut reject = incident.reject.clone();
-                    reject.reason = if incident.caller.is_none() {
-                        link::UNMATCHED_KEYLESS_INCIDENT.to_string()
-                    } else {
-                        unmatched.clone()
-                    };
-                    self.rejects.push(reject);
+                    self.rejects.push(Reject {
+                        source: SourceKind::Incidents.name(),
+                        file: self
+                            .options
+                            .profiles
+                            .get(SourceKind::Incidents)
+                            .file
+                            .clone(),
+                        line: incident.line,
+                        raw: std::mem::take(&mut incident.raw),
+                        reason: if incident.caller.is_none() {
+                            link::UNMATCHED_KEYLESS_INCIDENT.to_string()
+                        } else {
+                            unmatched.clone()
+                        },
+                    });
                 }
             }
         }
@@ -639,22 +416,68 @@ impl<'a> Ingest<'a> {
     }
 }
 
-/// Contacts by caller key (keyless last), then time, then contact id.
+/// One thread per core; in WebAssembly, one.
+fn default_threads() -> usize {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        1
+    }
+}
+
+/// Contacts by caller key (keyless last), then time, then contact id; contacts equal in all
+/// three keep their order. The caller keys are ranked once (each distinct key compared as text
+/// only while ranking) and the contacts sorted by rank and time, comparing contact ids only
+/// between contacts of one caller at one instant, then put in that order in place.
 fn sort_contacts(contacts: &mut [Contact]) {
-    contacts.sort_by(|a, b| {
-        (
-            a.caller_key.is_none(),
-            &a.caller_key,
-            a.received_at,
-            &a.contact_id,
-        )
-            .cmp(&(
-                b.caller_key.is_none(),
-                &b.caller_key,
-                b.received_at,
-                &b.contact_id,
-            ))
+    let mut codes: HashMap<&str, u32> = HashMap::default();
+    codes.reserve(contacts.len() / 2);
+    let code_of: Vec<Option<u32>> = contacts
+        .iter()
+        .map(|c| {
+            let key = c.caller_key.as_deref()?;
+            let next = codes.len() as u32;
+            Some(*codes.entry(key).or_insert(next))
+        })
+        .collect();
+    // Compared by their first 16 bytes as a number first (the whole of an E.164 number), the
+    // text only when those are equal: the same order as the text's, without reaching each
+    // key's text for every comparison.
+    let mut keys: Vec<(u128, &str, u32)> = codes
+        .into_iter()
+        .map(|(key, code)| (text_prefix(key), key, code))
+        .collect();
+    keys.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+    let mut rank = vec![0u32; keys.len()];
+    for (r, &(_, _, code)) in keys.iter().enumerate() {
+        rank[code as usize] = r as u32;
+    }
+    let keyless = keys.len() as u32;
+    let mut order: Vec<(u32, Micros, usize)> = contacts
+        .iter()
+        .zip(&code_of)
+        .enumerate()
+        .map(|(i, (c, code))| (code.map_or(keyless, |k| rank[k as usize]), c.received_at, i))
+        .collect();
+    order.sort_unstable_by(|a, b| {
+        (a.0, a.1)
+            .cmp(&(b.0, b.1))
+            .then_with(|| contacts[a.2].contact_id.cmp(&contacts[b.2].contact_id))
+            .then(a.2.cmp(&b.2))
     });
+    permute(contacts, |at| order[at].2);
+}
+
+/// The first 16 bytes of `text` (zeros after its end) as a big-endian number: two texts whose
+/// numbers differ are in the order of their numbers.
+fn text_prefix(text: &str) -> u128 {
+    let mut bytes = [0u8; 16];
+    let n = text.len().min(16);
+    bytes[..n].copy_from_slice(&text.as_bytes()[..n]);
+    u128::from_be_bytes(bytes)
 }
 
 /// Rejects by source, then file, then line.
@@ -677,4 +500,43 @@ fn report(counts: [SourceCounts; 5], contacts: &[Contact], rejects: &[Reject]) -
 
 fn seconds(micros: Micros) -> i32 {
     (micros / SECOND).clamp(i32::MIN as i64, i32::MAX as i64) as i32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn text_prefixes_keep_the_order_of_the_texts(a in "[+0-9a-f\u{0}é]{0,20}", b in "[+0-9a-f\u{0}é]{0,20}") {
+            let (pa, pb) = (text_prefix(&a), text_prefix(&b));
+            if pa != pb {
+                prop_assert_eq!(pa.cmp(&pb), a.cmp(&b));
+            }
+        }
+
+        #[test]
+        fn contacts_sort_by_caller_then_time_then_id_stably(
+            rows in prop::collection::vec((prop::option::of("(\\+44|ps:)[0-9]{0,16}"), 0i64..4, "[AB]{1,2}", any::<u8>()), 0..80),
+        ) {
+            let mut contacts: Vec<Contact> = rows
+                .iter()
+                .map(|(key, at, id, line)| Contact {
+                    caller_key: key.clone(),
+                    received_at: *at,
+                    contact_id: id.clone(),
+                    line: line.to_string(),
+                    ..Contact::default()
+                })
+                .collect();
+            let mut expected = contacts.clone();
+            expected.sort_by(|a, b| {
+                (a.caller_key.is_none(), &a.caller_key, a.received_at, &a.contact_id)
+                    .cmp(&(b.caller_key.is_none(), &b.caller_key, b.received_at, &b.contact_id))
+            });
+            sort_contacts(&mut contacts);
+            prop_assert_eq!(contacts, expected);
+        }
+    }
 }

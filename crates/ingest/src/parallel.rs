@@ -1,0 +1,86 @@
+//! Reading a file's rows on several threads: this thread splits the file into rows (the CSV
+//! reader's own rules, so quoted fields across lines are never cut) and hands them out in
+//! numbered batches; the other threads read the rows; this thread applies the results in
+//! file order, so the outcome is the one of reading them one after the other. Not in
+//! WebAssembly, where rows are read on the calling thread.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::mpsc;
+
+use crate::contact::Reject;
+use crate::parse::{ParsedRow, RowContext, RowParser};
+use crate::read::RawRow;
+use crate::sources::RowSink;
+
+type Batch<T> = (u64, Vec<Result<T, Reject>>);
+
+/// Reads `rows` (in file order) on `threads` threads, `batch_rows` at a time, and applies each
+/// to `sink` in file order.
+pub(crate) fn read_rows(
+    context: &RowContext<'_>,
+    rows: impl Iterator<Item = Result<RawRow, Reject>>,
+    sink: &mut RowSink<'_>,
+    threads: usize,
+    batch_rows: usize,
+) {
+    let mut rows = rows;
+    // A bounded queue: the file is read no further ahead than the threads can keep up.
+    let (to_workers, work) = mpsc::sync_channel::<Batch<RawRow>>(threads * 2);
+    let work = Mutex::new(work);
+    std::thread::scope(|scope| {
+        let (to_main, done) = mpsc::channel::<Batch<ParsedRow>>();
+        for _ in 0..threads {
+            let (work, to_main) = (&work, to_main.clone());
+            scope.spawn(move || {
+                let mut parser = RowParser::new(context);
+                loop {
+                    let next = work.lock().map(|queue| queue.recv());
+                    let Ok(Ok((number, batch))) = next else { break };
+                    let parsed = batch
+                        .into_iter()
+                        .map(|row| row.map(|row| parser.parse(row)))
+                        .collect();
+                    if to_main.send((number, parsed)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(to_main);
+
+        let mut applied = 0u64; // batches applied
+        let mut waiting: BTreeMap<u64, Vec<Result<ParsedRow, Reject>>> = BTreeMap::new();
+        let mut apply_ready = |waiting: &mut BTreeMap<u64, _>, applied: &mut u64| {
+            while let Some(batch) = waiting.remove(applied) {
+                for row in batch {
+                    sink.apply(row);
+                }
+                *applied += 1;
+            }
+        };
+        let mut sent = 0u64;
+        loop {
+            let batch: Vec<_> = rows.by_ref().take(batch_rows).collect();
+            if batch.is_empty() {
+                break;
+            }
+            if to_workers.send((sent, batch)).is_err() {
+                break;
+            }
+            sent += 1;
+            for (number, parsed) in done.try_iter() {
+                waiting.insert(number, parsed);
+            }
+            apply_ready(&mut waiting, &mut applied);
+        }
+        drop(to_workers);
+        while applied < sent {
+            let Ok((number, parsed)) = done.recv() else {
+                break;
+            };
+            waiting.insert(number, parsed);
+            apply_ready(&mut waiting, &mut applied);
+        }
+    });
+}
