@@ -35,6 +35,16 @@ pub fn default_config() -> SessionConfig {
     cluster_config(session_config_with_s3_support())
 }
 
+/// The configuration `engage-scheduler` starts from: [`default_config`] with Ballista's
+/// adaptive planner off. With it, a query whose executor died hung after the scheduler rolled
+/// its stage back ("Can't find active stage to update stage outputs", Ballista 55.0.0); the
+/// static planner retries or fails with an error (`tests/tests/cluster.rs`). The in-process
+/// cluster ([`crate::local`]) keeps the adaptive planner: its executors poll for tasks, and
+/// with the static planner their multi-stage jobs stalled.
+pub fn scheduler_config() -> SessionConfig {
+    default_config().with_ballista_adaptive_query_planner(false)
+}
+
 /// The codecs of every process of the cluster.
 pub fn codec() -> BallistaCodec {
     BallistaCodec::new(

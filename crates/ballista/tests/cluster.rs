@@ -11,6 +11,13 @@ use common::{
 use datafusion::prelude::SessionConfig;
 use std::path::Path;
 
+/// A client of the in-process cluster, four partitions.
+async fn client(url: &str) -> datafusion::prelude::SessionContext {
+    engage_ballista::connect(url, SessionConfig::new().with_target_partitions(4))
+        .await
+        .expect("a client session")
+}
+
 /// The queries' answers on a cluster of two executors, over the snapshot's contacts dealt
 /// into four files (four partitions, shuffled by caller), equal one machine's over the
 /// snapshot itself.
@@ -18,9 +25,7 @@ async fn compare(snapshot: &Path) {
     let url = engage_ballista::local::start(2, 2)
         .await
         .expect("a cluster");
-    let cluster = engage_ballista::connect(&url, SessionConfig::new().with_target_partitions(4))
-        .await
-        .expect("a client session");
+    let cluster = client(&url).await;
     register_split(&cluster, snapshot, 4).await;
     let local = engage_datafusion::new_session(SessionConfig::new().with_target_partitions(2))
         .expect("a session");

@@ -135,12 +135,13 @@ pub fn rebuild_node(
     }
 }
 
-/// The description of `provider` when it is one of Engage's table functions' tables, with the
-/// table it reads as found when the function was called (`None`: not found then); an error
+/// A table function's table as sent: its description, and the table it reads as found when
+/// the function was called (`None`: not found then).
+pub type DescribedTable = (WireTable, Option<Arc<dyn TableProvider>>);
+
+/// The description of `provider` when it is one of Engage's table functions' tables; an error
 /// for one that cannot be sent.
-pub fn describe_table(
-    provider: &dyn TableProvider,
-) -> Result<Option<(WireTable, Option<Arc<dyn TableProvider>>)>> {
+pub fn describe_table(provider: &dyn TableProvider) -> Result<Option<DescribedTable>> {
     let any: &dyn Any = provider;
     if let Some(described) = detection::describe_table(any) {
         return Ok(Some(described));

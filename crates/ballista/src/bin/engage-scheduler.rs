@@ -12,7 +12,7 @@ use ballista_scheduler::config::{Config, SchedulerConfig};
 use ballista_scheduler::scheduler_process::start_server;
 use clap::Parser;
 use engage_ballista::codec::{EngageLogicalCodec, EngagePhysicalCodec};
-use engage_ballista::session::{default_config, scheduler_state};
+use engage_ballista::session::{scheduler_config, scheduler_state};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ballista_core::error::Result<()> {
@@ -56,7 +56,7 @@ async fn run(opt: Config) -> ballista_core::error::Result<()> {
         .map_err(|e: std::net::AddrParseError| BallistaError::Configuration(e.to_string()))?;
     let mut config: SchedulerConfig = opt.try_into()?;
     config = config
-        .with_override_config_producer(Arc::new(default_config))
+        .with_override_config_producer(Arc::new(scheduler_config))
         .with_override_session_builder(Arc::new(scheduler_state));
     config.override_logical_codec = Some(Arc::new(EngageLogicalCodec::default()));
     config.override_physical_codec = Some(Arc::new(EngagePhysicalCodec::default()));

@@ -14,7 +14,7 @@ use super::exec::Detection;
 use super::provider::Source;
 use super::{DetectionTable, Grain};
 use crate::whole_input::{Reading, WholeInputExec};
-use crate::wire::{WireNode, WireRules, WireTable};
+use crate::wire::{DescribedTable, WireNode, WireRules, WireTable};
 
 fn grain_named(function: &str) -> Result<Grain> {
     [Grain::Episode, Grain::Caller]
@@ -75,9 +75,7 @@ pub(crate) fn rebuild_node(
 }
 
 /// The description of a detection table function's table, and the table it reads.
-pub(crate) fn describe_table(
-    provider: &dyn Any,
-) -> Option<(WireTable, Option<Arc<dyn TableProvider>>)> {
+pub(crate) fn describe_table(provider: &dyn Any) -> Option<DescribedTable> {
     let table = provider.downcast_ref::<DetectionTable>()?;
     let source = match &table.source {
         Source::Named => None,
