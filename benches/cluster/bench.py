@@ -26,7 +26,8 @@ sys.path.insert(0, str(ROOT / "benches" / "peers"))
 import common  # noqa: E402
 import gen  # noqa: E402
 
-RELEASE = ROOT / "target" / "release"
+# The binaries measured; ENGAGE_BIN_DIR points at another build (a debug one checks the harness).
+RELEASE = Path(os.environ.get("ENGAGE_BIN_DIR", ROOT / "target" / "release"))
 
 
 def free_port() -> int:
@@ -101,17 +102,17 @@ class Cluster:
 
 
 def measured(args: list[str]) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS (MB, from wait4) and stdout of one `engage` run."""
-    started = time.perf_counter()
-    p = subprocess.Popen([str(RELEASE / "engage"), *args], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE)
-    out = p.stdout.read()
-    err = p.stderr.read()
-    _, status, usage = os.wait4(p.pid, 0)
-    wall = time.perf_counter() - started
-    if status != 0:
-        raise SystemExit(f"engage {' '.join(args)} failed:\n{err.decode()}")
-    return wall, usage.ru_maxrss / 1024, out.decode()
+    """Wall seconds, peak RSS (MB) and stdout of one `engage` run, measured by the peers
+    harness's small launcher (a child forked from this process would start from its RSS)."""
+    with tempfile.NamedTemporaryFile(suffix=".json") as result:
+        p = subprocess.run(
+            [sys.executable, str(ROOT / "benches" / "peers" / "launch.py"), result.name, "3600",
+             "--", str(RELEASE / "engage"), *args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        figures = json.loads(Path(result.name).read_text())
+    if p.returncode != 0:
+        raise SystemExit(f"engage {' '.join(args)} failed:\n{p.stderr}")
+    return figures["wall_s"], figures["maxrss_kb"] / 1024, p.stdout
 
 
 def main() -> None:
