@@ -82,6 +82,25 @@ pub(crate) enum Reading {
     ByKey,
 }
 
+impl Reading {
+    /// How the session's settings say to read: by key when `engage.partition_by_key` is on.
+    pub(crate) fn of_session(config: &datafusion::common::config::ConfigOptions) -> Reading {
+        match config.extensions.get::<crate::options::EngageOptions>() {
+            Some(options) if options.partition_by_key => Reading::ByKey,
+            _ => Reading::Whole,
+        }
+    }
+
+    /// [`Reading::ByKey`] when `by_key`, else [`Reading::Whole`].
+    pub(crate) fn by_key(by_key: bool) -> Reading {
+        if by_key {
+            Reading::ByKey
+        } else {
+            Reading::Whole
+        }
+    }
+}
+
 /// A [`WholeInputOperator`] as a DataFusion operator.
 #[derive(Debug)]
 pub(crate) struct WholeInputExec<O> {

@@ -41,7 +41,6 @@ use tokio::sync::OnceCell;
 
 use crate::args::{Text, micros_of};
 use crate::batches::{read_partitions, stream_of};
-use crate::options::EngageOptions;
 use crate::sharded::{NO_CALLER, ShardedIndex};
 use crate::sorted_window::{SortedWindow, is_sorted_by};
 use crate::whole_input::{Reading, WholeInputExec, WholeInputOperator};
@@ -59,10 +58,7 @@ impl PhysicalOptimizerRule for WholeTableWindows {
         plan: Arc<dyn ExecutionPlan>,
         config: &ConfigOptions,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let reading = match config.extensions.get::<EngageOptions>() {
-            Some(options) if options.partition_by_key => Reading::ByKey,
-            _ => Reading::Whole,
-        };
+        let reading = Reading::of_session(config);
         plan.transform_up(|node| {
             Ok(match WholeTableWindow::replacing(&node, reading)? {
                 Some(exec) => Transformed::yes(Arc::new(exec) as Arc<dyn ExecutionPlan>),
@@ -548,11 +544,7 @@ pub(crate) fn rebuild_node(
         })
         .collect::<Result<Vec<_>>>()?;
     let window = WholeTableWindow::new(*key, *time, functions, schema, input);
-    let reading = if *by_key {
-        Reading::ByKey
-    } else {
-        Reading::Whole
-    };
+    let reading = Reading::by_key(*by_key);
     Ok(Arc::new(WholeInputExec::try_new_reading(
         window,
         vec![input.clone()],

@@ -185,10 +185,7 @@ impl TableProvider for DetectionTable {
             profiles: facts.is_some(),
         };
         let inputs = [Some(keys), facts].into_iter().flatten().collect();
-        let reading = match state.config_options().extensions.get::<EngageOptions>() {
-            Some(options) if options.partition_by_key => Reading::ByKey,
-            _ => Reading::Whole,
-        };
+        let reading = Reading::of_session(state.config_options());
         Ok(Arc::new(WholeInputExec::try_new_reading(
             detection, inputs, reading,
         )?))

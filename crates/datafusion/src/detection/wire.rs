@@ -62,11 +62,7 @@ pub(crate) fn rebuild_node(
         columns: columns.clone(),
         profiles: *profiles,
     };
-    let reading = if *by_key {
-        Reading::ByKey
-    } else {
-        Reading::Whole
-    };
+    let reading = Reading::by_key(*by_key);
     Ok(Arc::new(WholeInputExec::try_new_reading(
         detection,
         inputs.to_vec(),
