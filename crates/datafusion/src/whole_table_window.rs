@@ -337,6 +337,11 @@ struct Job {
     partitions: usize,
 }
 
+/// What detection works with per contact, beyond the rows and their callers and times: the
+/// contacts' codes and times gathered per thread, sorted by caller with their positions (and
+/// the sort's spare), and each contact's figures, in the kernel and back in input order.
+const DETECTION_BYTES_PER_CONTACT: usize = 64;
+
 /// One input partition's rows, each row's caller and each row's time, and the memory they
 /// hold.
 type PartitionRows = (Vec<RecordBatch>, Vec<u64>, Vec<i64>, MemoryReservation);
@@ -346,7 +351,7 @@ impl Job {
         let threads = context.session_config().target_partitions().max(1);
         let index = Arc::new(ShardedIndex::for_threads(threads));
         let (key, time) = (self.key, self.time);
-        // What is held: every input row, and its caller and time (12 bytes).
+        // What is held: every input row, and its caller and time (16 bytes).
         let memory =
             MemoryConsumer::new("EngageWholeTableWindowExec").register(context.memory_pool());
         let parts: Vec<PartitionRows> = read_partitions(&self.input, &context, |mut stream| {
@@ -356,7 +361,7 @@ impl Job {
                 let (mut batches, mut callers, mut times) = (Vec::new(), Vec::new(), Vec::new());
                 while let Some(batch) = stream.next().await {
                     let batch = batch?;
-                    reservation.try_grow(batch.get_array_memory_size() + 12 * batch.num_rows())?;
+                    reservation.try_grow(batch.get_array_memory_size() + 16 * batch.num_rows())?;
                     let batch_times = micros_of(batch.column(time))?;
                     if batch_times.null_count() > 0 {
                         return exec_err!(
@@ -397,6 +402,9 @@ impl Job {
             input.push(batches);
         }
         drop(index);
+        // Detection's working memory, held until the output is built.
+        let working = memory.new_empty();
+        working.try_grow(codes.len() * DETECTION_BYTES_PER_CONTACT)?;
         let mut rule_sets: Vec<RuleSet> = Vec::new();
         for f in &self.functions {
             if !rule_sets.contains(&f.rules) {
@@ -436,6 +444,7 @@ impl Job {
                 n += 1;
             }
         }
+        drop(working);
         Ok(output)
     }
 }
