@@ -388,8 +388,10 @@ impl Job {
         let offsets = index.code_offsets();
         let callers = *offsets.last().unwrap_or(&0);
         // Rows without a key form one partition of their own, as in SQL: one more code.
-        let mut codes = Vec::new();
-        let mut times = Vec::new();
+        // Sized once: growing by doubling would copy and fault in the memory again.
+        let total: usize = parts.iter().map(|(_, rows, _, _)| rows.len()).sum();
+        let mut codes = Vec::with_capacity(total);
+        let mut times = Vec::with_capacity(total);
         let mut input = Vec::new();
         let mut held = Vec::new();
         for (batches, rows, part_times, reservation) in parts {
@@ -457,7 +459,10 @@ fn detect_in_groups(
     times: &[i64],
     threads: usize,
 ) -> Result<PerContact> {
-    let mut rows: Vec<Vec<u32>> = vec![Vec::new(); threads];
+    // Codes are dense and callers many, so each thread's share is close to an even split.
+    let mut rows: Vec<Vec<u32>> = (0..threads)
+        .map(|_| Vec::with_capacity(codes.len() / threads + codes.len() / 16 + 1))
+        .collect();
     for (i, &code) in codes.iter().enumerate() {
         rows[code as usize % threads].push(i as u32);
     }
