@@ -9,11 +9,14 @@ use std::sync::Mutex;
 use std::sync::mpsc;
 
 use crate::contact::Reject;
+use crate::kept::TextArena;
 use crate::parse::{ParsedRow, RowContext, RowParser};
 use crate::read::RawRow;
 use crate::sources::RowSink;
 
 type Batch<T> = (u64, Vec<Result<T, Reject>>);
+/// A batch read: its number, its rows, and their texts.
+type ReadBatch = (u64, Vec<Result<ParsedRow, Reject>>, TextArena);
 
 /// Reads `rows` (in file order) on `threads` threads, `batch_rows` at a time, and applies each
 /// to `sink` in file order.
@@ -29,7 +32,7 @@ pub(crate) fn read_rows(
     let (to_workers, work) = mpsc::sync_channel::<Batch<RawRow>>(threads * 2);
     let work = Mutex::new(work);
     std::thread::scope(|scope| {
-        let (to_main, done) = mpsc::channel::<Batch<ParsedRow>>();
+        let (to_main, done) = mpsc::channel::<ReadBatch>();
         for _ in 0..threads {
             let (work, to_main) = (&work, to_main.clone());
             scope.spawn(move || {
@@ -41,7 +44,7 @@ pub(crate) fn read_rows(
                         .into_iter()
                         .map(|row| row.map(|row| parser.parse(row)))
                         .collect();
-                    if to_main.send((number, parsed)).is_err() {
+                    if to_main.send((number, parsed, parser.take_text())).is_err() {
                         break;
                     }
                 }
@@ -50,11 +53,12 @@ pub(crate) fn read_rows(
         drop(to_main);
 
         let mut applied = 0u64; // batches applied
-        let mut waiting: BTreeMap<u64, Vec<Result<ParsedRow, Reject>>> = BTreeMap::new();
+        let mut waiting: BTreeMap<u64, (Vec<Result<ParsedRow, Reject>>, TextArena)> =
+            BTreeMap::new();
         let mut apply_ready = |waiting: &mut BTreeMap<u64, _>, applied: &mut u64| {
-            while let Some(batch) = waiting.remove(applied) {
+            while let Some((batch, text)) = waiting.remove(applied) {
                 for row in batch {
-                    sink.apply(row);
+                    sink.apply(row, &text);
                 }
                 *applied += 1;
             }
@@ -69,17 +73,17 @@ pub(crate) fn read_rows(
                 break;
             }
             sent += 1;
-            for (number, parsed) in done.try_iter() {
-                waiting.insert(number, parsed);
+            for (number, parsed, text) in done.try_iter() {
+                waiting.insert(number, (parsed, text));
             }
             apply_ready(&mut waiting, &mut applied);
         }
         drop(to_workers);
         while applied < sent {
-            let Ok((number, parsed)) = done.recv() else {
+            let Ok((number, parsed, text)) = done.recv() else {
                 break;
             };
-            waiting.insert(number, parsed);
+            waiting.insert(number, (parsed, text));
             apply_ready(&mut waiting, &mut applied);
         }
     });
