@@ -293,9 +293,11 @@ impl<'a> Ingest<'a> {
     pub fn finish(mut self) -> Ingested {
         let calls = self.resolve_clock();
         let index = AcdIndex::new(&self.kept.acd.rows, &calls);
-        let mut contacts = self.acd_contacts(&calls);
+        // The recordings are linked, and dropped, before the contacts are made: they are not
+        // held beside them.
+        let recording_ids = self.link_recordings(&index, calls.len());
+        let mut contacts = self.acd_contacts(&calls, recording_ids);
         drop(calls);
-        self.merge_recordings(&index, &mut contacts);
         self.merge_incidents(&index, &mut contacts);
         drop(index);
         self.kept = Kept::default();
@@ -350,15 +352,21 @@ impl<'a> Ingest<'a> {
         calls
     }
 
-    /// One contact per ACD call (`calls` parallel to the calls), in call id order, before
-    /// anything is merged into it. The kept calls are dropped.
-    fn acd_contacts(&mut self, calls: &[AcdCall]) -> Vec<Contact> {
+    /// One contact per ACD call (`calls` and `recording_ids` parallel to the calls), in call id
+    /// order, with the recording linked to it, before incidents are merged into it. The kept
+    /// calls are dropped.
+    fn acd_contacts(
+        &mut self,
+        calls: &[AcdCall],
+        recording_ids: Vec<Option<String>>,
+    ) -> Vec<Contact> {
         let key = self.options.key;
         let acd = std::mem::take(&mut self.kept.acd);
         let (numbers, words) = (&self.kept.numbers, &self.kept.words);
         // Room for the partners' contacts too, appended later.
         let mut contacts = Vec::with_capacity(acd.rows.len() + self.partners.len());
-        contacts.extend(acd.rows.iter().zip(calls).map(|(row, call)| {
+        let calls = acd.rows.iter().zip(calls).zip(recording_ids);
+        contacts.extend(calls.map(|((row, call), recording_id)| {
             Contact {
                 caller_key: row
                     .caller
@@ -372,15 +380,18 @@ impl<'a> Ingest<'a> {
                 outcome: row.outcome,
                 wait_s: call.answered.map(|a| seconds(a - call.arrived)),
                 talk_s: call.answered.zip(call.ended).map(|(a, e)| seconds(e - a)),
+                recording_id,
                 ..Contact::default()
             }
         }));
         contacts
     }
 
-    /// Merges each recording into the contact of the ACD call it links to; a recording that
-    /// links to none is rejected as unmatched. The kept recordings are dropped.
-    fn merge_recordings(&mut self, index: &AcdIndex, contacts: &mut [Contact]) {
+    /// Links each recording to an ACD call, and returns the id of the recording linked to each
+    /// of the `calls` calls; a recording that links to none is rejected as unmatched. The kept
+    /// recordings are dropped.
+    fn link_recordings(&mut self, index: &AcdIndex, calls: usize) -> Vec<Option<String>> {
+        let mut ids = vec![None; calls];
         let mut recordings = std::mem::take(&mut self.kept.recordings);
         let linked = link::recordings(index, &mut recordings);
         let counts = &mut self.counts[slot(SourceKind::Recordings)];
@@ -390,8 +401,7 @@ impl<'a> Ingest<'a> {
             match call {
                 Some(call) => {
                     counts.merged += 1;
-                    contacts[call].recording_id =
-                        Some(text.get(recording.recording_id).to_string());
+                    ids[call] = Some(text.get(recording.recording_id).to_string());
                 }
                 None => {
                     counts.rejected += 1;
@@ -411,6 +421,7 @@ impl<'a> Ingest<'a> {
                 }
             }
         }
+        ids
     }
 
     /// Merges each incident call into the contact of the ACD call it links to (the first
@@ -512,19 +523,34 @@ fn sort_contacts(contacts: &mut [Contact]) {
         rank[code as usize] = r as u32;
     }
     let keyless = keys.len() as u32;
-    let mut order: Vec<(u32, Micros, usize)> = contacts
+    drop(keys);
+    // (caller rank, position, time): 16 bytes a contact, the ranks and codes freed before the
+    // sort.
+    let mut order: Vec<(u32, u32, Micros)> = contacts
         .iter()
-        .zip(&code_of)
+        .zip(code_of)
         .enumerate()
-        .map(|(i, (c, code))| (code.map_or(keyless, |k| rank[k as usize]), c.received_at, i))
+        .map(|(i, (c, code))| {
+            let at = u32::try_from(i).expect("under 4 billion contacts");
+            (
+                code.map_or(keyless, |k| rank[k as usize]),
+                at,
+                c.received_at,
+            )
+        })
         .collect();
+    drop(rank);
     order.sort_unstable_by(|a, b| {
-        (a.0, a.1)
-            .cmp(&(b.0, b.1))
-            .then_with(|| contacts[a.2].contact_id.cmp(&contacts[b.2].contact_id))
-            .then(a.2.cmp(&b.2))
+        (a.0, a.2)
+            .cmp(&(b.0, b.2))
+            .then_with(|| {
+                contacts[a.1 as usize]
+                    .contact_id
+                    .cmp(&contacts[b.1 as usize].contact_id)
+            })
+            .then(a.1.cmp(&b.1))
     });
-    permute(contacts, |at| order[at].2);
+    permute(contacts, |at| order[at].1 as usize);
 }
 
 /// The first 16 bytes of `text` (zeros after its end) as a big-endian number: two texts whose
