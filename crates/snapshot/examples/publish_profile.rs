@@ -95,6 +95,7 @@ fn main() {
     let ingest_s = started.elapsed().as_secs_f64();
     let cpu_finish = cpu_seconds();
     let peak_finish = peak_rss_mb();
+    let held_finish = rss_mb("VmRSS:");
     let rows: u64 = ingested.report.sources.values().map(|c| c.read).sum();
     let acd = ingested.report.sources["acd"].read;
 
@@ -142,6 +143,9 @@ fn main() {
     println!(
         "peak RSS so far (MB): after read+parse {peak_read:.0}; after link+sort {peak_finish:.0}; after write {:.0}",
         peak_rss_mb()
+    );
+    println!(
+        "memory held after link+sort (the contacts, rejects and referrals): {held_finish:.0} MB"
     );
     println!(
         "throughput: {:.0} raw rows/s, {:.0} ACD rows/s",
