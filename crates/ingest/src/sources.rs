@@ -16,7 +16,7 @@ use crate::kept::{Kept, TextArena, TextRef};
 use crate::link::{self, AcdCall, AcdIndex};
 use crate::parse::{self, CarriedHash, Parsed, ParsedRow, RowContext, RowParser};
 use crate::profile::{Profiles, SourceKind};
-use crate::read::{Disclosure, ReadError, SourceLayout, SourceReader};
+use crate::read::{Disclosure, RawRow, ReadError, SourceLayout, SourceReader};
 use crate::referral::{Referral, Referrals};
 use crate::report::{IngestReport, SourceCounts};
 use crate::rows::{permute, sort_rows};
@@ -82,8 +82,12 @@ pub(crate) struct RowSink<'s> {
 
 impl RowSink<'_> {
     /// Counts one row read and keeps what it became; rows must come in file order, their
-    /// texts in `text`.
-    pub(crate) fn apply(&mut self, row: Result<ParsedRow, Reject>, text: &TextArena) {
+    /// texts in `text`. Gives back the row as read, when there was one, to be reused.
+    pub(crate) fn apply(
+        &mut self,
+        row: Result<ParsedRow, Reject>,
+        text: &TextArena,
+    ) -> Option<RawRow> {
         let counts = &mut *self.counts;
         counts.read += 1;
         if counts.read.is_multiple_of(65_536) {
@@ -94,7 +98,7 @@ impl RowSink<'_> {
             Err(reject) => {
                 counts.rejected += 1;
                 self.rejects.push(reject);
-                return;
+                return None;
             }
         };
         // Exact repeats (overlapping export windows) are dropped; a key repeated with
@@ -111,7 +115,7 @@ impl RowSink<'_> {
                     format!("conflicts with line {first_line}: same id `{key}`, other values"),
                 ));
             }
-            return;
+            return Some(parsed.row);
         }
         counts.ambiguous_times += parsed.tally.ambiguous_times;
         counts.not_a_contact += parsed.tally.not_a_contact;
@@ -126,6 +130,7 @@ impl RowSink<'_> {
                 self.rejects.push(reject);
             }
         }
+        Some(parsed.row)
     }
 }
 
@@ -252,8 +257,7 @@ impl<'a> Ingest<'a> {
         let batch_rows = self.batch_rows;
         #[cfg(not(target_arch = "wasm32"))]
         if threads > 1 {
-            let rows = std::iter::from_fn(|| reader.next_row());
-            crate::parallel::read_rows(&context, rows, &mut sink, threads, batch_rows);
+            crate::parallel::read_rows(&context, &mut reader, &mut sink, threads, batch_rows);
             let read = sink.counts.read;
             (sink.progress)(read);
             return Ok(());
@@ -262,7 +266,9 @@ impl<'a> Ingest<'a> {
         let mut parser = RowParser::new(&context);
         while let Some(row) = reader.next_row() {
             let parsed = row.map(|row| parser.parse(row));
-            sink.apply(parsed, parser.text());
+            if let Some(row) = sink.apply(parsed, parser.text()) {
+                reader.recycle(row);
+            }
             parser.clear_text();
         }
         let read = sink.counts.read;
