@@ -12,6 +12,7 @@
 
 pub mod contact;
 pub mod exports;
+mod kept;
 mod link;
 pub mod local_time;
 #[cfg(not(target_arch = "wasm32"))]

@@ -2,11 +2,10 @@
 //! (rules and tolerances in `docs/exports.md`).
 
 use engage_kernel::Micros;
-use engage_kernel::phone::Cli;
 use engage_kernel::time::{MINUTE, SECOND};
-use foldhash::HashMap;
 
-use crate::rows::{AcdRow, IncidentRow, RecordingRow, sort_rows};
+use crate::kept::{KeptAcd, KeptIncident, KeptRecording, KeptRows};
+use crate::rows::sort_rows;
 
 /// A recording links to a call answered within this of the recording's start.
 pub const RECORDING_TOLERANCE: Micros = 5 * SECOND;
@@ -54,19 +53,32 @@ pub(crate) struct AcdCall {
 struct Candidate {
     answered: Micros,
     ended: Micros,
-    call: usize,
-    order: (usize, usize), // call id (length, position in id order) for ties
+    /// The call's length of id and position in call id order, which is its id's order: ties
+    /// go to the lower.
+    id_len: u32,
+    call: u32,
 }
 
-/// Answered ACD calls by caller number (withheld and unavailable share the empty number),
-/// in order of answer time.
+impl Candidate {
+    fn order(&self) -> (u32, u32) {
+        (self.id_len, self.call)
+    }
+}
+
+/// Answered ACD calls by caller number (a code among the kept numbers), and the keyless ones
+/// (withheld and unavailable), each in order of answer time: the numbers' calls in one array
+/// grouped by number, rather than a list of its own for each of millions of numbers.
 pub(crate) struct AcdIndex {
-    by_number: HashMap<String, Candidates>,
+    /// The calls of every number, grouped by number code.
+    numbered: Vec<Candidate>,
+    /// Per number code, the range of its calls in `numbered` (empty for a number with none).
+    ranges: Vec<(u32, u32)>,
+    keyless: Candidates,
 }
 
-/// The answered calls of one number in order of answer time, with the latest end in each
-/// block of [`BLOCK`] calls, so a walk back for a call still in progress skips the blocks that
-/// hold none (the keyless calls of a busy day are thousands).
+/// The answered keyless calls in order of answer time, with the latest end in each block of
+/// [`BLOCK`] calls, so a walk back for a call still in progress skips the blocks that hold
+/// none (the keyless calls of a busy day are thousands).
 struct Candidates {
     calls: Vec<Candidate>,
     latest_end: Vec<Micros>,
@@ -83,67 +95,105 @@ impl Candidates {
             .collect();
         Candidates { calls, latest_end }
     }
+
+    fn view(&self) -> CallsOf<'_> {
+        CallsOf {
+            calls: &self.calls,
+            latest_end: &self.latest_end,
+        }
+    }
 }
 
-fn number_of(cli: &Cli) -> &str {
-    cli.e164().unwrap_or("")
+/// The answered calls of one number (or the keyless ones) in order of answer time, and the
+/// latest end in each block of [`BLOCK`] of them where known (none: no block is skipped).
+#[derive(Clone, Copy)]
+struct CallsOf<'a> {
+    calls: &'a [Candidate],
+    latest_end: &'a [Micros],
 }
 
 impl AcdIndex {
     /// `rows` and `calls` are parallel and in call id order.
-    pub fn new(rows: &[AcdRow], calls: &[AcdCall]) -> Self {
-        let mut by_number: HashMap<String, Vec<Candidate>> = HashMap::default();
+    pub fn new(rows: &[KeptAcd], calls: &[AcdCall]) -> Self {
+        let mut numbered: Vec<(u32, Candidate)> = Vec::new();
+        let mut keyless = Vec::new();
         for (i, (row, call)) in rows.iter().zip(calls).enumerate() {
             if let Some(answered) = call.answered {
                 let candidate = Candidate {
                     answered,
                     ended: call.ended.unwrap_or(answered),
-                    call: i,
-                    order: (row.call_id.len(), i),
+                    id_len: row.call_id.byte_len(),
+                    call: u32::try_from(i).expect("under 4 billion calls"),
                 };
-                // A number's string is made once, not once a call.
-                let number = number_of(&row.cli);
-                match by_number.get_mut(number) {
-                    Some(list) => list.push(candidate),
-                    None => {
-                        by_number.insert(number.to_string(), vec![candidate]);
-                    }
+                match row.caller.number() {
+                    Some(number) => numbered.push((number, candidate)),
+                    None => keyless.push(candidate),
                 }
             }
         }
-        let by_number = by_number
-            .into_iter()
-            .map(|(number, mut list)| {
-                list.sort_by_key(|c| (c.answered, c.order));
-                (number, Candidates::new(list))
-            })
-            .collect();
-        AcdIndex { by_number }
+        // A call's order is unique: the unstable sort has one outcome.
+        numbered.sort_unstable_by_key(|(number, c)| (*number, c.answered, c.order()));
+        keyless.sort_unstable_by_key(|c| (c.answered, c.order()));
+        let numbers = numbered
+            .last()
+            .map_or(0, |(number, _)| *number as usize + 1);
+        let mut ranges = vec![(0u32, 0u32); numbers];
+        for (at, (number, _)) in numbered.iter().enumerate() {
+            let range = &mut ranges[*number as usize];
+            if range.1 == range.0 {
+                range.0 = at as u32;
+            }
+            range.1 = at as u32 + 1;
+        }
+        AcdIndex {
+            numbered: numbered.into_iter().map(|(_, c)| c).collect(),
+            ranges,
+            keyless: Candidates::new(keyless),
+        }
+    }
+
+    /// The calls of `number`, or the keyless ones; `None` when there are none.
+    fn calls_of(&self, number: Option<u32>) -> Option<CallsOf<'_>> {
+        let calls = match number {
+            Some(number) => {
+                let &(start, end) = self.ranges.get(number as usize)?;
+                CallsOf {
+                    calls: &self.numbered[start as usize..end as usize],
+                    latest_end: &[],
+                }
+            }
+            None => self.keyless.view(),
+        };
+        (!calls.calls.is_empty()).then_some(calls)
     }
 }
 
 /// For each recording (re-ordered by start, then id), the ACD call it links to. A start in the
 /// autumn hour that happens twice links with whichever of its instants finds a call, the
 /// earlier first.
-pub(crate) fn recordings(index: &AcdIndex, recordings: &mut [RecordingRow]) -> Vec<Option<usize>> {
+pub(crate) fn recordings(
+    index: &AcdIndex,
+    recordings: &mut KeptRows<KeptRecording>,
+) -> Vec<Option<usize>> {
+    let KeptRows { rows, text } = recordings;
     sort_rows(
-        recordings,
+        rows,
         |r| r.started.resolve(None),
-        |r| r.recording_id.as_str(),
+        |r| text.get(r.recording_id),
     );
     let mut taken = foldhash::HashSet::default();
-    recordings
-        .iter()
+    rows.iter()
         .map(|rec| {
-            let list = &index.by_number.get(number_of(&rec.remote))?.calls;
+            let list = index.calls_of(rec.number)?.calls;
             let best = rec.started.candidates().find_map(|started| {
                 let from = list.partition_point(|c| c.answered < started - RECORDING_TOLERANCE);
                 list[from..]
                     .iter()
                     .take_while(|c| c.answered <= started + RECORDING_TOLERANCE)
-                    .min_by_key(|c| ((c.answered - started).abs(), c.order))
+                    .min_by_key(|c| ((c.answered - started).abs(), c.order()))
             })?;
-            taken.insert(best.call).then_some(best.call)
+            let call = best.call as usize;
+            taken.insert(call).then_some(call)
         })
         .collect()
 }
@@ -153,18 +203,23 @@ pub(crate) fn recordings(index: &AcdIndex, recordings: &mut [RecordingRow]) -> V
 /// more than [`INCIDENT_AFTER_END`] before it, or, with no number, among the keyless calls
 /// still in progress. A call time in the autumn hour that happens twice links with whichever of
 /// its instants finds a call, the earlier first.
-pub(crate) fn incidents(index: &AcdIndex, incidents: &mut [IncidentRow]) -> Vec<Option<usize>> {
+pub(crate) fn incidents(
+    index: &AcdIndex,
+    incidents: &mut KeptRows<KeptIncident>,
+) -> Vec<Option<usize>> {
+    let KeptRows { rows, text } = incidents;
     sort_rows(
-        incidents,
+        rows,
         |r| r.call_time.resolve(None),
-        |r| r.incident_id.as_str(),
+        |r| text.get(r.incident_id),
     );
-    incidents
-        .iter()
+    rows.iter()
         .map(|inc| {
-            let (list, after_end) = match inc.caller.as_deref() {
-                Some(number) => (index.by_number.get(number)?, INCIDENT_AFTER_END),
-                None => (index.by_number.get("")?, 0),
+            let list = index.calls_of(inc.number)?;
+            let after_end = if inc.number.is_some() {
+                INCIDENT_AFTER_END
+            } else {
+                0
             };
             inc.call_time
                 .candidates()
@@ -177,14 +232,20 @@ pub(crate) fn incidents(index: &AcdIndex, incidents: &mut [IncidentRow]) -> Vec<
 /// ended at or after `ended_by`, the latest answered, the lowest in call id order among those
 /// answered at that instant: walking back from `at`, whole blocks of calls that all ended
 /// before `ended_by` are skipped until one is found.
-fn latest_in_progress(list: &Candidates, at: Micros, ended_by: Micros) -> Option<usize> {
+fn latest_in_progress(list: CallsOf<'_>, at: Micros, ended_by: Micros) -> Option<usize> {
     let calls = &list.calls;
     let upto = calls.partition_point(|c| c.answered <= at);
     let from = calls.partition_point(|c| c.answered < at - LONGEST_CALL);
     let mut best: Option<&Candidate> = None;
     let mut i = upto;
     while i > from {
-        if best.is_none() && i.is_multiple_of(BLOCK) && list.latest_end[i / BLOCK - 1] < ended_by {
+        if best.is_none()
+            && i.is_multiple_of(BLOCK)
+            && list
+                .latest_end
+                .get(i / BLOCK - 1)
+                .is_some_and(|&end| end < ended_by)
+        {
             i -= BLOCK;
             continue;
         }
@@ -193,11 +254,11 @@ fn latest_in_progress(list: &Candidates, at: Micros, ended_by: Micros) -> Option
         if best.is_some_and(|b| c.answered < b.answered) {
             break;
         }
-        if c.ended >= ended_by && best.is_none_or(|b| c.order < b.order) {
+        if c.ended >= ended_by && best.is_none_or(|b| c.order() < b.order()) {
             best = Some(c);
         }
     }
-    best.map(|c| c.call)
+    best.map(|c| c.call as usize)
 }
 
 #[cfg(test)]
@@ -220,11 +281,11 @@ mod tests {
             if c.answered < at - LONGEST_CALL || best.is_some_and(|b| c.answered < b.answered) {
                 break;
             }
-            if c.ended >= ended_by && best.is_none_or(|b| c.order < b.order) {
+            if c.ended >= ended_by && best.is_none_or(|b| c.order() < b.order()) {
                 best = Some(c);
             }
         }
-        best.map(|c| c.call)
+        best.map(|c| c.call as usize)
     }
 
     use proptest::prelude::*;
@@ -232,7 +293,7 @@ mod tests {
     proptest! {
         #[test]
         fn skipping_blocks_finds_what_the_walk_finds(
-            calls in prop::collection::vec((0i64..200, 0i64..40, 1usize..4), 0..400),
+            calls in prop::collection::vec((0i64..200, 0i64..40, 1u32..4), 0..400),
             queries in prop::collection::vec((0i64..220, 0i64..30), 1..20),
         ) {
             // Minutes, so a day (LONGEST_CALL) covers some of the calls and not others.
@@ -243,19 +304,19 @@ mod tests {
                 .map(|(i, &(answered, length, id_len))| Candidate {
                     answered: answered * hour / 4,
                     ended: answered * hour / 4 + length * MINUTE,
-                    call: i,
-                    order: (id_len, i),
+                    id_len,
+                    call: i as u32,
                 })
                 .collect();
-            list.sort_by_key(|c| (c.answered, c.order));
+            list.sort_by_key(|c| (c.answered, c.order()));
             let candidates = Candidates::new(list);
             for (at, back) in queries {
                 let at = at * hour / 4;
                 let ended_by = at - back * MINUTE;
-                prop_assert_eq!(
-                    latest_in_progress(&candidates, at, ended_by),
-                    walk(&candidates.calls, at, ended_by)
-                );
+                let walked = walk(&candidates.calls, at, ended_by);
+                prop_assert_eq!(latest_in_progress(candidates.view(), at, ended_by), walked);
+                let unblocked = CallsOf { calls: &candidates.calls, latest_end: &[] };
+                prop_assert_eq!(latest_in_progress(unblocked, at, ended_by), walked);
             }
         }
     }

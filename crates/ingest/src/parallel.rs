@@ -5,31 +5,34 @@
 //! WebAssembly, where rows are read on the calling thread.
 
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::sync::Mutex;
 use std::sync::mpsc;
 
 use crate::contact::Reject;
+use crate::kept::TextArena;
 use crate::parse::{ParsedRow, RowContext, RowParser};
-use crate::read::RawRow;
+use crate::read::{RawRow, SourceReader};
 use crate::sources::RowSink;
 
 type Batch<T> = (u64, Vec<Result<T, Reject>>);
+/// A batch read: its number, its rows, and their texts.
+type ReadBatch = (u64, Vec<Result<ParsedRow, Reject>>, TextArena);
 
-/// Reads `rows` (in file order) on `threads` threads, `batch_rows` at a time, and applies each
-/// to `sink` in file order.
-pub(crate) fn read_rows(
+/// Reads the rows of `reader` on `threads` threads, `batch_rows` at a time, and applies each to
+/// `sink` in file order; the rows applied go back to `reader` to read later rows into.
+pub(crate) fn read_rows<R: Read>(
     context: &RowContext<'_>,
-    rows: impl Iterator<Item = Result<RawRow, Reject>>,
+    reader: &mut SourceReader<R>,
     sink: &mut RowSink<'_>,
     threads: usize,
     batch_rows: usize,
 ) {
-    let mut rows = rows;
     // A bounded queue: the file is read no further ahead than the threads can keep up.
     let (to_workers, work) = mpsc::sync_channel::<Batch<RawRow>>(threads * 2);
     let work = Mutex::new(work);
     std::thread::scope(|scope| {
-        let (to_main, done) = mpsc::channel::<Batch<ParsedRow>>();
+        let (to_main, done) = mpsc::channel::<ReadBatch>();
         for _ in 0..threads {
             let (work, to_main) = (&work, to_main.clone());
             scope.spawn(move || {
@@ -41,7 +44,7 @@ pub(crate) fn read_rows(
                         .into_iter()
                         .map(|row| row.map(|row| parser.parse(row)))
                         .collect();
-                    if to_main.send((number, parsed)).is_err() {
+                    if to_main.send((number, parsed, parser.take_text())).is_err() {
                         break;
                     }
                 }
@@ -50,18 +53,24 @@ pub(crate) fn read_rows(
         drop(to_main);
 
         let mut applied = 0u64; // batches applied
-        let mut waiting: BTreeMap<u64, Vec<Result<ParsedRow, Reject>>> = BTreeMap::new();
-        let mut apply_ready = |waiting: &mut BTreeMap<u64, _>, applied: &mut u64| {
-            while let Some(batch) = waiting.remove(applied) {
-                for row in batch {
-                    sink.apply(row);
+        let mut waiting: BTreeMap<u64, (Vec<Result<ParsedRow, Reject>>, TextArena)> =
+            BTreeMap::new();
+        let mut apply_ready =
+            |waiting: &mut BTreeMap<u64, _>, applied: &mut u64, reader: &mut SourceReader<R>| {
+                while let Some((batch, text)) = waiting.remove(applied) {
+                    for row in batch {
+                        if let Some(row) = sink.apply(row, &text) {
+                            reader.recycle(row);
+                        }
+                    }
+                    *applied += 1;
                 }
-                *applied += 1;
-            }
-        };
+            };
         let mut sent = 0u64;
         loop {
-            let batch: Vec<_> = rows.by_ref().take(batch_rows).collect();
+            let batch: Vec<_> = std::iter::from_fn(|| reader.next_row())
+                .take(batch_rows)
+                .collect();
             if batch.is_empty() {
                 break;
             }
@@ -69,18 +78,18 @@ pub(crate) fn read_rows(
                 break;
             }
             sent += 1;
-            for (number, parsed) in done.try_iter() {
-                waiting.insert(number, parsed);
+            for (number, parsed, text) in done.try_iter() {
+                waiting.insert(number, (parsed, text));
             }
-            apply_ready(&mut waiting, &mut applied);
+            apply_ready(&mut waiting, &mut applied, reader);
         }
         drop(to_workers);
         while applied < sent {
-            let Ok((number, parsed)) = done.recv() else {
+            let Ok((number, parsed, text)) = done.recv() else {
                 break;
             };
-            waiting.insert(number, parsed);
-            apply_ready(&mut waiting, &mut applied);
+            waiting.insert(number, (parsed, text));
+            apply_ready(&mut waiting, &mut applied, reader);
         }
     });
 }

@@ -9,10 +9,11 @@ use engage_kernel::postcode::{CsuTable, normalize_postcode, postcode_district};
 use engage_kernel::pseudonym::{PseudonymKey, is_pseudonym};
 
 use crate::contact::{Contact, Reject};
+use crate::kept::{TextArena, TextRef};
 use crate::local_time::{LocalInstant, LocalTimeReader};
 use crate::profile::{SourceKind, SourceProfile};
 use crate::read::{RawRow, SourceLayout};
-use crate::rows::{AcdRow, IncidentRow, RecordingRow};
+use crate::rows::{AcdRow, CallerText, IncidentRow, RecordingRow};
 
 /// Field positions, in `SourceKind::fields` order.
 mod field {
@@ -86,33 +87,25 @@ pub(crate) struct ParsedRow {
 }
 
 /// A row's id with its hash, worked out on the thread that read the row, so the thread that
-/// drops repeats (`crate::sources`) only compares.
-#[derive(Debug, PartialEq, Eq)]
+/// drops repeats (`crate::sources`) only compares; its text is in the batch's texts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct RowKey {
-    hash: u64,
-    pub text: String,
+    pub hash: u64,
+    pub text: TextRef,
 }
 
-impl RowKey {
-    fn new(text: String) -> Self {
-        let hash = foldhash::quality::FixedState::with_seed(0x6b65).hash_one(&text);
-        RowKey { hash, text }
-    }
+/// The hash of a row's id.
+pub(crate) fn key_hash(text: &str) -> u64 {
+    foldhash::quality::FixedState::with_seed(0x6b65).hash_one(text)
 }
 
-impl Hash for RowKey {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        state.write_u64(self.hash);
-    }
-}
-
-/// Hashes a [`RowKey`] by the hash it carries.
+/// Hashes a `u64` that is a hash already by itself.
 #[derive(Default)]
 pub(crate) struct CarriedHash(u64);
 
 impl Hasher for CarriedHash {
     fn write(&mut self, bytes: &[u8]) {
-        // Only `write_u64` is used by `RowKey`; anything else is folded in.
+        // Only `write_u64` is used (a `u64` key); anything else is folded in.
         for &b in bytes {
             self.0 = self.0.rotate_left(8) ^ u64::from(b);
         }
@@ -141,6 +134,8 @@ pub(crate) struct RowContext<'a> {
 pub(crate) struct RowParser<'a> {
     context: &'a RowContext<'a>,
     times: LocalTimeReader,
+    /// The texts of the rows read since it was last taken or cleared.
+    text: TextArena,
 }
 
 fn fingerprint<'r>(fields: impl Iterator<Item = &'r str>) -> u64 {
@@ -182,11 +177,15 @@ pub fn address_key(text: &str) -> Option<String> {
 
 /// The caller key as published of a number: its pseudonym when publishing with a key.
 pub(crate) fn caller_key(key: Option<&PseudonymKey>, cli: &Cli) -> Option<String> {
-    let number = cli.e164()?;
-    Some(match key {
+    Some(published_caller(key, cli.e164()?))
+}
+
+/// The caller key as published of an E.164 number: its pseudonym when publishing with a key.
+pub(crate) fn published_caller(key: Option<&PseudonymKey>, number: &str) -> String {
+    match key {
         Some(key) => key.pseudonymise(number),
         None => number.to_string(),
-    })
+    }
 }
 
 impl<'a> RowParser<'a> {
@@ -195,7 +194,25 @@ impl<'a> RowParser<'a> {
         RowParser {
             context,
             times: LocalTimeReader::new(&context.profile.time_format, context.profile.timezone),
+            text: TextArena::default(),
         }
+    }
+
+    /// The texts of the rows read since the last [`RowParser::take_text`] or
+    /// [`RowParser::clear_text`].
+    pub fn text(&self) -> &TextArena {
+        &self.text
+    }
+
+    /// The texts of the rows read so far, leaving none.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn take_text(&mut self) -> TextArena {
+        std::mem::take(&mut self.text)
+    }
+
+    /// Forgets the texts of the rows read so far.
+    pub fn clear_text(&mut self) {
+        self.text.clear();
     }
 
     /// Reads one row.
@@ -204,10 +221,16 @@ impl<'a> RowParser<'a> {
         // Exact repeats (overlapping export windows) are dropped; a key repeated with
         // other values is a conflict and rejected (`crate::sources`).
         let key = match self.context.kind {
-            SourceKind::Incidents => [0, 1, 2].map(|f| layout.get(&row, f).trim()).join("\u{1f}"),
-            _ => layout.get(&row, 0).trim().to_string(),
+            SourceKind::Incidents => {
+                let [id, time, number] = [0, 1, 2].map(|f| layout.get(&row, f).trim());
+                self.text.push_all(&[id, "\u{1f}", time, "\u{1f}", number])
+            }
+            _ => self.text.push(layout.get(&row, 0).trim()),
         };
-        let key = RowKey::new(key);
+        let key = RowKey {
+            hash: key_hash(self.text.get(key)),
+            text: key,
+        };
         let print = fingerprint(row.fields());
         let mut tally = Tally::default();
         let outcome = match self.context.kind {
@@ -250,6 +273,26 @@ impl<'a> RowParser<'a> {
             .ok_or_else(|| layout.reject_field(row, field, "is empty; a value is required"))
     }
 
+    /// A required field's text, trimmed, kept in the rows' texts.
+    fn required_text(&mut self, row: &RawRow, field: usize) -> Result<TextRef, Reject> {
+        let layout = self.context.layout;
+        let text = layout.get(row, field).trim();
+        if text.is_empty() {
+            return Err(layout.reject_field(row, field, "is empty; a value is required"));
+        }
+        Ok(self.text.push(text))
+    }
+
+    /// An optional field's text, trimmed, kept in the rows' texts; `None` when blank.
+    fn optional_text(&mut self, row: &RawRow, field: usize) -> Option<TextRef> {
+        let text = self.context.layout.get(row, field).trim();
+        (!text.is_empty()).then(|| self.text.push(text))
+    }
+
+    fn keep(&mut self, text: Option<String>) -> Option<TextRef> {
+        text.map(|text| self.text.push(&text))
+    }
+
     fn cli(&self, row: &RawRow, field: usize) -> Result<Cli, Reject> {
         let layout = self.context.layout;
         classify_cli(layout.get(row, field)).map_err(|e| layout.reject_phone(row, field, &e))
@@ -274,9 +317,9 @@ impl<'a> RowParser<'a> {
     fn acd_row(&mut self, row: &RawRow) -> Result<AcdRow, Reject> {
         use field::acd::*;
         Ok(AcdRow {
-            call_id: self.required(row, CALL_ID)?,
-            phone_line: self.required(row, LINE)?,
-            cli: self.cli(row, CLI)?,
+            call_id: self.required_text(row, CALL_ID)?,
+            phone_line: self.required_text(row, LINE)?,
+            cli: CallerText::of(self.cli(row, CLI)?, &mut self.text),
             arrived: self.time(row, ARRIVED)?,
             answered: self.optional_time(row, ANSWERED)?,
             ended: self.optional_time(row, ENDED)?,
@@ -287,7 +330,7 @@ impl<'a> RowParser<'a> {
     fn recording_row(&mut self, row: &RawRow, tally: &mut Tally) -> Result<Parsed, Reject> {
         use field::recordings::*;
         let layout = self.context.layout;
-        let recording_id = self.required(row, ID)?;
+        let recording_id = self.required_text(row, ID)?;
         // Every row is checked whole, contact or not, so a bad value is never hidden.
         let started = self.time(row, STARTED)?;
         let ended = self.optional_time(row, ENDED)?;
@@ -313,10 +356,10 @@ impl<'a> RowParser<'a> {
         }
         Ok(Parsed::Recording(RecordingRow {
             recording_id,
-            remote,
+            remote: CallerText::of(remote, &mut self.text).number(),
             started,
             line: row.line,
-            raw: layout.raw(row),
+            raw: self.text.push(&layout.raw(row)),
         }))
     }
 
@@ -347,7 +390,7 @@ impl<'a> RowParser<'a> {
     fn incident_row(&mut self, row: &RawRow, tally: &mut Tally) -> Result<IncidentRow, Reject> {
         use field::incidents::*;
         let layout = self.context.layout;
-        let incident_id = self.required(row, ID)?;
+        let incident_id = self.required_text(row, ID)?;
         let call_time = self.time(row, CALL_TIME)?;
         let caller = self.cli(row, PHONE)?.into_e164();
         let grade = match layout.get(row, GRADE).trim() {
@@ -378,18 +421,19 @@ impl<'a> RowParser<'a> {
             tally.ambiguous_times += 1;
         }
         let (postcode, csu) = self.published_postcode(postcode);
+        let address_key = self.published_address(layout.get(row, LOCATION));
         Ok(IncidentRow {
             incident_id,
             call_time,
-            caller,
-            address_key: self.published_address(layout.get(row, LOCATION)),
-            postcode,
-            csu,
-            category: optional(layout.get(row, OPENING)),
-            closing_category: optional(layout.get(row, CLOSING)),
+            caller: self.keep(caller),
+            address_key: self.keep(address_key),
+            postcode: self.keep(postcode),
+            csu: self.keep(csu),
+            category: self.optional_text(row, OPENING),
+            closing_category: self.optional_text(row, CLOSING),
             grade,
             line: row.line,
-            raw: layout.raw(row),
+            raw: self.text.push(&layout.raw(row)),
         })
     }
 

@@ -176,7 +176,13 @@ pub struct SourceReader<R: Read> {
     /// The bytes of the last row read, to size the next.
     last_len: usize,
     layout: SourceLayout,
+    /// Records of rows done with ([`SourceReader::recycle`]), to read the next rows into
+    /// without allocating.
+    spare: Vec<csv::StringRecord>,
 }
+
+/// Most records kept for reuse.
+const MOST_SPARE: usize = 1 << 16;
 
 /// Where a source's fields are and what its rejects may show: all a row needs to be read
 /// and rejected, apart from the file, so rows can be read on other threads.
@@ -271,6 +277,7 @@ impl<R: Read> SourceReader<R> {
             reader,
             stopped: false,
             last_len: 64,
+            spare: Vec::new(),
             layout: SourceLayout {
                 columns,
                 width: header.len(),
@@ -284,6 +291,13 @@ impl<R: Read> SourceReader<R> {
         })
     }
 
+    /// Takes back a row done with, to read a later row into its memory.
+    pub fn recycle(&mut self, row: RawRow) {
+        if self.spare.len() < MOST_SPARE {
+            self.spare.push(row.record);
+        }
+    }
+
     /// The source's layout, to read its rows elsewhere.
     pub fn layout(&self) -> &SourceLayout {
         &self.layout
@@ -295,8 +309,12 @@ impl<R: Read> SourceReader<R> {
         if self.stopped {
             return None;
         }
-        // Sized like the last row: growing a record field by field cost more than reading it.
-        let mut record = csv::StringRecord::with_capacity(self.last_len, self.width);
+        // A record done with, or one sized like the last row: growing a record field by field
+        // cost more than reading it.
+        let mut record = self
+            .spare
+            .pop()
+            .unwrap_or_else(|| csv::StringRecord::with_capacity(self.last_len, self.width));
         match self.reader.read_record(&mut record) {
             Ok(false) => None,
             Ok(true) => {

@@ -1,16 +1,49 @@
-//! The rows of the three linked sources as read, before the systems are linked: an ACD call,
-//! a recording and an incident call, their times still local (the clock change is resolved
-//! when the ingest finishes, `crate::sources`). `crate::link` joins them.
+//! The rows of the three linked sources as a reading thread makes them: an ACD call, a
+//! recording and an incident call, their times still local (the clock change is resolved when
+//! the ingest finishes, `crate::sources`). They are kept, smaller, as `crate::kept`'s rows
+//! until `crate::link` joins them.
 
 use engage_kernel::phone::Cli;
 
+use crate::kept::{TextArena, TextRef};
 use crate::local_time::LocalInstant;
+
+// The texts of a row are in the arena of the batch of rows it was read in (`TextRef`s), not
+// a `String` each: a thread reading rows allocates one buffer a batch, and the thread keeping
+// them frees one.
+
+/// A caller number as read, its E.164 text in the batch's arena.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CallerText {
+    Present(TextRef),
+    Withheld,
+    Unavailable,
+}
+
+impl CallerText {
+    /// `cli`, its number kept in `text`.
+    pub fn of(cli: Cli, text: &mut TextArena) -> Self {
+        match cli {
+            Cli::Present(number) => CallerText::Present(text.push(&number)),
+            Cli::Withheld => CallerText::Withheld,
+            Cli::Unavailable => CallerText::Unavailable,
+        }
+    }
+
+    /// The number, if one was presented.
+    pub fn number(self) -> Option<TextRef> {
+        match self {
+            CallerText::Present(number) => Some(number),
+            CallerText::Withheld | CallerText::Unavailable => None,
+        }
+    }
+}
 
 /// One ACD call as read.
 pub(crate) struct AcdRow {
-    pub call_id: String,
-    pub phone_line: String,
-    pub cli: Cli,
+    pub call_id: TextRef,
+    pub phone_line: TextRef,
+    pub cli: CallerText,
     pub arrived: LocalInstant,
     pub answered: Option<LocalInstant>,
     pub ended: Option<LocalInstant>,
@@ -20,36 +53,42 @@ pub(crate) struct AcdRow {
 /// One inbound phone recording as read; `line` and `raw` make its reject should it link to no
 /// call.
 pub(crate) struct RecordingRow {
-    pub recording_id: String,
-    pub remote: Cli,
+    pub recording_id: TextRef,
+    /// The remote number; `None` when withheld or unavailable.
+    pub remote: Option<TextRef>,
     pub started: LocalInstant,
     pub line: u64,
     /// The row as a reject shows it.
-    pub raw: String,
+    pub raw: TextRef,
 }
 
 /// One incident call as read; `line` and `raw` make its reject should it link to no call.
 pub(crate) struct IncidentRow {
-    pub incident_id: String,
+    pub incident_id: TextRef,
     pub call_time: LocalInstant,
-    pub caller: Option<String>,
+    /// E.164.
+    pub caller: Option<TextRef>,
     /// As published: pseudonymised when publishing with a key.
-    pub address_key: Option<String>,
+    pub address_key: Option<TextRef>,
     /// As published: the postcode district when publishing with a key.
-    pub postcode: Option<String>,
+    pub postcode: Option<TextRef>,
     /// Looked up with the full postcode.
-    pub csu: Option<String>,
-    pub category: Option<String>,
-    pub closing_category: Option<String>,
+    pub csu: Option<TextRef>,
+    pub category: Option<TextRef>,
+    pub closing_category: Option<TextRef>,
     pub grade: Option<i8>,
     pub line: u64,
     /// The row as a reject shows it.
-    pub raw: String,
+    pub raw: TextRef,
 }
 
-/// Sorts `rows` by `first`, then by `then` as text, rows equal in both keeping their order (a
-/// stable sort), moving each row once: the rows are large, their keys small.
-pub(crate) fn sort_rows<T>(rows: &mut [T], first: impl Fn(&T) -> i64, then: impl Fn(&T) -> &str) {
+/// Sorts `rows` by `first`, then by `then`, rows equal in both keeping their order (a stable
+/// sort), moving each row once: the rows are large, their keys small.
+pub(crate) fn sort_rows<T, K: Ord>(
+    rows: &mut [T],
+    first: impl Fn(&T) -> i64,
+    then: impl Fn(&T) -> K,
+) {
     let mut order: Vec<(i64, usize)> = rows
         .iter()
         .enumerate()
@@ -59,7 +98,7 @@ pub(crate) fn sort_rows<T>(rows: &mut [T], first: impl Fn(&T) -> i64, then: impl
     // unstable one sorted 5M nearly sorted calls from scratch.
     order.sort_by(|a, b| {
         a.0.cmp(&b.0)
-            .then_with(|| then(&rows[a.1]).cmp(then(&rows[b.1])))
+            .then_with(|| then(&rows[a.1]).cmp(&then(&rows[b.1])))
     });
     permute(rows, |at| order[at].1);
 }
@@ -101,7 +140,7 @@ mod tests {
                 rows.into_iter().enumerate().map(|(i, (k, s))| (k, s, i)).collect();
             let mut reference = tagged.clone();
             reference.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-            sort_rows(&mut tagged, |r| r.0, |r| r.1.as_str());
+            sort_rows(&mut tagged, |r| r.0, |r| r.1.clone());
             prop_assert_eq!(&tagged, &reference);
             let untagged: Vec<(i64, String)> = tagged.into_iter().map(|(k, s, _)| (k, s)).collect();
             prop_assert_eq!(untagged, expected);

@@ -12,13 +12,14 @@ use engage_kernel::time::SECOND;
 use foldhash::HashMap;
 
 use crate::contact::{Contact, Reject};
+use crate::kept::{Kept, TextArena, TextRef};
 use crate::link::{self, AcdCall, AcdIndex};
-use crate::parse::{self, CarriedHash, Parsed, ParsedRow, RowContext, RowKey, RowParser};
+use crate::parse::{self, CarriedHash, Parsed, ParsedRow, RowContext, RowParser};
 use crate::profile::{Profiles, SourceKind};
-use crate::read::{Disclosure, ReadError, SourceLayout, SourceReader};
+use crate::read::{Disclosure, RawRow, ReadError, SourceLayout, SourceReader};
 use crate::referral::{Referral, Referrals};
 use crate::report::{IngestReport, SourceCounts};
-use crate::rows::{AcdRow, IncidentRow, RecordingRow, permute, sort_rows};
+use crate::rows::{permute, sort_rows};
 
 /// What an ingest needs besides the exports.
 pub struct IngestOptions<'a> {
@@ -54,9 +55,8 @@ pub struct Ingest<'a> {
     rejects: Vec<Reject>,
     referrals: Option<Referrals>,
     referrals_absent: bool,
-    acd: Vec<AcdRow>,
-    recordings: Vec<RecordingRow>,
-    incidents: Vec<IncidentRow>,
+    /// The ACD calls, recordings and incident calls read, until they are linked.
+    kept: Kept,
     partners: Vec<Contact>,
     /// Threads to read a file's rows on.
     threads: usize,
@@ -73,18 +73,21 @@ pub(crate) struct RowSink<'s> {
     layout: &'s SourceLayout,
     counts: &'s mut SourceCounts,
     rejects: &'s mut Vec<Reject>,
-    acd: &'s mut Vec<AcdRow>,
-    recordings: &'s mut Vec<RecordingRow>,
-    incidents: &'s mut Vec<IncidentRow>,
+    kept: &'s mut Kept,
     partners: &'s mut Vec<Contact>,
     /// Each key read, with the line it was first read on and the fingerprint of that row.
-    seen: std::collections::HashMap<RowKey, (u64, u64), BuildHasherDefault<CarriedHash>>,
+    seen: SeenKeys,
     progress: &'s mut dyn FnMut(u64),
 }
 
 impl RowSink<'_> {
-    /// Counts one row read and keeps what it became; rows must come in file order.
-    pub(crate) fn apply(&mut self, row: Result<ParsedRow, Reject>) {
+    /// Counts one row read and keeps what it became; rows must come in file order, their
+    /// texts in `text`. Gives back the row as read, when there was one, to be reused.
+    pub(crate) fn apply(
+        &mut self,
+        row: Result<ParsedRow, Reject>,
+        text: &TextArena,
+    ) -> Option<RawRow> {
         let counts = &mut *self.counts;
         counts.read += 1;
         if counts.read.is_multiple_of(65_536) {
@@ -95,41 +98,84 @@ impl RowSink<'_> {
             Err(reject) => {
                 counts.rejected += 1;
                 self.rejects.push(reject);
-                return;
+                return None;
             }
         };
         // Exact repeats (overlapping export windows) are dropped; a key repeated with
         // other values is a conflict and rejected.
-        match self.seen.entry(parsed.key) {
-            Entry::Occupied(first) => {
-                let (first_line, first_print) = *first.get();
-                if first_print == parsed.print {
-                    counts.duplicates += 1;
-                } else {
-                    counts.rejected += 1;
-                    let key = &first.key().text;
-                    self.rejects.push(self.layout.reject(
-                        &parsed.row,
-                        format!("conflicts with line {first_line}: same id `{key}`, other values"),
-                    ));
-                }
-                return;
+        let key = text.get(parsed.key.text);
+        let this = (parsed.row.line, parsed.print);
+        if let Some((first_line, first_print)) = self.seen.first(parsed.key.hash, key, this) {
+            if first_print == parsed.print {
+                counts.duplicates += 1;
+            } else {
+                counts.rejected += 1;
+                self.rejects.push(self.layout.reject(
+                    &parsed.row,
+                    format!("conflicts with line {first_line}: same id `{key}`, other values"),
+                ));
             }
-            Entry::Vacant(slot) => {
-                slot.insert((parsed.row.line, parsed.print));
-            }
+            return Some(parsed.row);
         }
         counts.ambiguous_times += parsed.tally.ambiguous_times;
         counts.not_a_contact += parsed.tally.not_a_contact;
         counts.unreadable_postcodes += parsed.tally.unreadable_postcodes;
         match parsed.outcome {
-            Ok(Parsed::Acd(row)) => self.acd.push(row),
-            Ok(Parsed::Recording(row)) => self.recordings.push(row),
-            Ok(Parsed::Incident(row)) => self.incidents.push(row),
+            Ok(Parsed::Acd(row)) => self.kept.acd(row, text),
+            Ok(Parsed::Recording(row)) => self.kept.recording(row, text),
+            Ok(Parsed::Incident(row)) => self.kept.incident(row, text),
             Ok(Parsed::Partner(contact)) => self.partners.push(contact),
             Err(reject) => {
                 counts.rejected += 1;
                 self.rejects.push(reject);
+            }
+        }
+        Some(parsed.row)
+    }
+}
+
+/// The ids read from one file, each with the line it was first read on and the fingerprint
+/// of that row: by hash, the first id of that hash (its text in one buffer for all), and any
+/// other id of a hash already taken (rare) apart by its text.
+#[derive(Default)]
+struct SeenKeys {
+    by_hash: std::collections::HashMap<u64, FirstRead, BuildHasherDefault<CarriedHash>>,
+    texts: TextArena,
+    collided: HashMap<String, (u64, u64)>,
+}
+
+/// Where an id was first read: its text, line and row's fingerprint.
+struct FirstRead {
+    text: TextRef,
+    line: u64,
+    print: u64,
+}
+
+impl SeenKeys {
+    /// The (line, fingerprint) of the first row read with the id `key`, whose hash is `hash`;
+    /// if there was none, `None`, and `this` row's are noted as the first.
+    fn first(&mut self, hash: u64, key: &str, this: (u64, u64)) -> Option<(u64, u64)> {
+        match self.by_hash.entry(hash) {
+            Entry::Vacant(slot) => {
+                slot.insert(FirstRead {
+                    text: self.texts.push(key),
+                    line: this.0,
+                    print: this.1,
+                });
+                None
+            }
+            Entry::Occupied(first) => {
+                let first = first.get();
+                if self.texts.get(first.text) == key {
+                    return Some((first.line, first.print));
+                }
+                match self.collided.entry(key.to_string()) {
+                    Entry::Occupied(first) => Some(*first.get()),
+                    Entry::Vacant(slot) => {
+                        slot.insert(this);
+                        None
+                    }
+                }
             }
         }
     }
@@ -155,9 +201,7 @@ impl<'a> Ingest<'a> {
             rejects: Vec::new(),
             referrals: None,
             referrals_absent: false,
-            acd: Vec::new(),
-            recordings: Vec::new(),
-            incidents: Vec::new(),
+            kept: Kept::default(),
             partners: Vec::new(),
             threads: default_threads(),
             batch_rows: BATCH_ROWS,
@@ -204,9 +248,7 @@ impl<'a> Ingest<'a> {
             layout: &layout,
             counts: &mut self.counts[slot(kind)],
             rejects: &mut self.rejects,
-            acd: &mut self.acd,
-            recordings: &mut self.recordings,
-            incidents: &mut self.incidents,
+            kept: &mut self.kept,
             partners: &mut self.partners,
             seen: Default::default(),
             progress,
@@ -215,8 +257,7 @@ impl<'a> Ingest<'a> {
         let batch_rows = self.batch_rows;
         #[cfg(not(target_arch = "wasm32"))]
         if threads > 1 {
-            let rows = std::iter::from_fn(|| reader.next_row());
-            crate::parallel::read_rows(&context, rows, &mut sink, threads, batch_rows);
+            crate::parallel::read_rows(&context, &mut reader, &mut sink, threads, batch_rows);
             let read = sink.counts.read;
             (sink.progress)(read);
             return Ok(());
@@ -224,7 +265,11 @@ impl<'a> Ingest<'a> {
         let _ = (threads, batch_rows);
         let mut parser = RowParser::new(&context);
         while let Some(row) = reader.next_row() {
-            sink.apply(row.map(|row| parser.parse(row)));
+            let parsed = row.map(|row| parser.parse(row));
+            if let Some(row) = sink.apply(parsed, parser.text()) {
+                reader.recycle(row);
+            }
+            parser.clear_text();
         }
         let read = sink.counts.read;
         (sink.progress)(read);
@@ -249,13 +294,19 @@ impl<'a> Ingest<'a> {
         }
     }
 
-    /// Resolves the clock change, links the systems and sorts the contacts.
+    /// Resolves the clock change, links the systems and sorts the contacts. Each source's kept
+    /// rows are dropped as soon as they are merged.
     pub fn finish(mut self) -> Ingested {
         let calls = self.resolve_clock();
-        let index = AcdIndex::new(&self.acd, &calls);
-        let mut contacts = self.acd_contacts(&calls);
-        self.merge_recordings(&index, &mut contacts);
+        let index = AcdIndex::new(&self.kept.acd.rows, &calls);
+        // The recordings are linked, and dropped, before the contacts are made: they are not
+        // held beside them.
+        let recording_ids = self.link_recordings(&index, calls.len());
+        let mut contacts = self.acd_contacts(&calls, recording_ids);
+        drop(calls);
         self.merge_incidents(&index, &mut contacts);
+        drop(index);
+        self.kept = Kept::default();
         let referrals = self.finish_referrals();
         self.counts[slot(SourceKind::Partners)].published = self.partners.len() as u64;
         contacts.append(&mut self.partners);
@@ -276,14 +327,15 @@ impl<'a> Ingest<'a> {
     /// ambiguous times and the published calls.
     fn resolve_clock(&mut self) -> Vec<AcdCall> {
         let acd_counts = &mut self.counts[slot(SourceKind::Acd)];
+        let acd = &mut self.kept.acd;
         sort_rows(
-            &mut self.acd,
-            |row| row.call_id.len() as i64,
-            |row| row.call_id.as_str(),
+            &mut acd.rows,
+            |row| i64::from(row.call_id.byte_len()),
+            |row| acd.text.get(row.call_id),
         );
         let mut previous: Option<Micros> = None;
-        let mut calls = Vec::with_capacity(self.acd.len());
-        for row in &self.acd {
+        let mut calls = Vec::with_capacity(acd.rows.len());
+        for row in &acd.rows {
             let ambiguous = [Some(row.arrived), row.answered, row.ended]
                 .iter()
                 .flatten()
@@ -302,43 +354,60 @@ impl<'a> Ingest<'a> {
                 ended,
             });
         }
-        acd_counts.published = self.acd.len() as u64;
+        acd_counts.published = acd.rows.len() as u64;
         calls
     }
 
-    /// One contact per ACD call (`calls` parallel to the calls), in call id order, before
-    /// anything is merged into it.
-    fn acd_contacts(&mut self, calls: &[AcdCall]) -> Vec<Contact> {
+    /// One contact per ACD call (`calls` and `recording_ids` parallel to the calls), in call id
+    /// order, with the recording linked to it, before incidents are merged into it. The kept
+    /// calls are dropped.
+    fn acd_contacts(
+        &mut self,
+        calls: &[AcdCall],
+        recording_ids: Vec<Option<String>>,
+    ) -> Vec<Contact> {
         let key = self.options.key;
+        let acd = std::mem::take(&mut self.kept.acd);
+        let (numbers, words) = (&self.kept.numbers, &self.kept.words);
         // Room for the partners' contacts too, appended later.
-        let mut contacts = Vec::with_capacity(self.acd.len() + self.partners.len());
-        let acd = std::mem::take(&mut self.acd).into_iter();
-        contacts.extend(acd.zip(calls).map(|(row, call)| Contact {
-            caller_key: parse::caller_key(key, &row.cli),
-            cli_status: row.cli.status(),
-            contact_id: row.call_id,
-            agency: "police",
-            line: row.phone_line,
-            received_at: call.arrived,
-            outcome: row.outcome,
-            wait_s: call.answered.map(|a| seconds(a - call.arrived)),
-            talk_s: call.answered.zip(call.ended).map(|(a, e)| seconds(e - a)),
-            ..Contact::default()
+        let mut contacts = Vec::with_capacity(acd.rows.len() + self.partners.len());
+        let calls = acd.rows.iter().zip(calls).zip(recording_ids);
+        contacts.extend(calls.map(|((row, call), recording_id)| {
+            Contact {
+                caller_key: row
+                    .caller
+                    .number()
+                    .map(|code| parse::published_caller(key, numbers.text(code))),
+                cli_status: row.caller.status(),
+                contact_id: acd.text.get(row.call_id).to_string(),
+                agency: "police",
+                line: words.text(row.phone_line).to_string(),
+                received_at: call.arrived,
+                outcome: row.outcome,
+                wait_s: call.answered.map(|a| seconds(a - call.arrived)),
+                talk_s: call.answered.zip(call.ended).map(|(a, e)| seconds(e - a)),
+                recording_id,
+                ..Contact::default()
+            }
         }));
         contacts
     }
 
-    /// Merges each recording into the contact of the ACD call it links to; a recording that
-    /// links to none is rejected as unmatched.
-    fn merge_recordings(&mut self, index: &AcdIndex, contacts: &mut [Contact]) {
-        let linked = link::recordings(index, &mut self.recordings);
+    /// Links each recording to an ACD call, and returns the id of the recording linked to each
+    /// of the `calls` calls; a recording that links to none is rejected as unmatched. The kept
+    /// recordings are dropped.
+    fn link_recordings(&mut self, index: &AcdIndex, calls: usize) -> Vec<Option<String>> {
+        let mut ids = vec![None; calls];
+        let mut recordings = std::mem::take(&mut self.kept.recordings);
+        let linked = link::recordings(index, &mut recordings);
         let counts = &mut self.counts[slot(SourceKind::Recordings)];
         let unmatched = link::unmatched_recording();
-        for (recording, call) in self.recordings.iter_mut().zip(linked) {
+        let text = &recordings.text;
+        for (recording, call) in recordings.rows.iter().zip(linked) {
             match call {
                 Some(call) => {
                     counts.merged += 1;
-                    contacts[call].recording_id = Some(std::mem::take(&mut recording.recording_id));
+                    ids[call] = Some(text.get(recording.recording_id).to_string());
                 }
                 None => {
                     counts.rejected += 1;
@@ -352,34 +421,38 @@ impl<'a> Ingest<'a> {
                             .file
                             .clone(),
                         line: recording.line,
-                        raw: std::mem::take(&mut recording.raw),
+                        raw: text.get(recording.raw).to_string(),
                         reason: unmatched.clone(),
                     });
                 }
             }
         }
+        ids
     }
 
     /// Merges each incident call into the contact of the ACD call it links to (the first
     /// incident linked to a call gives the contact its incident fields); an incident call that
-    /// links to none is rejected as unmatched.
+    /// links to none is rejected as unmatched. The kept incident calls are dropped.
     fn merge_incidents(&mut self, index: &AcdIndex, contacts: &mut [Contact]) {
-        let linked = link::incidents(index, &mut self.incidents);
+        let mut incidents = std::mem::take(&mut self.kept.incidents);
+        let linked = link::incidents(index, &mut incidents);
         let counts = &mut self.counts[slot(SourceKind::Incidents)];
         let unmatched = link::unmatched_incident();
-        for (incident, call) in self.incidents.iter_mut().zip(linked) {
+        let (text, words) = (&incidents.text, &self.kept.words);
+        let word = |code: Option<u32>| code.map(|code| words.text(code).to_string());
+        for (incident, call) in incidents.rows.iter().zip(linked) {
             match call {
                 Some(call) => {
                     counts.merged += 1;
                     let contact = &mut contacts[call];
                     if contact.incident_id.is_none() {
-                        contact.incident_id = Some(std::mem::take(&mut incident.incident_id));
-                        contact.category = incident.category.take();
-                        contact.closing_category = incident.closing_category.take();
+                        contact.incident_id = Some(text.get(incident.incident_id).to_string());
+                        contact.category = word(incident.category);
+                        contact.closing_category = word(incident.closing_category);
                         contact.grade = incident.grade;
-                        contact.postcode = incident.postcode.take();
-                        contact.address_key = incident.address_key.take();
-                        contact.csu = incident.csu.take();
+                        contact.postcode = word(incident.postcode);
+                        contact.address_key = word(incident.address_key);
+                        contact.csu = word(incident.csu);
                     }
                 }
                 None => {
@@ -394,8 +467,8 @@ impl<'a> Ingest<'a> {
                             .file
                             .clone(),
                         line: incident.line,
-                        raw: std::mem::take(&mut incident.raw),
-                        reason: if incident.caller.is_none() {
+                        raw: text.get(incident.raw).to_string(),
+                        reason: if incident.number.is_none() {
                             link::UNMATCHED_KEYLESS_INCIDENT.to_string()
                         } else {
                             unmatched.clone()
@@ -456,19 +529,34 @@ fn sort_contacts(contacts: &mut [Contact]) {
         rank[code as usize] = r as u32;
     }
     let keyless = keys.len() as u32;
-    let mut order: Vec<(u32, Micros, usize)> = contacts
+    drop(keys);
+    // (caller rank, position, time): 16 bytes a contact, the ranks and codes freed before the
+    // sort.
+    let mut order: Vec<(u32, u32, Micros)> = contacts
         .iter()
-        .zip(&code_of)
+        .zip(code_of)
         .enumerate()
-        .map(|(i, (c, code))| (code.map_or(keyless, |k| rank[k as usize]), c.received_at, i))
+        .map(|(i, (c, code))| {
+            let at = u32::try_from(i).expect("under 4 billion contacts");
+            (
+                code.map_or(keyless, |k| rank[k as usize]),
+                at,
+                c.received_at,
+            )
+        })
         .collect();
+    drop(rank);
     order.sort_unstable_by(|a, b| {
-        (a.0, a.1)
-            .cmp(&(b.0, b.1))
-            .then_with(|| contacts[a.2].contact_id.cmp(&contacts[b.2].contact_id))
-            .then(a.2.cmp(&b.2))
+        (a.0, a.2)
+            .cmp(&(b.0, b.2))
+            .then_with(|| {
+                contacts[a.1 as usize]
+                    .contact_id
+                    .cmp(&contacts[b.1 as usize].contact_id)
+            })
+            .then(a.1.cmp(&b.1))
     });
-    permute(contacts, |at| order[at].2);
+    permute(contacts, |at| order[at].1 as usize);
 }
 
 /// The first 16 bytes of `text` (zeros after its end) as a big-endian number: two texts whose
@@ -506,6 +594,20 @@ fn seconds(micros: Micros) -> i32 {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn an_id_is_seen_again_by_its_text_even_when_another_id_has_its_hash() {
+        let mut seen = SeenKeys::default();
+        assert_eq!(seen.first(7, "A1", (2, 10)), None);
+        // Another id with the same hash is another id.
+        assert_eq!(seen.first(7, "B2", (3, 11)), None);
+        assert_eq!(seen.first(8, "C3", (4, 12)), None);
+        assert_eq!(seen.first(7, "A1", (5, 13)), Some((2, 10)));
+        assert_eq!(seen.first(7, "B2", (6, 14)), Some((3, 11)));
+        assert_eq!(seen.first(8, "C3", (7, 15)), Some((4, 12)));
+        assert_eq!(seen.first(9, "", (8, 16)), None);
+        assert_eq!(seen.first(9, "", (9, 17)), Some((8, 16)));
+    }
 
     proptest! {
         #[test]

@@ -366,6 +366,13 @@ impl ContactIndex {
         code
     }
 
+    /// The code of `key`, interned if new, filing no contact: for an adapter that only needs
+    /// text kept once and named by a dense code.
+    pub fn code_key(&mut self, key: &str) -> u32 {
+        let hash = self.hasher.hash_one(key);
+        self.code(key, hash)
+    }
+
     /// The code of a key already pushed.
     pub fn code_of(&self, key: &str) -> Option<u32> {
         let hash = self.hasher.hash_one(key);
@@ -473,6 +480,24 @@ mod tests {
     use crate::detect_episodes;
     use crate::keys::encode_keys;
     use crate::time::HOUR;
+
+    #[test]
+    fn code_key_names_each_text_once_in_order_of_first_sight_and_files_nothing() {
+        let mut index = ContactIndex::new();
+        let long = "ps:".to_string() + &"a".repeat(30);
+        let codes: Vec<u32> = ["b", "a", "b", long.as_str(), "a", long.as_str()]
+            .iter()
+            .map(|k| index.code_key(k))
+            .collect();
+        assert_eq!(codes, vec![0, 1, 0, 2, 1, 2]);
+        assert_eq!(
+            (index.key(0), index.key(1), index.key(2)),
+            ("b", "a", long.as_str())
+        );
+        assert_eq!(index.code_of("a"), Some(1));
+        assert_eq!(index.callers(), 3);
+        assert_eq!(index.keyed_contacts(), 0);
+    }
 
     #[test]
     fn heap_size_covers_the_times_and_the_keys() {

@@ -71,25 +71,31 @@ fn main() {
         let source_started = Instant::now();
         let file = std::fs::File::open(raw.join(&profiles.get(kind).file)).expect("export");
         let bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let mut rows_read = 0;
         ingest
             .read(
                 kind,
                 std::io::BufReader::with_capacity(1 << 20, file),
-                &mut |_| {},
+                &mut |rows| rows_read = rows,
             )
             .expect("read");
         println!(
-            "  read {:<10} {:>6.1} MB {:>7.2} s",
+            "  read {:<10} {:>6.1} MB {:>7.2} s; {:>9} rows; memory held {:>6.0} MB",
             kind.name(),
             bytes as f64 / 1e6,
-            source_started.elapsed().as_secs_f64()
+            source_started.elapsed().as_secs_f64(),
+            rows_read,
+            rss_mb("VmRSS:"),
         );
     }
     let read_s = started.elapsed().as_secs_f64();
     let cpu_read = cpu_seconds();
+    let peak_read = peak_rss_mb();
     let ingested = ingest.finish();
     let ingest_s = started.elapsed().as_secs_f64();
     let cpu_finish = cpu_seconds();
+    let peak_finish = peak_rss_mb();
+    let held_finish = rss_mb("VmRSS:");
     let rows: u64 = ingested.report.sources.values().map(|c| c.read).sum();
     let acd = ingested.report.sources["acd"].read;
 
@@ -135,6 +141,13 @@ fn main() {
         cpu_write - cpu_finish
     );
     println!(
+        "peak RSS so far (MB): after read+parse {peak_read:.0}; after link+sort {peak_finish:.0}; after write {:.0}",
+        peak_rss_mb()
+    );
+    println!(
+        "memory held after link+sort (the contacts, rejects and referrals): {held_finish:.0} MB"
+    );
+    println!(
         "throughput: {:.0} raw rows/s, {:.0} ACD rows/s",
         rows as f64 / total,
         acd as f64 / total,
@@ -159,6 +172,23 @@ fn cpu_seconds() -> f64 {
     };
     // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
     (ticks(11) + ticks(12)) / 100.0
+}
+
+/// The most memory this process has held so far, in MB (Linux: `VmHWM` of
+/// `/proc/self/status`); 0 elsewhere.
+fn peak_rss_mb() -> f64 {
+    rss_mb("VmHWM:")
+}
+
+/// A memory figure of `/proc/self/status` (`VmRSS:` now, `VmHWM:` the peak), in MB; 0
+/// elsewhere.
+fn rss_mb(field: &str) -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 /// The report, every reject, and digests of the contacts and referrals, as text.

@@ -27,6 +27,7 @@ pub mod key_file;
 pub mod leftovers;
 pub mod lock;
 pub mod manifest;
+mod parallel_parquet;
 pub mod schema;
 pub mod store;
 pub mod write;

@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 
 use engage_ingest::{Ingested, SourceKind};
 use object_store::buffered::BufWriter;
-use parquet::arrow::async_writer::AsyncArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::SortingColumn;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
@@ -16,6 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::SCHEMA_VERSION;
 use crate::lock::PublishLock;
 use crate::manifest::{Manifest, SourceFile};
+use crate::parallel_parquet::{Layout, write_parquet};
 use crate::schema::{
     contacts_batch, contacts_schema, referrals_batch, referrals_schema, rejects_batch,
     rejects_schema,
@@ -53,6 +53,16 @@ pub enum PublishError {
     /// A file written for the manifest is not in the store (never committed).
     #[error("{0} was written but is not in the store; nothing was committed")]
     Missing(String),
+}
+
+/// Row groups of [`ROWS_PER_ROW_GROUP`] rows in batches of [`ROWS_PER_BATCH`], encoded on one
+/// thread per core.
+fn layout() -> Layout {
+    Layout {
+        rows_per_row_group: ROWS_PER_ROW_GROUP,
+        rows_per_batch: ROWS_PER_BATCH,
+        threads: std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
+    }
 }
 
 /// The sort order of `contacts` (column indexes): caller key, then arrival.
@@ -199,17 +209,22 @@ async fn write_and_commit(
             file: file.clone(),
             source,
         };
-        let writer = BufWriter::with_capacity(store.object_store(), path, store.part_size());
-        let mut writer =
-            AsyncArrowWriter::try_new(writer, contacts_schema(), Some(properties(&CONTACTS_SORT)))
-                .map_err(err)?;
-        for batch in part.chunks(ROWS_PER_BATCH) {
-            let batch = contacts_batch(batch).map_err(|e| err(e.into()))?;
-            writer.write(&batch).await.map_err(err)?;
-            written += batch.num_rows() as u64;
-            progress(written);
-        }
-        writer.close().await.map_err(err)?;
+        let mut writer = BufWriter::with_capacity(store.object_store(), path, store.part_size());
+        let before = written;
+        write_parquet(
+            &mut writer,
+            contacts_schema(),
+            properties(&CONTACTS_SORT),
+            part,
+            contacts_batch,
+            layout(),
+            &mut |rows| {
+                written = before + rows;
+                progress(written);
+            },
+        )
+        .await
+        .map_err(err)?;
         contact_files.push(file);
     }
     tables.insert("contacts".to_string(), contact_files);
@@ -219,20 +234,22 @@ async fn write_and_commit(
         file: file.clone(),
         source,
     };
-    let writer = BufWriter::with_capacity(
+    let mut writer = BufWriter::with_capacity(
         store.object_store(),
         store.path(&format!("{id}/{file}")),
         store.part_size(),
     );
-    let mut writer =
-        AsyncArrowWriter::try_new(writer, rejects_schema(), Some(properties(&[]))).map_err(err)?;
-    for batch in ingested.rejects.chunks(ROWS_PER_BATCH) {
-        writer
-            .write(&rejects_batch(batch).map_err(|e| err(e.into()))?)
-            .await
-            .map_err(err)?;
-    }
-    writer.close().await.map_err(err)?;
+    write_parquet(
+        &mut writer,
+        rejects_schema(),
+        properties(&[]),
+        &ingested.rejects,
+        rejects_batch,
+        layout(),
+        &mut |_| {},
+    )
+    .await
+    .map_err(err)?;
     tables.insert("rejects".to_string(), vec![file]);
 
     if let Some(referrals) = &ingested.referrals {
@@ -241,24 +258,22 @@ async fn write_and_commit(
             file: file.clone(),
             source,
         };
-        let writer = BufWriter::with_capacity(
+        let mut writer = BufWriter::with_capacity(
             store.object_store(),
             store.path(&format!("{id}/{file}")),
             store.part_size(),
         );
-        let mut writer = AsyncArrowWriter::try_new(
-            writer,
+        write_parquet(
+            &mut writer,
             referrals_schema(),
-            Some(properties(&REFERRALS_SORT)),
+            properties(&REFERRALS_SORT),
+            referrals,
+            referrals_batch,
+            layout(),
+            &mut |_| {},
         )
+        .await
         .map_err(err)?;
-        for batch in referrals.chunks(ROWS_PER_BATCH) {
-            writer
-                .write(&referrals_batch(batch).map_err(|e| err(e.into()))?)
-                .await
-                .map_err(err)?;
-        }
-        writer.close().await.map_err(err)?;
         tables.insert("referrals".to_string(), vec![file]);
     }
     // Referrals are listed only when their export was read (older archives have none).

@@ -1,0 +1,273 @@
+//! The rows of the three linked sources as kept from reading until linking, small: texts that
+//! repeat (caller numbers, phone lines, categories, postcodes, address keys, CSUs) are kept
+//! once and held as codes, and each source's other texts (ids, and the raw rows its rejects
+//! would show) share one buffer, dropped with the source's rows once they are merged.
+//! `crate::rows` has the rows as a reading thread makes them; `crate::sources` keeps them here.
+
+use std::num::NonZeroU64;
+
+use engage_kernel::contact_index::ContactIndex;
+use engage_kernel::phone::Cli;
+
+use crate::local_time::LocalInstant;
+use crate::rows::{AcdRow, CallerText, IncidentRow, RecordingRow};
+
+/// Where a text is in a [`TextArena`]: 16 bytes, and no more as an `Option`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct TextRef {
+    /// The offset of its first byte, plus one (so that `None` costs no room).
+    start_plus_one: NonZeroU64,
+    len: u32,
+}
+
+impl TextRef {
+    /// The text's length in bytes.
+    pub fn byte_len(self) -> u32 {
+        self.len
+    }
+}
+
+/// The texts of many rows end to end in one buffer.
+#[derive(Default)]
+pub(crate) struct TextArena {
+    text: String,
+}
+
+impl TextArena {
+    /// Keeps `text`, and says where it is.
+    pub fn push(&mut self, text: &str) -> TextRef {
+        self.push_all(&[text])
+    }
+
+    /// Keeps `parts` end to end as one text, and says where it is.
+    pub fn push_all(&mut self, parts: &[&str]) -> TextRef {
+        let start = self.text.len();
+        for part in parts {
+            self.text.push_str(part);
+        }
+        TextRef {
+            start_plus_one: NonZeroU64::new(start as u64 + 1).expect("one more than an offset"),
+            len: u32::try_from(self.text.len() - start)
+                .expect("a field of a CSV row is under 4 GB"),
+        }
+    }
+
+    /// The text kept at `at`.
+    pub fn get(&self, at: TextRef) -> &str {
+        let start = (at.start_plus_one.get() - 1) as usize;
+        &self.text[start..start + at.len as usize]
+    }
+
+    /// Forgets every text, keeping the buffer for the next.
+    pub fn clear(&mut self) {
+        self.text.clear();
+    }
+}
+
+/// Texts that repeat, each kept once, named by a dense code.
+#[derive(Default)]
+pub(crate) struct Vocabulary {
+    codes: ContactIndex,
+}
+
+impl Vocabulary {
+    /// The code of `text`, kept if new.
+    pub fn code(&mut self, text: &str) -> u32 {
+        self.codes.code_key(text)
+    }
+
+    /// The text of `code`.
+    pub fn text(&self, code: u32) -> &str {
+        self.codes.key(code)
+    }
+}
+
+/// A caller number as kept: the code of its E.164 text among the numbers, or why there is none.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Caller {
+    Present(u32),
+    Withheld,
+    Unavailable,
+}
+
+impl Caller {
+    fn keep(caller: CallerText, text: &TextArena, numbers: &mut Vocabulary) -> Self {
+        match caller {
+            CallerText::Present(number) => Caller::Present(numbers.code(text.get(number))),
+            CallerText::Withheld => Caller::Withheld,
+            CallerText::Unavailable => Caller::Unavailable,
+        }
+    }
+
+    /// The code of the number, if one was presented.
+    pub fn number(self) -> Option<u32> {
+        match self {
+            Caller::Present(code) => Some(code),
+            Caller::Withheld | Caller::Unavailable => None,
+        }
+    }
+
+    /// The snapshot's `cli_status`, as [`Cli::status`] says it.
+    pub fn status(self) -> &'static str {
+        match self {
+            // An empty `String` allocates nothing.
+            Caller::Present(_) => Cli::Present(String::new()).status(),
+            Caller::Withheld => Cli::Withheld.status(),
+            Caller::Unavailable => Cli::Unavailable.status(),
+        }
+    }
+}
+
+/// One ACD call as kept (`crate::rows::AcdRow`).
+pub(crate) struct KeptAcd {
+    pub call_id: TextRef,
+    /// A code among the words.
+    pub phone_line: u32,
+    pub caller: Caller,
+    pub arrived: LocalInstant,
+    pub answered: Option<LocalInstant>,
+    pub ended: Option<LocalInstant>,
+    pub outcome: &'static str,
+}
+
+/// One inbound recording as kept (`crate::rows::RecordingRow`).
+pub(crate) struct KeptRecording {
+    pub recording_id: TextRef,
+    /// A code among the numbers; `None` when withheld or unavailable.
+    pub number: Option<u32>,
+    pub started: LocalInstant,
+    pub line: u64,
+    pub raw: TextRef,
+}
+
+/// One incident call as kept (`crate::rows::IncidentRow`); the optional texts are codes among
+/// the words, the caller a code among the numbers.
+pub(crate) struct KeptIncident {
+    pub incident_id: TextRef,
+    pub call_time: LocalInstant,
+    pub number: Option<u32>,
+    pub address_key: Option<u32>,
+    pub postcode: Option<u32>,
+    pub csu: Option<u32>,
+    pub category: Option<u32>,
+    pub closing_category: Option<u32>,
+    pub grade: Option<i8>,
+    pub line: u64,
+    pub raw: TextRef,
+}
+
+/// One source's rows and the buffer of their texts.
+pub(crate) struct KeptRows<T> {
+    pub rows: Vec<T>,
+    pub text: TextArena,
+}
+
+impl<T> Default for KeptRows<T> {
+    fn default() -> Self {
+        KeptRows {
+            rows: Vec::new(),
+            text: TextArena::default(),
+        }
+    }
+}
+
+/// The rows of the linked sources read so far, and the texts they share.
+#[derive(Default)]
+pub(crate) struct Kept {
+    /// Caller numbers (E.164) of all three sources.
+    pub numbers: Vocabulary,
+    /// Phone lines, categories, postcodes, address keys and CSUs.
+    pub words: Vocabulary,
+    pub acd: KeptRows<KeptAcd>,
+    pub recordings: KeptRows<KeptRecording>,
+    pub incidents: KeptRows<KeptIncident>,
+}
+
+impl Kept {
+    /// Keeps an ACD call whose texts are in `text`.
+    pub fn acd(&mut self, row: AcdRow, text: &TextArena) {
+        let kept = KeptAcd {
+            call_id: self.acd.text.push(text.get(row.call_id)),
+            phone_line: self.words.code(text.get(row.phone_line)),
+            caller: Caller::keep(row.cli, text, &mut self.numbers),
+            arrived: row.arrived,
+            answered: row.answered,
+            ended: row.ended,
+            outcome: row.outcome,
+        };
+        self.acd.rows.push(kept);
+    }
+
+    /// Keeps a recording whose texts are in `text`.
+    pub fn recording(&mut self, row: RecordingRow, text: &TextArena) {
+        let own = &mut self.recordings.text;
+        let kept = KeptRecording {
+            recording_id: own.push(text.get(row.recording_id)),
+            number: row.remote.map(|number| self.numbers.code(text.get(number))),
+            started: row.started,
+            line: row.line,
+            raw: own.push(text.get(row.raw)),
+        };
+        self.recordings.rows.push(kept);
+    }
+
+    /// Keeps an incident call whose texts are in `text`.
+    pub fn incident(&mut self, row: IncidentRow, text: &TextArena) {
+        let own = &mut self.incidents.text;
+        let words = &mut self.words;
+        let mut word = |at: Option<TextRef>| at.map(|at| words.code(text.get(at)));
+        let kept = KeptIncident {
+            incident_id: own.push(text.get(row.incident_id)),
+            call_time: row.call_time,
+            number: row.caller.map(|number| self.numbers.code(text.get(number))),
+            address_key: word(row.address_key),
+            postcode: word(row.postcode),
+            csu: word(row.csu),
+            category: word(row.category),
+            closing_category: word(row.closing_category),
+            grade: row.grade,
+            line: row.line,
+            raw: own.push(text.get(row.raw)),
+        };
+        self.incidents.rows.push(kept);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn an_optional_text_ref_takes_no_more_room() {
+        assert_eq!(size_of::<Option<TextRef>>(), size_of::<TextRef>());
+    }
+
+    proptest! {
+        #[test]
+        fn an_arena_gives_back_each_text_kept(texts in prop::collection::vec(".{0,12}", 0..40)) {
+            let mut arena = TextArena::default();
+            let refs: Vec<TextRef> = texts.iter().map(|t| arena.push(t)).collect();
+            let joined = arena.push_all(&texts.iter().map(String::as_str).collect::<Vec<_>>());
+            for (text, at) in texts.iter().zip(refs) {
+                prop_assert_eq!(arena.get(at), text.as_str());
+            }
+            prop_assert_eq!(arena.get(joined), texts.concat());
+            arena.clear();
+            let again = arena.push("x");
+            prop_assert_eq!(arena.get(again), "x");
+        }
+
+        #[test]
+        fn a_vocabulary_gives_equal_texts_one_code(texts in prop::collection::vec("[a-c]{0,3}|[a-c]{16,20}", 0..60)) {
+            let mut words = Vocabulary::default();
+            let codes: Vec<u32> = texts.iter().map(|t| words.code(t)).collect();
+            for (i, (a, &ca)) in texts.iter().zip(&codes).enumerate() {
+                prop_assert_eq!(words.text(ca), a.as_str());
+                for (b, &cb) in texts.iter().zip(&codes).skip(i + 1) {
+                    prop_assert_eq!(a == b, ca == cb);
+                }
+            }
+        }
+    }
+}
