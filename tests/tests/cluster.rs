@@ -182,6 +182,12 @@ fn sql_on_a_cluster_of_processes_answers_as_one_machine() {
         assert!(alone.len() > 1, "{sql}: nothing to compare");
         assert_eq!(alone, there, "{sql}");
     }
+    // The scheduler logs each job's plan. A client's settings are the job's, so the client
+    // must ask for the static planner itself: under the adaptive one, the window job ran in
+    // DataFusion's window operator and a dead executor could hang a query.
+    let plans = std::fs::read_to_string(logs.join("scheduler.out")).unwrap();
+    assert!(!plans.contains("AdaptiveDatafusionExec"), "{plans}");
+    assert!(plans.contains("EngageWholeTableWindowExec"), "{plans}");
 }
 
 #[test]

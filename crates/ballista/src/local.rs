@@ -8,8 +8,11 @@ use ballista_core::serde::protobuf::scheduler_grpc_client::SchedulerGrpcClient;
 use ballista_executor::new_standalone_executor_from_builder;
 use ballista_scheduler::standalone::new_standalone_scheduler_with_builder;
 use datafusion::error::{DataFusionError, Result};
+use datafusion::prelude::{SessionConfig, SessionContext};
 
-use crate::session::{codec, default_config, executor_runtime, function_registry, scheduler_state};
+use crate::session::{
+    client, codec, default_config, executor_runtime, function_registry, scheduler_state,
+};
 
 /// Starts a scheduler and `executors` executors (each running `slots` tasks at once) and
 /// returns the scheduler's address as `df://localhost:PORT`.
@@ -42,4 +45,11 @@ pub async fn start(executors: usize, slots: usize) -> Result<String> {
         .map_err(external)?;
     }
     Ok(format!("df://localhost:{}", address.port()))
+}
+
+/// A client session on the cluster [`start`] made. Unlike [`crate::connect`], its jobs keep
+/// Ballista's adaptive planner: this cluster's executors poll the scheduler for tasks, and
+/// under the static planner their jobs of several stages stalled.
+pub async fn connect(url: &str, config: SessionConfig) -> Result<SessionContext> {
+    client(url, config).await
 }

@@ -35,14 +35,20 @@ pub fn default_config() -> SessionConfig {
     cluster_config(session_config_with_s3_support())
 }
 
-/// The configuration `engage-scheduler` starts from: [`default_config`] with Ballista's
-/// adaptive planner off. With it, a query whose executor died hung after the scheduler rolled
-/// its stage back ("Can't find active stage to update stage outputs", Ballista 55.0.0); the
-/// static planner retries or fails with an error (`tests/tests/cluster.rs`). The in-process
-/// cluster ([`crate::local`]) keeps the adaptive planner: its executors poll for tasks, and
-/// with the static planner their multi-stage jobs stalled.
+/// The configuration `engage-scheduler` starts from: [`default_config`] on
+/// [`static_planner`].
 pub fn scheduler_config() -> SessionConfig {
-    default_config().with_ballista_adaptive_query_planner(false)
+    static_planner(default_config())
+}
+
+/// `config` with Ballista's adaptive planner off. With it, a query whose executor died hung
+/// after the scheduler rolled its stage back ("Can't find active stage to update stage
+/// outputs", Ballista 55.0.0), and its planner leaves out the session's physical optimizer
+/// rules, so Engage's window operator was not planned; the static planner retries or fails
+/// with an error (`tests/tests/cluster.rs`). A job's own settings choose its planner: the
+/// scheduler's are the defaults that a client's settings override.
+pub fn static_planner(config: SessionConfig) -> SessionConfig {
+    config.with_ballista_adaptive_query_planner(false)
 }
 
 /// The codecs of every process of the cluster.
@@ -97,8 +103,14 @@ pub fn executor_runtime(config: &SessionConfig) -> Result<Arc<RuntimeEnv>> {
 }
 
 /// A client session on the cluster whose scheduler is at `url` (`df://host:port`): SQL is
-/// planned here with Engage's functions and views, and runs on the cluster.
+/// planned here with Engage's functions and views, and runs on the cluster under the
+/// [`static_planner`] (the client's settings are the job's).
 pub async fn connect(url: &str, config: SessionConfig) -> Result<SessionContext> {
+    client(url, static_planner(config)).await
+}
+
+/// A client session whose jobs run under the planner `config` says.
+pub(crate) async fn client(url: &str, config: SessionConfig) -> Result<SessionContext> {
     let config = cluster_config(config.with_information_schema(true));
     let state = engage_datafusion::session_state(config);
     let ctx = SessionContext::remote_with_state(url, state).await?;

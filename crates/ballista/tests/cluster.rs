@@ -13,7 +13,7 @@ use std::path::Path;
 
 /// A client of the in-process cluster, four partitions.
 async fn client(url: &str) -> datafusion::prelude::SessionContext {
-    engage_ballista::connect(url, SessionConfig::new().with_target_partitions(4))
+    engage_ballista::local::connect(url, SessionConfig::new().with_target_partitions(4))
         .await
         .expect("a client session")
 }
@@ -59,9 +59,10 @@ async fn detection_is_planned_by_caller() {
     let url = engage_ballista::local::start(1, 2)
         .await
         .expect("a cluster");
-    let cluster = engage_ballista::connect(&url, SessionConfig::new().with_target_partitions(4))
-        .await
-        .expect("a client session");
+    let cluster =
+        engage_ballista::local::connect(&url, SessionConfig::new().with_target_partitions(4))
+            .await
+            .expect("a client session");
     register_split(&cluster, &sample_snapshot(), 4).await;
     let plan = answer(
         &cluster,
@@ -84,7 +85,7 @@ async fn what_cannot_be_distributed_says_so() {
     let url = engage_ballista::local::start(1, 2)
         .await
         .expect("a cluster");
-    let cluster = engage_ballista::connect(&url, SessionConfig::new())
+    let cluster = engage_ballista::local::connect(&url, SessionConfig::new())
         .await
         .expect("a client session");
     register_snapshot(&cluster, &sample_snapshot()).await;
