@@ -160,12 +160,16 @@ def summarise(runs: list[dict], truth_by_size: dict, rounds: int) -> list[dict]:
     # chDB), and of DuckDB and Polars, the pair the issues' targets were set against
     for row in rows:
         peer_file = "sorted" if row["file"] == "snapshot" else row["file"]
-        for field, names in (("ratio", engines.PEERS), ("ratio_duckdb_polars", ("duckdb", "polars"))):
-            peers = [x["median_s"] for x in rows if x["size"] == row["size"]
+
+        def fastest(names: tuple[str, ...]) -> float | None:
+            times = [x["median_s"] for x in rows if x["size"] == row["size"]
                      and x["file"] == peer_file and x["engine"] in names and x["valid"]]
-            if field == "ratio":
-                row["best_peer_s"] = min(peers) if peers else None
-            row[field] = (row["median_s"] / min(peers) if peers and row["valid"] else None)
+            return min(times) if times else None
+
+        row["best_peer_s"] = fastest(engines.PEERS)
+        for field, best in (("ratio", row["best_peer_s"]),
+                            ("ratio_duckdb_polars", fastest(("duckdb", "polars")))):
+            row[field] = row["median_s"] / best if best and row["valid"] else None
     order = {n: i for i, n in enumerate(e.name for e in engines.ENGINES)}
     size_order = {s: i for i, s in enumerate(truth_by_size)}
     rows.sort(key=lambda r: (size_order[r["size"]], engines.FILES.index(r["file"]), order[r["engine"]]))
