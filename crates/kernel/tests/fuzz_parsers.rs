@@ -391,10 +391,13 @@ fn check_csu_table(text: &str) -> Result<(), TestCaseError> {
                 | CsuError::FieldCount { line, .. }
                 | CsuError::EmptyField { line, .. } => Some(*line),
                 CsuError::BadPostcodeDistrict { line, value } => {
+                    // The value is the field as parsed: quotes removed (`"a"b` reads as `ab`),
+                    // and a quoted field may run over the lines after its first.
+                    let bare = |s: &str| s.replace(['"', '\r', '\n'], "");
                     prop_assert!(
                         lines
-                            .get(line.wrapping_sub(1))
-                            .is_some_and(|l| l.contains(value.as_str())),
+                            .get(line.wrapping_sub(1)..)
+                            .is_some_and(|rest| bare(&rest.join("\n")).contains(&bare(value))),
                         "{message}"
                     );
                     prop_assert!(message.contains("field postcode_district"), "{message}");
@@ -435,6 +438,19 @@ proptest! {
         prop_assert!(CsuTable::parse_csv(&valid).is_ok());
         check_csu_table(&mutate(&valid, &edits, sep))?;
     }
+}
+
+/// Found by CI: text after a field's closing quote is kept (`"a"b` reads as `ab`), so the
+/// refused value is not a substring of its line as written.
+#[test]
+fn a_bad_district_after_a_closing_quote_is_named_as_parsed() {
+    let text = format!("{CSU_HEADER}\n\"\u{e}\"\u{e},,\n");
+    let err = CsuTable::parse_csv(&text).unwrap_err();
+    assert!(
+        matches!(&err, CsuError::BadPostcodeDistrict { line: 2, value } if value == "\u{e}\u{e}"),
+        "{err:?}"
+    );
+    check_csu_table(&text).unwrap();
 }
 
 // ---------------------------------------------------------------------------------------------
