@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::{DataType, TimeUnit, TimestampMicrosecondType};
-use engage_ingest::{Ingest, IngestOptions, IngestReport, Profiles, SourceKind};
+use engage_ingest::{CompactString, Ingest, IngestOptions, IngestReport, Profiles, SourceKind};
 use engage_kernel::Micros;
 use engage_kernel::postcode::CsuTable;
 use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
@@ -141,9 +141,11 @@ impl Archive {
         let ingested = ingest.finish();
         self.report = Some(ingested.report);
         let mut keys = NewKeys::default();
-        for c in &ingested.contacts {
-            keys.callers.push(c.caller_key.clone());
-            keys.addresses.push(c.address_key.clone());
+        for c in ingested.contacts {
+            keys.callers
+                .push(c.caller_key.map(CompactString::into_string));
+            keys.addresses
+                .push(c.address_key.map(CompactString::into_string));
             self.times.push(c.received_at);
             self.lines.push(self.text.code(Some(&c.line)));
             self.agencies.push(self.text.code(Some(c.agency)));

@@ -25,6 +25,7 @@ pub mod report;
 mod rows;
 mod sources;
 
+pub use compact_str::CompactString;
 pub use contact::{Contact, Reject};
 pub use exports::{
     ACD_COLUMNS, Field, INCIDENTS_COLUMNS, PARTNERS_COLUMNS, RECORDINGS_COLUMNS, REFERRALS_COLUMNS,

@@ -4,6 +4,7 @@
 
 use std::hash::{BuildHasher, Hash, Hasher};
 
+use compact_str::CompactString;
 use engage_kernel::phone::{Cli, classify_cli};
 use engage_kernel::postcode::{CsuTable, normalize_postcode, postcode_district};
 use engage_kernel::pseudonym::{PseudonymKey, is_pseudonym};
@@ -146,9 +147,9 @@ fn fingerprint<'r>(fields: impl Iterator<Item = &'r str>) -> u64 {
     h.finish()
 }
 
-fn optional(text: &str) -> Option<String> {
+fn optional(text: &str) -> Option<CompactString> {
     let t = text.trim();
-    (!t.is_empty()).then(|| t.to_string())
+    (!t.is_empty()).then(|| t.into())
 }
 
 /// Uppercase letters and digits, single spaces: `12 High St.,  Maidstone` → `12 HIGH ST MAIDSTONE`.
@@ -176,15 +177,15 @@ pub fn address_key(text: &str) -> Option<String> {
 }
 
 /// The caller key as published of a number: its pseudonym when publishing with a key.
-pub(crate) fn caller_key(key: Option<&PseudonymKey>, cli: &Cli) -> Option<String> {
+pub(crate) fn caller_key(key: Option<&PseudonymKey>, cli: &Cli) -> Option<CompactString> {
     Some(published_caller(key, cli.e164()?))
 }
 
 /// The caller key as published of an E.164 number: its pseudonym when publishing with a key.
-pub(crate) fn published_caller(key: Option<&PseudonymKey>, number: &str) -> String {
+pub(crate) fn published_caller(key: Option<&PseudonymKey>, number: &str) -> CompactString {
     match key {
-        Some(key) => key.pseudonymise(number),
-        None => number.to_string(),
+        Some(key) => key.pseudonymise(number).into(),
+        None => number.into(),
     }
 }
 
@@ -267,7 +268,7 @@ impl<'a> RowParser<'a> {
         self.time(row, field).map(Some)
     }
 
-    fn required(&self, row: &RawRow, field: usize) -> Result<String, Reject> {
+    fn required(&self, row: &RawRow, field: usize) -> Result<CompactString, Reject> {
         let layout = self.context.layout;
         optional(layout.get(row, field))
             .ok_or_else(|| layout.reject_field(row, field, "is empty; a value is required"))
@@ -455,7 +456,7 @@ impl<'a> RowParser<'a> {
         let received = self.time(row, RECEIVED)?;
         let key_text = layout.get(row, KEY).trim();
         let (caller_key, cli_status) = if is_pseudonym(key_text) {
-            (Some(key_text.to_string()), "present")
+            (Some(key_text.into()), "present")
         } else {
             let cli = self.cli(row, KEY)?;
             (caller_key(self.context.key, &cli), cli.status())

@@ -5,6 +5,7 @@ use std::collections::hash_map::Entry;
 use std::hash::BuildHasherDefault;
 use std::io::Read;
 
+use compact_str::CompactString;
 use engage_kernel::Micros;
 use engage_kernel::postcode::CsuTable;
 use engage_kernel::pseudonym::PseudonymKey;
@@ -364,7 +365,7 @@ impl<'a> Ingest<'a> {
     fn acd_contacts(
         &mut self,
         calls: &[AcdCall],
-        recording_ids: Vec<Option<String>>,
+        recording_ids: Vec<Option<CompactString>>,
     ) -> Vec<Contact> {
         let key = self.options.key;
         let acd = std::mem::take(&mut self.kept.acd);
@@ -379,9 +380,9 @@ impl<'a> Ingest<'a> {
                     .number()
                     .map(|code| parse::published_caller(key, numbers.text(code))),
                 cli_status: row.caller.status(),
-                contact_id: acd.text.get(row.call_id).to_string(),
+                contact_id: acd.text.get(row.call_id).into(),
                 agency: "police",
-                line: words.text(row.phone_line).to_string(),
+                line: words.text(row.phone_line).into(),
                 received_at: call.arrived,
                 outcome: row.outcome,
                 wait_s: call.answered.map(|a| seconds(a - call.arrived)),
@@ -396,7 +397,7 @@ impl<'a> Ingest<'a> {
     /// Links each recording to an ACD call, and returns the id of the recording linked to each
     /// of the `calls` calls; a recording that links to none is rejected as unmatched. The kept
     /// recordings are dropped.
-    fn link_recordings(&mut self, index: &AcdIndex, calls: usize) -> Vec<Option<String>> {
+    fn link_recordings(&mut self, index: &AcdIndex, calls: usize) -> Vec<Option<CompactString>> {
         let mut ids = vec![None; calls];
         let mut recordings = std::mem::take(&mut self.kept.recordings);
         let linked = link::recordings(index, &mut recordings);
@@ -407,7 +408,7 @@ impl<'a> Ingest<'a> {
             match call {
                 Some(call) => {
                     counts.merged += 1;
-                    ids[call] = Some(text.get(recording.recording_id).to_string());
+                    ids[call] = Some(text.get(recording.recording_id).into());
                 }
                 None => {
                     counts.rejected += 1;
@@ -439,14 +440,14 @@ impl<'a> Ingest<'a> {
         let counts = &mut self.counts[slot(SourceKind::Incidents)];
         let unmatched = link::unmatched_incident();
         let (text, words) = (&incidents.text, &self.kept.words);
-        let word = |code: Option<u32>| code.map(|code| words.text(code).to_string());
+        let word = |code: Option<u32>| code.map(|code| words.text(code).into());
         for (incident, call) in incidents.rows.iter().zip(linked) {
             match call {
                 Some(call) => {
                     counts.merged += 1;
                     let contact = &mut contacts[call];
                     if contact.incident_id.is_none() {
-                        contact.incident_id = Some(text.get(incident.incident_id).to_string());
+                        contact.incident_id = Some(text.get(incident.incident_id).into());
                         contact.category = word(incident.category);
                         contact.closing_category = word(incident.closing_category);
                         contact.grade = incident.grade;
@@ -625,10 +626,10 @@ mod tests {
             let mut contacts: Vec<Contact> = rows
                 .iter()
                 .map(|(key, at, id, line)| Contact {
-                    caller_key: key.clone(),
+                    caller_key: key.as_deref().map(Into::into),
                     received_at: *at,
-                    contact_id: id.clone(),
-                    line: line.to_string(),
+                    contact_id: id.into(),
+                    line: line.to_string().into(),
                     ..Contact::default()
                 })
                 .collect();

@@ -252,19 +252,19 @@ fn a_pseudonymised_world_holds_no_direct_identifier() {
         // Partners' pseudonyms are kept as given; every number is pseudonymised.
         expected.caller_key = clear.caller_key.as_deref().map(|k| {
             if is_pseudonym(k) {
-                k.to_string()
+                k.into()
             } else {
-                key.pseudonymise(k)
+                key.pseudonymise(k).into()
             }
         });
         expected.address_key = clear
             .address_key
             .as_deref()
-            .map(|a| key.pseudonymise_address(a));
+            .map(|a| key.pseudonymise_address(a).into());
         expected.postcode = clear
             .postcode
             .as_deref()
-            .map(|p| postcode_district(p).unwrap().to_string());
+            .map(|p| postcode_district(p).unwrap().into());
         assert_eq!(c, &expected);
     }
 
