@@ -6,7 +6,7 @@
 
 use std::num::NonZeroU64;
 
-use engage_kernel::contact_index::ContactIndex;
+use engage_kernel::contact_index::{ContactIndex, KeyHash};
 use engage_kernel::phone::Cli;
 
 use crate::local_time::LocalInstant;
@@ -79,6 +79,17 @@ impl Vocabulary {
     /// The text of `code`.
     pub fn text(&self, code: u32) -> &str {
         self.codes.key(code)
+    }
+
+    /// Asks for the slot of `text` to be brought into the cache, ahead of [`Vocabulary::code`].
+    pub fn prefetch_slot(&self, text: &str) {
+        self.codes.prefetch_slot(KeyHash::of(text));
+    }
+
+    /// Asks for the record of `text` to be brought into the cache, after
+    /// [`Vocabulary::prefetch_slot`].
+    pub fn prefetch_record(&self, text: &str) {
+        self.codes.prefetch_record(KeyHash::of(text));
     }
 }
 

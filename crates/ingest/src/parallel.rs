@@ -16,8 +16,15 @@ use crate::read::{RawRow, SourceReader};
 use crate::sources::RowSink;
 
 type Batch<T> = (u64, Vec<Result<T, Reject>>);
+
+/// How many rows ahead of the one applied its lookups' hash-table slots are fetched, and how
+/// many its key records are.
+const SLOTS_AHEAD: usize = 16;
+const RECORDS_AHEAD: usize = 8;
 /// A batch read: its number, its rows, and their texts.
 type ReadBatch = (u64, Vec<Result<ParsedRow, Reject>>, TextArena);
+/// Batches read, waiting for the batches ahead of them to be applied, by number.
+type Waiting = BTreeMap<u64, (Vec<Result<ParsedRow, Reject>>, TextArena)>;
 
 /// Reads the rows of `reader` on `threads` threads, `batch_rows` at a time, and applies each to
 /// `sink` in file order; the rows applied go back to `reader` to read later rows into.
@@ -53,12 +60,21 @@ pub(crate) fn read_rows<R: Read>(
         drop(to_main);
 
         let mut applied = 0u64; // batches applied
-        let mut waiting: BTreeMap<u64, (Vec<Result<ParsedRow, Reject>>, TextArena)> =
-            BTreeMap::new();
+        let mut waiting = Waiting::new();
         let mut apply_ready =
-            |waiting: &mut BTreeMap<u64, _>, applied: &mut u64, reader: &mut SourceReader<R>| {
+            |waiting: &mut Waiting, applied: &mut u64, reader: &mut SourceReader<R>| {
                 while let Some((batch, text)) = waiting.remove(applied) {
-                    for row in batch {
+                    // The lookups of rows a little ahead are started while this one is
+                    // applied: the tables are far larger than the cache.
+                    let mut rows = batch.into_iter();
+                    while let Some(row) = rows.next() {
+                        let ahead = rows.as_slice();
+                        if let Some(ahead) = ahead.get(SLOTS_AHEAD) {
+                            sink.prefetch_slots(ahead, &text);
+                        }
+                        if let Some(ahead) = ahead.get(RECORDS_AHEAD) {
+                            sink.prefetch_records(ahead, &text);
+                        }
                         if let Some(row) = sink.apply(row, &text) {
                             reader.recycle(row);
                         }

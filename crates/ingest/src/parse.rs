@@ -5,6 +5,7 @@
 use std::hash::{BuildHasher, Hash, Hasher};
 
 use compact_str::CompactString;
+use engage_kernel::contact_index::KeyHash;
 use engage_kernel::phone::{Cli, classify_cli};
 use engage_kernel::postcode::{CsuTable, normalize_postcode, postcode_district};
 use engage_kernel::pseudonym::{PseudonymKey, is_pseudonym};
@@ -67,6 +68,21 @@ pub(crate) enum Parsed {
     Partner(Contact),
 }
 
+impl Parsed {
+    /// The caller number it holds, whose code keeping it will look up.
+    pub fn number(&self) -> Option<TextRef> {
+        match self {
+            Parsed::Acd(row) => match row.cli {
+                CallerText::Present(number) => Some(number),
+                CallerText::Withheld | CallerText::Unavailable => None,
+            },
+            Parsed::Recording(row) => row.remote,
+            Parsed::Incident(row) => row.caller,
+            Parsed::Partner(_) => None,
+        }
+    }
+}
+
 /// Figures a row adds to its source's counts once it is not a repeat.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Tally {
@@ -88,37 +104,11 @@ pub(crate) struct ParsedRow {
 }
 
 /// A row's id with its hash, worked out on the thread that read the row, so the thread that
-/// drops repeats (`crate::sources`) only compares; its text is in the batch's texts.
+/// drops repeats (`crate::sources`) only looks it up; its text is in the batch's texts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct RowKey {
-    pub hash: u64,
+    pub hash: KeyHash,
     pub text: TextRef,
-}
-
-/// The hash of a row's id.
-pub(crate) fn key_hash(text: &str) -> u64 {
-    foldhash::quality::FixedState::with_seed(0x6b65).hash_one(text)
-}
-
-/// Hashes a `u64` that is a hash already by itself.
-#[derive(Default)]
-pub(crate) struct CarriedHash(u64);
-
-impl Hasher for CarriedHash {
-    fn write(&mut self, bytes: &[u8]) {
-        // Only `write_u64` is used (a `u64` key); anything else is folded in.
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
 }
 
 /// What every row of one source is read with; shared by the threads reading it.
@@ -229,7 +219,7 @@ impl<'a> RowParser<'a> {
             _ => self.text.push(layout.get(&row, 0).trim()),
         };
         let key = RowKey {
-            hash: key_hash(self.text.get(key)),
+            hash: KeyHash::of(self.text.get(key)),
             text: key,
         };
         let print = fingerprint(row.fields());

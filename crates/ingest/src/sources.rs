@@ -1,21 +1,20 @@
 //! Reading the sources and joining the four of contacts into contacts; referrals are read
 //! beside them (`crate::referral`).
 
-use std::collections::hash_map::Entry;
-use std::hash::BuildHasherDefault;
 use std::io::Read;
 
 use compact_str::CompactString;
 use engage_kernel::Micros;
+use engage_kernel::contact_index::{ContactIndex, KeyHash};
 use engage_kernel::postcode::CsuTable;
 use engage_kernel::pseudonym::PseudonymKey;
 use engage_kernel::time::SECOND;
 use foldhash::HashMap;
 
 use crate::contact::{Contact, Reject};
-use crate::kept::{Kept, TextArena, TextRef};
+use crate::kept::{Kept, TextArena};
 use crate::link::{self, AcdCall, AcdIndex};
-use crate::parse::{self, CarriedHash, Parsed, ParsedRow, RowContext, RowParser};
+use crate::parse::{self, Parsed, ParsedRow, RowContext, RowParser};
 use crate::profile::{Profiles, SourceKind};
 use crate::read::{Disclosure, RawRow, ReadError, SourceLayout, SourceReader};
 use crate::referral::{Referral, Referrals};
@@ -82,6 +81,29 @@ pub(crate) struct RowSink<'s> {
 }
 
 impl RowSink<'_> {
+    /// Asks for the hash-table slots that applying `row` will look up to be brought into the
+    /// cache: call it some rows ahead of applying it, and [`RowSink::prefetch_records`] a few
+    /// rows later, so that the cache misses of several rows overlap.
+    pub(crate) fn prefetch_slots(&self, row: &Result<ParsedRow, Reject>, text: &TextArena) {
+        if let Ok(parsed) = row {
+            self.seen.ids.prefetch_slot(parsed.key.hash);
+            if let Some(number) = parsed.outcome.as_ref().ok().and_then(Parsed::number) {
+                self.kept.numbers.prefetch_slot(text.get(number));
+            }
+        }
+    }
+
+    /// Asks for the key records that applying `row` will compare to be brought into the
+    /// cache (see [`RowSink::prefetch_slots`]).
+    pub(crate) fn prefetch_records(&self, row: &Result<ParsedRow, Reject>, text: &TextArena) {
+        if let Ok(parsed) = row {
+            self.seen.ids.prefetch_record(parsed.key.hash);
+            if let Some(number) = parsed.outcome.as_ref().ok().and_then(Parsed::number) {
+                self.kept.numbers.prefetch_record(text.get(number));
+            }
+        }
+    }
+
     /// Counts one row read and keeps what it became; rows must come in file order, their
     /// texts in `text`. Gives back the row as read, when there was one, to be reused.
     pub(crate) fn apply(
@@ -106,7 +128,7 @@ impl RowSink<'_> {
         // other values is a conflict and rejected.
         let key = text.get(parsed.key.text);
         let this = (parsed.row.line, parsed.print);
-        if let Some((first_line, first_print)) = self.seen.first(parsed.key.hash, key, this) {
+        if let Some((first_line, first_print)) = self.seen.first(key, parsed.key.hash, this) {
             if first_print == parsed.print {
                 counts.duplicates += 1;
             } else {
@@ -136,49 +158,23 @@ impl RowSink<'_> {
 }
 
 /// The ids read from one file, each with the line it was first read on and the fingerprint
-/// of that row: by hash, the first id of that hash (its text in one buffer for all), and any
-/// other id of a hash already taken (rare) apart by its text.
+/// of that row: the ids interned, and those two figures by the id's code.
 #[derive(Default)]
 struct SeenKeys {
-    by_hash: std::collections::HashMap<u64, FirstRead, BuildHasherDefault<CarriedHash>>,
-    texts: TextArena,
-    collided: HashMap<String, (u64, u64)>,
-}
-
-/// Where an id was first read: its text, line and row's fingerprint.
-struct FirstRead {
-    text: TextRef,
-    line: u64,
-    print: u64,
+    ids: ContactIndex,
+    first: Vec<(u64, u64)>,
 }
 
 impl SeenKeys {
-    /// The (line, fingerprint) of the first row read with the id `key`, whose hash is `hash`;
-    /// if there was none, `None`, and `this` row's are noted as the first.
-    fn first(&mut self, hash: u64, key: &str, this: (u64, u64)) -> Option<(u64, u64)> {
-        match self.by_hash.entry(hash) {
-            Entry::Vacant(slot) => {
-                slot.insert(FirstRead {
-                    text: self.texts.push(key),
-                    line: this.0,
-                    print: this.1,
-                });
-                None
-            }
-            Entry::Occupied(first) => {
-                let first = first.get();
-                if self.texts.get(first.text) == key {
-                    return Some((first.line, first.print));
-                }
-                match self.collided.entry(key.to_string()) {
-                    Entry::Occupied(first) => Some(*first.get()),
-                    Entry::Vacant(slot) => {
-                        slot.insert(this);
-                        None
-                    }
-                }
-            }
+    /// The (line, fingerprint) of the first row read with the id `key`; if there was none,
+    /// `None`, and `this` row's are noted as the first.
+    fn first(&mut self, key: &str, hash: KeyHash, this: (u64, u64)) -> Option<(u64, u64)> {
+        let code = self.ids.code_hashed_key(key, hash) as usize;
+        if code == self.first.len() {
+            self.first.push(this);
+            return None;
         }
+        Some(self.first[code])
     }
 }
 
@@ -597,17 +593,20 @@ mod tests {
     use proptest::prelude::*;
 
     #[test]
-    fn an_id_is_seen_again_by_its_text_even_when_another_id_has_its_hash() {
+    fn an_id_is_seen_again_with_its_first_line_and_fingerprint() {
         let mut seen = SeenKeys::default();
-        assert_eq!(seen.first(7, "A1", (2, 10)), None);
-        // Another id with the same hash is another id.
-        assert_eq!(seen.first(7, "B2", (3, 11)), None);
-        assert_eq!(seen.first(8, "C3", (4, 12)), None);
-        assert_eq!(seen.first(7, "A1", (5, 13)), Some((2, 10)));
-        assert_eq!(seen.first(7, "B2", (6, 14)), Some((3, 11)));
-        assert_eq!(seen.first(8, "C3", (7, 15)), Some((4, 12)));
-        assert_eq!(seen.first(9, "", (8, 16)), None);
-        assert_eq!(seen.first(9, "", (9, 17)), Some((8, 16)));
+        // An incident's id (id, time and number) is longer than a key kept inline.
+        let long = "I240000001\u{1f}06/10/2025 00:25:09\u{1f}029 2018 0107";
+        let mut first = |key: &str, this| seen.first(key, KeyHash::of(key), this);
+        assert_eq!(first("A1", (2, 10)), None);
+        assert_eq!(first("B2", (3, 11)), None);
+        assert_eq!(first(long, (4, 12)), None);
+        assert_eq!(first("A1", (5, 13)), Some((2, 10)));
+        assert_eq!(first("B2", (6, 14)), Some((3, 11)));
+        assert_eq!(first(long, (7, 15)), Some((4, 12)));
+        assert_eq!(first("", (8, 16)), None);
+        assert_eq!(first("", (9, 17)), Some((8, 16)));
+        assert_eq!(first("A1 ", (10, 18)), None);
     }
 
     proptest! {

@@ -19,7 +19,6 @@ use crate::time::Micros;
 /// Keyed contacts, bucketed by caller, and the callers' keys.
 #[derive(Clone, Debug, Default)]
 pub struct ContactIndex {
-    hasher: FixedState,
     index: KeyIndex,
     /// Per code, its key: inline when short (every phone number), else where it is in `long_keys`.
     keys: KeyRecords,
@@ -29,6 +28,18 @@ pub struct ContactIndex {
     unkeyed: u64,
     /// The last key pushed: its code and record.
     previous: Option<(u32, KeyRecord)>,
+}
+
+/// A key's hash as a [`ContactIndex`] works it out, for an adapter that hashes keys ahead of
+/// interning them (on the threads that read the rows, say) and prefetches their slots.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyHash(u64);
+
+impl KeyHash {
+    /// The hash of `key`.
+    pub fn of(key: &str) -> Self {
+        KeyHash(FixedState::default().hash_one(key))
+    }
 }
 
 /// A key in 16 bytes: byte 0 is its length when at most [`KeyRecord::INLINE`] bytes, which
@@ -270,7 +281,7 @@ impl ContactIndex {
             self.unkeyed += 1;
             return None;
         };
-        Some(self.file(key, self.hasher.hash_one(key), at))
+        Some(self.file(key, KeyHash::of(key).0, at))
     }
 
     /// Files a batch of contacts, as [`ContactIndex::push`] one by one, but faster on large
@@ -307,7 +318,7 @@ impl ContactIndex {
         const AHEAD: usize = 16;
         let hashes: Vec<u64> = keys
             .iter()
-            .map(|k| k.map_or(0, |k| self.hasher.hash_one(k)))
+            .map(|k| k.map_or(0, |k| KeyHash::of(k).0))
             .collect();
         for (i, &key) in keys.iter().enumerate() {
             if let Some(Some(_)) = keys.get(i + AHEAD) {
@@ -369,13 +380,34 @@ impl ContactIndex {
     /// The code of `key`, interned if new, filing no contact: for an adapter that only needs
     /// text kept once and named by a dense code.
     pub fn code_key(&mut self, key: &str) -> u32 {
-        let hash = self.hasher.hash_one(key);
+        let hash = KeyHash::of(key).0;
         self.code(key, hash)
+    }
+
+    /// [`ContactIndex::code_key`] with the key's hash worked out already.
+    pub fn code_hashed_key(&mut self, key: &str, hash: KeyHash) -> u32 {
+        debug_assert_eq!(hash, KeyHash::of(key), "the hash of this key");
+        self.code(key, hash.0)
+    }
+
+    /// Asks the CPU to bring the hash-table slot of the key of `hash` into the cache: a hint
+    /// for an adapter that interns keys one at a time but knows the next ones. Call it a few
+    /// keys ahead, and [`ContactIndex::prefetch_record`] a little later.
+    pub fn prefetch_slot(&self, hash: KeyHash) {
+        self.index.prefetch_slot(hash.0);
+    }
+
+    /// Asks the CPU to bring the record of the key of `hash` into the cache, when the slot
+    /// (fetched by [`ContactIndex::prefetch_slot`]) says which record that probably is.
+    pub fn prefetch_record(&self, hash: KeyHash) {
+        if let Some(code) = self.index.probable_code(hash.0) {
+            prefetch(self.keys.get(code));
+        }
     }
 
     /// The code of a key already pushed.
     pub fn code_of(&self, key: &str) -> Option<u32> {
-        let hash = self.hasher.hash_one(key);
+        let hash = KeyHash::of(key).0;
         let probe = KeyRecord::inline(key);
         self.index
             .find(hash, |c| self.keys.get(c).is(key, probe, &self.long_keys))
@@ -497,6 +529,28 @@ mod tests {
         assert_eq!(index.code_of("a"), Some(1));
         assert_eq!(index.callers(), 3);
         assert_eq!(index.keyed_contacts(), 0);
+    }
+
+    #[test]
+    fn keys_hashed_ahead_and_prefetched_get_the_codes_of_code_key() {
+        let keys: Vec<String> = (0..5_000u32)
+            .map(|i| match i % 3 {
+                0 => format!("+4477009{:05}", i % 1_700),
+                1 => format!("ps:{:032x}", i % 900),
+                _ => String::new(),
+            })
+            .collect();
+        let mut plain = ContactIndex::new();
+        let mut ahead = ContactIndex::new();
+        for (i, key) in keys.iter().enumerate() {
+            if let Some(next) = keys.get(i + 4) {
+                ahead.prefetch_slot(KeyHash::of(next));
+                ahead.prefetch_record(KeyHash::of(next));
+            }
+            let hashed = ahead.code_hashed_key(key, KeyHash::of(key));
+            assert_eq!(hashed, plain.code_key(key), "{key}");
+        }
+        assert_eq!(ahead.callers(), plain.callers());
     }
 
     #[test]
