@@ -13,6 +13,7 @@
 pub mod contact;
 pub mod exports;
 mod kept;
+mod line_endings;
 mod link;
 pub mod local_time;
 #[cfg(not(target_arch = "wasm32"))]

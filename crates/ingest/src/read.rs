@@ -10,6 +10,7 @@ use std::rc::Rc;
 use engage_kernel::phone::PhoneError;
 
 use crate::contact::Reject;
+use crate::line_endings::LineEndings;
 use crate::profile::SourceProfile;
 
 /// What a reject's raw text and reason may show.
@@ -171,7 +172,7 @@ pub const COLUMN_WITHHELD: &str = "[withheld]";
 
 /// One source's export, opened.
 pub struct SourceReader<R: Read> {
-    reader: csv::Reader<R>,
+    reader: csv::Reader<LineEndings<R>>,
     stopped: bool,
     /// The bytes of the last row read, to size the next.
     last_len: usize,
@@ -220,7 +221,7 @@ impl<R: Read> SourceReader<R> {
             .delimiter(profile.delimiter)
             .flexible(true)
             .has_headers(true)
-            .from_reader(input);
+            .from_reader(LineEndings::new(input));
         let file = profile.file.clone();
         let header = reader
             .headers()
@@ -298,6 +299,13 @@ impl<R: Read> SourceReader<R> {
         }
     }
 
+    /// The line a record starts on, from its position as the CSV reader gives it.
+    fn line_of(&mut self, position: Option<&csv::Position>) -> u64 {
+        position.map_or(0, |p| {
+            self.reader.get_mut().first_line_from(p.byte(), p.line())
+        })
+    }
+
     /// The source's layout, to read its rows elsewhere.
     pub fn layout(&self) -> &SourceLayout {
         &self.layout
@@ -319,7 +327,7 @@ impl<R: Read> SourceReader<R> {
             Ok(false) => None,
             Ok(true) => {
                 self.last_len = record.as_slice().len().max(64);
-                let line = record.position().map_or(0, |p| p.line());
+                let line = self.line_of(record.position());
                 let row = RawRow { line, record };
                 if row.record.len() != self.width {
                     let reason = format!(
@@ -333,7 +341,7 @@ impl<R: Read> SourceReader<R> {
                 }
             }
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = self.line_of(e.position());
                 let reason = if let csv::ErrorKind::Io(_) = e.kind() {
                     self.stopped = true;
                     format!("reading stopped here, the rest of the file is lost: {e}")
