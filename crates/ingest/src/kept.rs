@@ -10,7 +10,7 @@ use engage_kernel::contact_index::{ContactIndex, KeyHash};
 use engage_kernel::phone::Cli;
 
 use crate::local_time::LocalInstant;
-use crate::rows::{AcdRow, CallerText, IncidentRow, RecordingRow};
+use crate::rows::{AcdRow, CallerText, IncidentRow, NumberText, RecordingRow};
 
 /// Where a text is in a [`TextArena`]: 16 bytes, and no more as an `Option`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,15 +81,26 @@ impl Vocabulary {
         self.codes.key(code)
     }
 
-    /// Asks for the slot of `text` to be brought into the cache, ahead of [`Vocabulary::code`].
-    pub fn prefetch_slot(&self, text: &str) {
-        self.codes.prefetch_slot(KeyHash::of(text));
+    /// The code of `text`, whose hash is `hash`, kept if new.
+    pub fn code_hashed(&mut self, text: &str, hash: KeyHash) -> u32 {
+        self.codes.code_hashed_key(text, hash)
     }
 
-    /// Asks for the record of `text` to be brought into the cache, after
+    /// Asks for the slot of the text of `hash` to be brought into the cache, ahead of
+    /// [`Vocabulary::code_hashed`].
+    pub fn prefetch_slot(&self, hash: KeyHash) {
+        self.codes.prefetch_slot(hash);
+    }
+
+    /// Asks for the record of the text of `hash` to be brought into the cache, after
     /// [`Vocabulary::prefetch_slot`].
-    pub fn prefetch_record(&self, text: &str) {
-        self.codes.prefetch_record(KeyHash::of(text));
+    pub fn prefetch_record(&self, hash: KeyHash) {
+        self.codes.prefetch_record(hash);
+    }
+
+    /// The code of a number read, kept if new.
+    fn number(&mut self, number: NumberText, text: &TextArena) -> u32 {
+        self.code_hashed(text.get(number.text), number.hash)
     }
 }
 
@@ -104,7 +115,7 @@ pub(crate) enum Caller {
 impl Caller {
     fn keep(caller: CallerText, text: &TextArena, numbers: &mut Vocabulary) -> Self {
         match caller {
-            CallerText::Present(number) => Caller::Present(numbers.code(text.get(number))),
+            CallerText::Present(number) => Caller::Present(numbers.number(number, text)),
             CallerText::Withheld => Caller::Withheld,
             CallerText::Unavailable => Caller::Unavailable,
         }
@@ -214,7 +225,7 @@ impl Kept {
         let own = &mut self.recordings.text;
         let kept = KeptRecording {
             recording_id: own.push(text.get(row.recording_id)),
-            number: row.remote.map(|number| self.numbers.code(text.get(number))),
+            number: row.remote.map(|number| self.numbers.number(number, text)),
             started: row.started,
             line: row.line,
             raw: own.push(text.get(row.raw)),
@@ -230,7 +241,7 @@ impl Kept {
         let kept = KeptIncident {
             incident_id: own.push(text.get(row.incident_id)),
             call_time: row.call_time,
-            number: row.caller.map(|number| self.numbers.code(text.get(number))),
+            number: row.caller.map(|number| self.numbers.number(number, text)),
             address_key: word(row.address_key),
             postcode: word(row.postcode),
             csu: word(row.csu),

@@ -70,10 +70,10 @@ pub(crate) fn read_rows<R: Read>(
                     while let Some(row) = rows.next() {
                         let ahead = rows.as_slice();
                         if let Some(ahead) = ahead.get(SLOTS_AHEAD) {
-                            sink.prefetch_slots(ahead, &text);
+                            sink.prefetch_slots(ahead);
                         }
                         if let Some(ahead) = ahead.get(RECORDS_AHEAD) {
-                            sink.prefetch_records(ahead, &text);
+                            sink.prefetch_records(ahead);
                         }
                         if let Some(row) = sink.apply(row, &text) {
                             reader.recycle(row);

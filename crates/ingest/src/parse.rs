@@ -15,7 +15,7 @@ use crate::kept::{TextArena, TextRef};
 use crate::local_time::{LocalInstant, LocalTimeReader};
 use crate::profile::{SourceKind, SourceProfile};
 use crate::read::{RawRow, SourceLayout};
-use crate::rows::{AcdRow, CallerText, IncidentRow, RecordingRow};
+use crate::rows::{AcdRow, CallerText, IncidentRow, NumberText, RecordingRow};
 
 /// Field positions, in `SourceKind::fields` order.
 mod field {
@@ -70,12 +70,9 @@ pub(crate) enum Parsed {
 
 impl Parsed {
     /// The caller number it holds, whose code keeping it will look up.
-    pub fn number(&self) -> Option<TextRef> {
+    pub fn number(&self) -> Option<NumberText> {
         match self {
-            Parsed::Acd(row) => match row.cli {
-                CallerText::Present(number) => Some(number),
-                CallerText::Withheld | CallerText::Unavailable => None,
-            },
+            Parsed::Acd(row) => row.cli.number(),
             Parsed::Recording(row) => row.remote,
             Parsed::Incident(row) => row.caller,
             Parsed::Partner(_) => None,
@@ -416,7 +413,7 @@ impl<'a> RowParser<'a> {
         Ok(IncidentRow {
             incident_id,
             call_time,
-            caller: self.keep(caller),
+            caller: caller.map(|number| NumberText::keep(&number, &mut self.text)),
             address_key: self.keep(address_key),
             postcode: self.keep(postcode),
             csu: self.keep(csu),

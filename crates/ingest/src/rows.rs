@@ -3,6 +3,7 @@
 //! the ingest finishes, `crate::sources`). They are kept, smaller, as `crate::kept`'s rows
 //! until `crate::link` joins them.
 
+use engage_kernel::contact_index::KeyHash;
 use engage_kernel::phone::Cli;
 
 use crate::kept::{TextArena, TextRef};
@@ -12,10 +13,28 @@ use crate::local_time::LocalInstant;
 // a `String` each: a thread reading rows allocates one buffer a batch, and the thread keeping
 // them frees one.
 
-/// A caller number as read, its E.164 text in the batch's arena.
+/// An E.164 number as read: its text in the batch's arena, and its hash, worked out on the
+/// reading thread so that the thread keeping the rows only looks it up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct NumberText {
+    pub text: TextRef,
+    pub hash: KeyHash,
+}
+
+impl NumberText {
+    /// `number`, kept in `text`.
+    pub fn keep(number: &str, text: &mut TextArena) -> Self {
+        NumberText {
+            text: text.push(number),
+            hash: KeyHash::of(number),
+        }
+    }
+}
+
+/// A caller number as read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum CallerText {
-    Present(TextRef),
+    Present(NumberText),
     Withheld,
     Unavailable,
 }
@@ -24,14 +43,14 @@ impl CallerText {
     /// `cli`, its number kept in `text`.
     pub fn of(cli: Cli, text: &mut TextArena) -> Self {
         match cli {
-            Cli::Present(number) => CallerText::Present(text.push(&number)),
+            Cli::Present(number) => CallerText::Present(NumberText::keep(&number, text)),
             Cli::Withheld => CallerText::Withheld,
             Cli::Unavailable => CallerText::Unavailable,
         }
     }
 
     /// The number, if one was presented.
-    pub fn number(self) -> Option<TextRef> {
+    pub fn number(self) -> Option<NumberText> {
         match self {
             CallerText::Present(number) => Some(number),
             CallerText::Withheld | CallerText::Unavailable => None,
@@ -55,7 +74,7 @@ pub(crate) struct AcdRow {
 pub(crate) struct RecordingRow {
     pub recording_id: TextRef,
     /// The remote number; `None` when withheld or unavailable.
-    pub remote: Option<TextRef>,
+    pub remote: Option<NumberText>,
     pub started: LocalInstant,
     pub line: u64,
     /// The row as a reject shows it.
@@ -67,7 +86,7 @@ pub(crate) struct IncidentRow {
     pub incident_id: TextRef,
     pub call_time: LocalInstant,
     /// E.164.
-    pub caller: Option<TextRef>,
+    pub caller: Option<NumberText>,
     /// As published: pseudonymised when publishing with a key.
     pub address_key: Option<TextRef>,
     /// As published: the postcode district when publishing with a key.

@@ -84,22 +84,22 @@ impl RowSink<'_> {
     /// Asks for the hash-table slots that applying `row` will look up to be brought into the
     /// cache: call it some rows ahead of applying it, and [`RowSink::prefetch_records`] a few
     /// rows later, so that the cache misses of several rows overlap.
-    pub(crate) fn prefetch_slots(&self, row: &Result<ParsedRow, Reject>, text: &TextArena) {
+    pub(crate) fn prefetch_slots(&self, row: &Result<ParsedRow, Reject>) {
         if let Ok(parsed) = row {
             self.seen.ids.prefetch_slot(parsed.key.hash);
             if let Some(number) = parsed.outcome.as_ref().ok().and_then(Parsed::number) {
-                self.kept.numbers.prefetch_slot(text.get(number));
+                self.kept.numbers.prefetch_slot(number.hash);
             }
         }
     }
 
     /// Asks for the key records that applying `row` will compare to be brought into the
     /// cache (see [`RowSink::prefetch_slots`]).
-    pub(crate) fn prefetch_records(&self, row: &Result<ParsedRow, Reject>, text: &TextArena) {
+    pub(crate) fn prefetch_records(&self, row: &Result<ParsedRow, Reject>) {
         if let Ok(parsed) = row {
             self.seen.ids.prefetch_record(parsed.key.hash);
             if let Some(number) = parsed.outcome.as_ref().ok().and_then(Parsed::number) {
-                self.kept.numbers.prefetch_record(text.get(number));
+                self.kept.numbers.prefetch_record(number.hash);
             }
         }
     }
