@@ -141,7 +141,7 @@ impl Archive {
         let ingested = ingest.finish();
         self.report = Some(ingested.report);
         let mut keys = NewKeys::default();
-        for c in ingested.contacts {
+        for c in &ingested.contacts {
             keys.callers
                 .push(c.caller_key.map(CompactString::into_string));
             keys.addresses

@@ -81,6 +81,17 @@ impl Vocabulary {
         self.codes.key(code)
     }
 
+    /// Asks for the text of `code` to be brought into the cache, ahead of
+    /// [`Vocabulary::text`].
+    pub fn prefetch_text(&self, code: u32) {
+        self.codes.prefetch_key(code);
+    }
+
+    /// How many texts are kept; their codes are those below.
+    pub fn len(&self) -> usize {
+        self.codes.callers()
+    }
+
     /// The code of `text`, whose hash is `hash`, kept if new.
     pub fn code_hashed(&mut self, text: &str, hash: KeyHash) -> u32 {
         self.codes.code_hashed_key(text, hash)

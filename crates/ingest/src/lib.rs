@@ -25,6 +25,7 @@ pub mod referral;
 pub mod report;
 mod rows;
 mod sources;
+mod table;
 
 pub use compact_str::CompactString;
 pub use contact::{Contact, Reject};
@@ -37,3 +38,4 @@ pub use read::Disclosure;
 pub use referral::Referral;
 pub use report::{IngestReport, SourceCounts};
 pub use sources::{Ingest, IngestOptions, Ingested};
+pub use table::{ContactTable, Rows};

@@ -3,23 +3,21 @@
 
 use std::io::Read;
 
-use compact_str::CompactString;
 use engage_kernel::Micros;
 use engage_kernel::contact_index::{ContactIndex, KeyHash};
 use engage_kernel::postcode::CsuTable;
 use engage_kernel::pseudonym::PseudonymKey;
-use engage_kernel::time::SECOND;
-use foldhash::HashMap;
 
 use crate::contact::{Contact, Reject};
-use crate::kept::{Kept, TextArena};
+use crate::kept::{Kept, TextArena, TextRef};
 use crate::link::{self, AcdCall, AcdIndex};
 use crate::parse::{self, Parsed, ParsedRow, RowContext, RowParser};
 use crate::profile::{Profiles, SourceKind};
 use crate::read::{Disclosure, RawRow, ReadError, SourceLayout, SourceReader};
 use crate::referral::{Referral, Referrals};
 use crate::report::{IngestReport, SourceCounts};
-use crate::rows::{permute, sort_rows};
+use crate::rows::sort_rows;
+use crate::table::{ContactTable, LinkedCalls, LinkedIncident};
 
 /// What an ingest needs besides the exports.
 pub struct IngestOptions<'a> {
@@ -39,7 +37,7 @@ pub struct IngestOptions<'a> {
 /// the figures.
 pub struct Ingested {
     /// The contacts table.
-    pub contacts: Vec<Contact>,
+    pub contacts: ContactTable,
     /// The referrals table; `None` when no referrals export was read.
     pub referrals: Option<Vec<Referral>>,
     /// The rejects table.
@@ -292,22 +290,35 @@ impl<'a> Ingest<'a> {
     }
 
     /// Resolves the clock change, links the systems and sorts the contacts. Each source's kept
-    /// rows are dropped as soon as they are merged.
+    /// rows are dropped as soon as they are linked; the calls' are kept, compactly, in the
+    /// table.
     pub fn finish(mut self) -> Ingested {
-        let calls = self.resolve_clock();
-        let index = AcdIndex::new(&self.kept.acd.rows, &calls);
-        // The recordings are linked, and dropped, before the contacts are made: they are not
-        // held beside them.
-        let recording_ids = self.link_recordings(&index, calls.len());
-        let mut contacts = self.acd_contacts(&calls, recording_ids);
-        drop(calls);
-        self.merge_incidents(&index, &mut contacts);
+        let instants = self.resolve_clock();
+        let index = AcdIndex::new(&self.kept.acd.rows, &instants);
+        // The calls' ids, with the linked recordings' and incidents' ids after them.
+        let mut ids = std::mem::take(&mut self.kept.acd.text);
+        let recordings = self.link_recordings(&index, instants.len(), &mut ids);
+        let (linked, incidents) = self.link_incidents(&index, instants.len(), &mut ids);
         drop(index);
-        self.kept = Kept::default();
+        let kept = std::mem::take(&mut self.kept);
+        let key = self.options.key;
+        let caller_keys = (0..kept.numbers.len() as u32)
+            .map(|code| parse::published_caller(key, kept.numbers.text(code)))
+            .collect();
+        drop(kept.numbers);
+        let calls = LinkedCalls {
+            rows: kept.acd.rows,
+            instants,
+            recordings,
+            linked,
+            incidents,
+            ids,
+            caller_keys,
+            words: kept.words,
+        };
         let referrals = self.finish_referrals();
         self.counts[slot(SourceKind::Partners)].published = self.partners.len() as u64;
-        contacts.append(&mut self.partners);
-        sort_contacts(&mut contacts);
+        let contacts = ContactTable::new(calls, std::mem::take(&mut self.partners));
         sort_rejects(&mut self.rejects);
         let report = report(self.counts, &contacts, &self.rejects);
         Ingested {
@@ -355,56 +366,26 @@ impl<'a> Ingest<'a> {
         calls
     }
 
-    /// One contact per ACD call (`calls` and `recording_ids` parallel to the calls), in call id
-    /// order, with the recording linked to it, before incidents are merged into it. The kept
-    /// calls are dropped.
-    fn acd_contacts(
+    /// Links each recording to an ACD call, and returns the id (kept in `ids`) of the recording
+    /// linked to each of the `calls` calls; a recording that links to none is rejected as
+    /// unmatched. The kept recordings are dropped.
+    fn link_recordings(
         &mut self,
-        calls: &[AcdCall],
-        recording_ids: Vec<Option<CompactString>>,
-    ) -> Vec<Contact> {
-        let key = self.options.key;
-        let acd = std::mem::take(&mut self.kept.acd);
-        let (numbers, words) = (&self.kept.numbers, &self.kept.words);
-        // Room for the partners' contacts too, appended later.
-        let mut contacts = Vec::with_capacity(acd.rows.len() + self.partners.len());
-        let calls = acd.rows.iter().zip(calls).zip(recording_ids);
-        contacts.extend(calls.map(|((row, call), recording_id)| {
-            Contact {
-                caller_key: row
-                    .caller
-                    .number()
-                    .map(|code| parse::published_caller(key, numbers.text(code))),
-                cli_status: row.caller.status(),
-                contact_id: acd.text.get(row.call_id).into(),
-                agency: "police",
-                line: words.text(row.phone_line).into(),
-                received_at: call.arrived,
-                outcome: row.outcome,
-                wait_s: call.answered.map(|a| seconds(a - call.arrived)),
-                talk_s: call.answered.zip(call.ended).map(|(a, e)| seconds(e - a)),
-                recording_id,
-                ..Contact::default()
-            }
-        }));
-        contacts
-    }
-
-    /// Links each recording to an ACD call, and returns the id of the recording linked to each
-    /// of the `calls` calls; a recording that links to none is rejected as unmatched. The kept
-    /// recordings are dropped.
-    fn link_recordings(&mut self, index: &AcdIndex, calls: usize) -> Vec<Option<CompactString>> {
-        let mut ids = vec![None; calls];
+        index: &AcdIndex,
+        calls: usize,
+        ids: &mut TextArena,
+    ) -> Vec<Option<TextRef>> {
+        let mut linked = vec![None; calls];
         let mut recordings = std::mem::take(&mut self.kept.recordings);
-        let linked = link::recordings(index, &mut recordings);
+        let calls_linked = link::recordings(index, &mut recordings);
         let counts = &mut self.counts[slot(SourceKind::Recordings)];
         let unmatched = link::unmatched_recording();
         let text = &recordings.text;
-        for (recording, call) in recordings.rows.iter().zip(linked) {
+        for (recording, call) in recordings.rows.iter().zip(calls_linked) {
             match call {
                 Some(call) => {
                     counts.merged += 1;
-                    ids[call] = Some(text.get(recording.recording_id).into());
+                    linked[call] = Some(ids.push(text.get(recording.recording_id)));
                 }
                 None => {
                     counts.rejected += 1;
@@ -424,32 +405,42 @@ impl<'a> Ingest<'a> {
                 }
             }
         }
-        ids
+        linked
     }
 
-    /// Merges each incident call into the contact of the ACD call it links to (the first
-    /// incident linked to a call gives the contact its incident fields); an incident call that
-    /// links to none is rejected as unmatched. The kept incident calls are dropped.
-    fn merge_incidents(&mut self, index: &AcdIndex, contacts: &mut [Contact]) {
+    /// Links each incident call to an ACD call, and returns for each of the `calls` calls the
+    /// incident whose fields its contact takes (the first linked to it), and those incidents,
+    /// their ids kept in `ids`; an incident call that links to none is rejected as unmatched.
+    /// The kept incident calls are dropped.
+    fn link_incidents(
+        &mut self,
+        index: &AcdIndex,
+        calls: usize,
+        ids: &mut TextArena,
+    ) -> (Vec<Option<u32>>, Vec<LinkedIncident>) {
+        let mut linked = vec![None; calls];
+        let mut merged = Vec::new();
         let mut incidents = std::mem::take(&mut self.kept.incidents);
-        let linked = link::incidents(index, &mut incidents);
+        let calls_linked = link::incidents(index, &mut incidents);
         let counts = &mut self.counts[slot(SourceKind::Incidents)];
         let unmatched = link::unmatched_incident();
-        let (text, words) = (&incidents.text, &self.kept.words);
-        let word = |code: Option<u32>| code.map(|code| words.text(code).into());
-        for (incident, call) in incidents.rows.iter().zip(linked) {
+        let text = &incidents.text;
+        for (incident, call) in incidents.rows.iter().zip(calls_linked) {
             match call {
                 Some(call) => {
                     counts.merged += 1;
-                    let contact = &mut contacts[call];
-                    if contact.incident_id.is_none() {
-                        contact.incident_id = Some(text.get(incident.incident_id).into());
-                        contact.category = word(incident.category);
-                        contact.closing_category = word(incident.closing_category);
-                        contact.grade = incident.grade;
-                        contact.postcode = word(incident.postcode);
-                        contact.address_key = word(incident.address_key);
-                        contact.csu = word(incident.csu);
+                    if linked[call].is_none() {
+                        linked[call] =
+                            Some(u32::try_from(merged.len()).expect("under 4 billion incidents"));
+                        merged.push(LinkedIncident {
+                            incident_id: ids.push(text.get(incident.incident_id)),
+                            category: incident.category,
+                            closing_category: incident.closing_category,
+                            grade: incident.grade,
+                            postcode: incident.postcode,
+                            address_key: incident.address_key,
+                            csu: incident.csu,
+                        });
                     }
                 }
                 None => {
@@ -474,6 +465,7 @@ impl<'a> Ingest<'a> {
                 }
             }
         }
+        (linked, merged)
     }
 
     /// The referrals sorted, or `None` when no referrals export was read; a referrals export
@@ -498,80 +490,13 @@ fn default_threads() -> usize {
     }
 }
 
-/// Contacts by caller key (keyless last), then time, then contact id; contacts equal in all
-/// three keep their order. The caller keys are ranked once (each distinct key compared as text
-/// only while ranking) and the contacts sorted by rank and time, comparing contact ids only
-/// between contacts of one caller at one instant, then put in that order in place.
-fn sort_contacts(contacts: &mut [Contact]) {
-    let mut codes: HashMap<&str, u32> = HashMap::default();
-    codes.reserve(contacts.len() / 2);
-    let code_of: Vec<Option<u32>> = contacts
-        .iter()
-        .map(|c| {
-            let key = c.caller_key.as_deref()?;
-            let next = codes.len() as u32;
-            Some(*codes.entry(key).or_insert(next))
-        })
-        .collect();
-    // Compared by their first 16 bytes as a number first (the whole of an E.164 number), the
-    // text only when those are equal: the same order as the text's, without reaching each
-    // key's text for every comparison.
-    let mut keys: Vec<(u128, &str, u32)> = codes
-        .into_iter()
-        .map(|(key, code)| (text_prefix(key), key, code))
-        .collect();
-    keys.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
-    let mut rank = vec![0u32; keys.len()];
-    for (r, &(_, _, code)) in keys.iter().enumerate() {
-        rank[code as usize] = r as u32;
-    }
-    let keyless = keys.len() as u32;
-    drop(keys);
-    // (caller rank, position, time): 16 bytes a contact, the ranks and codes freed before the
-    // sort.
-    let mut order: Vec<(u32, u32, Micros)> = contacts
-        .iter()
-        .zip(code_of)
-        .enumerate()
-        .map(|(i, (c, code))| {
-            let at = u32::try_from(i).expect("under 4 billion contacts");
-            (
-                code.map_or(keyless, |k| rank[k as usize]),
-                at,
-                c.received_at,
-            )
-        })
-        .collect();
-    drop(rank);
-    order.sort_unstable_by(|a, b| {
-        (a.0, a.2)
-            .cmp(&(b.0, b.2))
-            .then_with(|| {
-                contacts[a.1 as usize]
-                    .contact_id
-                    .cmp(&contacts[b.1 as usize].contact_id)
-            })
-            .then(a.1.cmp(&b.1))
-    });
-    permute(contacts, |at| order[at].1 as usize);
-}
-
-/// The first 16 bytes of `text` (zeros after its end) as a big-endian number: two texts whose
-/// numbers differ are in the order of their numbers.
-fn text_prefix(text: &str) -> u128 {
-    let mut bytes = [0u8; 16];
-    let n = text.len().min(16);
-    bytes[..n].copy_from_slice(&text.as_bytes()[..n]);
-    u128::from_be_bytes(bytes)
-}
-
 /// Rejects by source, then file, then line.
 fn sort_rejects(rejects: &mut [Reject]) {
     rejects.sort_by(|a, b| (a.source, &a.file, a.line).cmp(&(b.source, &b.file, b.line)));
 }
 
 /// The figures: each source's counts under its name, and the sizes of the two tables.
-fn report(counts: [SourceCounts; 5], contacts: &[Contact], rejects: &[Reject]) -> IngestReport {
+fn report(counts: [SourceCounts; 5], contacts: &ContactTable, rejects: &[Reject]) -> IngestReport {
     IngestReport {
         sources: SourceKind::ALL
             .iter()
@@ -583,14 +508,9 @@ fn report(counts: [SourceCounts; 5], contacts: &[Contact], rejects: &[Reject]) -
     }
 }
 
-fn seconds(micros: Micros) -> i32 {
-    (micros / SECOND).clamp(i32::MIN as i64, i32::MAX as i64) as i32
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
 
     #[test]
     fn an_id_is_seen_again_with_its_first_line_and_fingerprint() {
@@ -607,38 +527,5 @@ mod tests {
         assert_eq!(first("", (8, 16)), None);
         assert_eq!(first("", (9, 17)), Some((8, 16)));
         assert_eq!(first("A1 ", (10, 18)), None);
-    }
-
-    proptest! {
-        #[test]
-        fn text_prefixes_keep_the_order_of_the_texts(a in "[+0-9a-f\u{0}é]{0,20}", b in "[+0-9a-f\u{0}é]{0,20}") {
-            let (pa, pb) = (text_prefix(&a), text_prefix(&b));
-            if pa != pb {
-                prop_assert_eq!(pa.cmp(&pb), a.cmp(&b));
-            }
-        }
-
-        #[test]
-        fn contacts_sort_by_caller_then_time_then_id_stably(
-            rows in prop::collection::vec((prop::option::of("(\\+44|ps:)[0-9]{0,16}"), 0i64..4, "[AB]{1,2}", any::<u8>()), 0..80),
-        ) {
-            let mut contacts: Vec<Contact> = rows
-                .iter()
-                .map(|(key, at, id, line)| Contact {
-                    caller_key: key.as_deref().map(Into::into),
-                    received_at: *at,
-                    contact_id: id.into(),
-                    line: line.to_string().into(),
-                    ..Contact::default()
-                })
-                .collect();
-            let mut expected = contacts.clone();
-            expected.sort_by(|a, b| {
-                (a.caller_key.is_none(), &a.caller_key, a.received_at, &a.contact_id)
-                    .cmp(&(b.caller_key.is_none(), &b.caller_key, b.received_at, &b.contact_id))
-            });
-            sort_contacts(&mut contacts);
-            prop_assert_eq!(contacts, expected);
-        }
     }
 }

@@ -210,10 +210,10 @@ A3,999,07700 900400,03/03/2025 10:00:00,,03/03/2025 10:00:05,EMERGENCY,Abandoned
 A4,999,07700 900400,03/03/2025 07:00:00,,03/03/2025 07:00:05,EMERGENCY,Abandoned\n"
     );
     let plain = ingest(&acd, REC_HEADER, INC_HEADER, None);
-    let order: Vec<&str> = plain
+    let order: Vec<String> = plain
         .contacts
         .iter()
-        .map(|c| c.contact_id.as_str())
+        .map(|c| c.contact_id.into_string())
         .collect();
     assert_eq!(order, vec!["A4", "A3", "A1", "A2"]);
     let key = PseudonymKey::new(b"0123456789abcdef0123").unwrap();
@@ -222,7 +222,7 @@ A4,999,07700 900400,03/03/2025 07:00:00,,03/03/2025 07:00:05,EMERGENCY,Abandoned
         hidden
             .contacts
             .iter()
-            .filter_map(|c| c.caller_key.as_deref())
+            .filter_map(|c| c.caller_key)
             .all(|k| k.starts_with("ps:"))
     );
     assert_eq!(
@@ -295,13 +295,8 @@ fn a_pseudonymised_ingest_keeps_no_personal_field_in_clear() {
 
     // The contact: address pseudonym (same key, address domain), postcode cut to the district
     // after the CSU was found with the whole postcode.
-    let contact = |out: &Ingested, id: &str| {
-        out.contacts
-            .iter()
-            .find(|c| c.contact_id == id)
-            .unwrap()
-            .clone()
-    };
+    let contact =
+        |out: &Ingested, id: &str| out.contacts.iter().find(|c| c.contact_id == id).unwrap();
     let (clear, masked) = (contact(&plain, "A2"), contact(&hidden, "A2"));
     assert_eq!(clear.incident_id.as_deref(), Some("I1"));
     assert_eq!(

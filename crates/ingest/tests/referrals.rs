@@ -265,7 +265,7 @@ fn the_published_decisions_in_case_then_time_then_line_order() {
     );
     // The contacts are as they would be without referrals.
     assert_eq!(out.report.contacts, 1);
-    assert_eq!(out.contacts[0].caller_key.as_deref(), Some(number));
+    assert_eq!(out.contacts.get(0).caller_key.as_deref(), Some(number));
 }
 
 #[test]
@@ -304,7 +304,7 @@ fn pseudonymised_referrals_join_the_contacts_of_the_same_number() {
     let key = PseudonymKey::new(b"0123456789abcdef0123").unwrap();
     let out = ingest(&Profiles::default(), Some(&referrals_csv()), Some(&key));
     let referrals = out.referrals.as_deref().unwrap();
-    let contact_key = out.contacts[0].caller_key.clone().unwrap();
+    let contact_key = out.contacts.get(0).caller_key.unwrap();
     assert_eq!(contact_key, key.pseudonymise("+447700900500"));
     assert!(
         referrals

@@ -11,6 +11,7 @@
 use foldhash::fast::FixedState;
 use std::hash::BuildHasher;
 
+use crate::cache::prefetch;
 use crate::detect::scan_run;
 use crate::episode::{Episode, EpisodeChain};
 use crate::rule::RuleSet;
@@ -203,19 +204,6 @@ impl KeyIndex {
         }
         self.slots[i] = slot;
     }
-}
-
-/// Asks the CPU to bring `value` into the cache (a hint; nothing on other targets).
-#[inline]
-fn prefetch<T>(value: &T) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        // SAFETY: a prefetch is a hint that never faults, and the pointer comes from a reference.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>((value as *const T).cast::<i8>()) };
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = value;
 }
 
 /// The contacts of [`ContactIndex::BUCKET_CALLERS`] consecutive codes, in arrival order, in chunks
@@ -411,6 +399,12 @@ impl ContactIndex {
         let probe = KeyRecord::inline(key);
         self.index
             .find(hash, |c| self.keys.get(c).is(key, probe, &self.long_keys))
+    }
+
+    /// Asks the CPU to bring the record of the key of `code` into the cache, ahead of
+    /// [`ContactIndex::key`] (which holds a key of up to 15 bytes).
+    pub fn prefetch_key(&self, code: u32) {
+        prefetch(self.keys.get(code));
     }
 
     /// The key text of a code.

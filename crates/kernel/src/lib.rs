@@ -13,10 +13,12 @@
 //! - [`summary`]: what Engage says about a repeat caller and an episode, and the one
 //!   description of those columns every adapter derives its output from.
 //! - [`keys`]: text keys as dense integer codes.
+//! - [`cache`]: prefetching, for lookups that would wait on memory one at a time.
 //! - [`contact_index`]: contacts gathered one at a time for batch detection of very large tables.
 //! - [`impact`]: did referral change how often callers call? A difference-in-differences
 //!   estimate with not-yet-referred controls, robust to regression to the mean.
 
+pub mod cache;
 pub mod contact_index;
 pub mod detect;
 pub mod episode;

@@ -2,6 +2,7 @@
 //! encoded, on several threads (parquet's `ArrowColumnWriter`), then handed to the store one
 //! row group at a time: the same file an `AsyncArrowWriter` writes, on every core.
 
+use std::ops::Range;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -30,15 +31,15 @@ pub(crate) struct Layout {
     pub threads: usize,
 }
 
-/// Writes `rows` to `out` as one Parquet file of `schema`, each `layout.rows_per_batch` rows
-/// made a record batch by `to_batch`, and closes `out`. `progress` is told the rows written so
+/// Writes `rows` rows to `out` as one Parquet file of `schema`, each `layout.rows_per_batch`
+/// of them made a record batch by `to_batch` (given the rows' range), and closes `out`. `progress` is told the rows written so
 /// far after each row group. The schema must be flat (one Parquet column per field).
-pub(crate) async fn write_parquet<T: Sync, W: AsyncWrite + Unpin + Send>(
+pub(crate) async fn write_parquet<W: AsyncWrite + Unpin + Send>(
     out: &mut W,
     schema: SchemaRef,
     properties: WriterProperties,
-    rows: &[T],
-    to_batch: impl Fn(&[T]) -> Result<RecordBatch, ArrowError> + Sync,
+    rows: usize,
+    to_batch: impl Fn(Range<usize>) -> Result<RecordBatch, ArrowError> + Sync,
     layout: Layout,
     progress: &mut (dyn FnMut(u64) + Send),
 ) -> Result<(), ParquetError> {
@@ -46,7 +47,7 @@ pub(crate) async fn write_parquet<T: Sync, W: AsyncWrite + Unpin + Send>(
     let (mut file, factory) = ArrowWriter::try_new(Vec::new(), schema.clone(), Some(properties))?
         .into_serialized_writer()?;
     let mut written = 0u64;
-    for (index, group) in rows.chunks(layout.rows_per_row_group.max(1)).enumerate() {
+    for (index, group) in ranges(0..rows, layout.rows_per_row_group).enumerate() {
         // Each column's writer, taken (`None`) when it is closed.
         let writers: Vec<Mutex<Option<ArrowColumnWriter>>> = factory
             .create_column_writers(index)?
@@ -58,11 +59,11 @@ pub(crate) async fn write_parquet<T: Sync, W: AsyncWrite + Unpin + Send>(
                 "a nested schema cannot be written column by column".into(),
             ));
         }
-        for slice in group.chunks(ROWS_PER_SLICE) {
+        for slice in ranges(group.clone(), ROWS_PER_SLICE) {
             let per_batch = layout.rows_per_batch.max(1);
             let batches = in_parallel(layout.threads, slice.len().div_ceil(per_batch), |i| {
-                let end = ((i + 1) * per_batch).min(slice.len());
-                to_batch(&slice[i * per_batch..end])
+                let start = slice.start + i * per_batch;
+                to_batch(start..(start + per_batch).min(slice.end))
             })
             .into_iter()
             .collect::<Result<Vec<RecordBatch>, ArrowError>>()?;
@@ -104,6 +105,15 @@ pub(crate) async fn write_parquet<T: Sync, W: AsyncWrite + Unpin + Send>(
         .await
         .map_err(|e| ParquetError::External(Box::new(e)))?;
     Ok(())
+}
+
+/// `range` cut into consecutive ranges of `size` (at least 1), the last perhaps shorter.
+pub(crate) fn ranges(range: Range<usize>, size: usize) -> impl Iterator<Item = Range<usize>> {
+    let size = size.max(1);
+    range
+        .clone()
+        .step_by(size)
+        .map(move |start| start..(start + size).min(range.end))
 }
 
 async fn send<W: AsyncWrite + Unpin + Send>(
@@ -197,8 +207,8 @@ mod tests {
                 &mut out,
                 schema(),
                 WriterProperties::default(),
-                rows,
-                batch,
+                rows.len(),
+                |range| batch(&rows[range]),
                 layout,
                 &mut |n| written.push(n),
             ))

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::SCHEMA_VERSION;
 use crate::lock::PublishLock;
 use crate::manifest::{Manifest, SourceFile};
-use crate::parallel_parquet::{Layout, write_parquet};
+use crate::parallel_parquet::{Layout, ranges, write_parquet};
 use crate::schema::{
     contacts_batch, contacts_schema, referrals_batch, referrals_schema, rejects_batch,
     rejects_schema,
@@ -198,10 +198,11 @@ async fn write_and_commit(
     let mut tables = BTreeMap::new();
     let mut contact_files = Vec::new();
     let mut written = 0u64;
-    let parts = ingested.contacts.chunks(ROWS_PER_FILE).collect::<Vec<_>>();
-    for (n, part) in parts.iter().enumerate().chain(
+    let contacts = &ingested.contacts;
+    let parts = ranges(0..contacts.len(), ROWS_PER_FILE).collect::<Vec<_>>();
+    for (n, part) in parts.iter().cloned().enumerate().chain(
         // An empty table still gets one (empty) file, so readers find its schema.
-        std::iter::once((0, &&ingested.contacts[..0])).filter(|_| parts.is_empty()),
+        std::iter::once((0, 0..0)).filter(|_| parts.is_empty()),
     ) {
         let file = format!("{run}/contacts/part-{n:05}.parquet");
         let path = store.path(&format!("{id}/{file}"));
@@ -215,8 +216,12 @@ async fn write_and_commit(
             &mut writer,
             contacts_schema(),
             properties(&CONTACTS_SORT),
-            part,
-            contacts_batch,
+            part.len(),
+            // Each batch's contacts are made on the thread that makes the batch.
+            |rows| {
+                let rows = rows.start + part.start..rows.end + part.start;
+                contacts_batch(&contacts.rows(rows).collect::<Vec<_>>())
+            },
             layout(),
             &mut |rows| {
                 written = before + rows;
@@ -243,8 +248,8 @@ async fn write_and_commit(
         &mut writer,
         rejects_schema(),
         properties(&[]),
-        &ingested.rejects,
-        rejects_batch,
+        ingested.rejects.len(),
+        |rows| rejects_batch(&ingested.rejects[rows]),
         layout(),
         &mut |_| {},
     )
@@ -267,8 +272,8 @@ async fn write_and_commit(
             &mut writer,
             referrals_schema(),
             properties(&REFERRALS_SORT),
-            referrals,
-            referrals_batch,
+            referrals.len(),
+            |rows| referrals_batch(&referrals[rows]),
             layout(),
             &mut |_| {},
         )

@@ -203,8 +203,9 @@ fn address_episodes(out: &Ingested, map: impl Fn(&str) -> String) -> BTreeSet<St
         Rule::new(2, DAY).unwrap(),
     ])
     .unwrap();
-    let codes = encode_keys(out.contacts.iter().map(|c| c.address_key.as_deref()));
-    let times: Vec<i64> = out.contacts.iter().map(|c| c.received_at).collect();
+    let contacts = out.contacts.to_vec();
+    let codes = encode_keys(contacts.iter().map(|c| c.address_key.as_deref()));
+    let times: Vec<i64> = contacts.iter().map(|c| c.received_at).collect();
     let detection = detect(&rules, &codes.codes, &times).unwrap();
     detection
         .episodes()
@@ -241,8 +242,8 @@ fn a_pseudonymised_world_holds_no_direct_identifier() {
         }
     }
     // Each contact is the same as without a key but for what the key hides.
-    let by_id: HashMap<(&str, &str), _> = plain
-        .contacts
+    let plain_contacts = plain.contacts.to_vec();
+    let by_id: HashMap<(&str, &str), _> = plain_contacts
         .iter()
         .map(|c| ((c.agency, c.contact_id.as_str()), c))
         .collect();
@@ -265,7 +266,7 @@ fn a_pseudonymised_world_holds_no_direct_identifier() {
             .postcode
             .as_deref()
             .map(|p| postcode_district(p).unwrap().into());
-        assert_eq!(c, &expected);
+        assert_eq!(c, expected);
     }
 
     // No personal value in clear anywhere; without a key they are there (so the search

@@ -1,0 +1,412 @@
+//! The contacts table an ingest leaves: in the snapshot's order, and held compactly until it is
+//! read. An ACD call's contact is kept as the codes and text offsets it was read into, with the
+//! recording and incident linked to it, and made a [`Contact`] only when asked for: so the
+//! table is a third of the size of its contacts, and a writer makes each batch of them on a
+//! thread of its own.
+
+use std::ops::Range;
+
+use compact_str::CompactString;
+use engage_kernel::Micros;
+use engage_kernel::cache::prefetch;
+use engage_kernel::time::SECOND;
+
+use crate::contact::Contact;
+use crate::kept::{KeptAcd, TextArena, TextRef, Vocabulary};
+use crate::link::AcdCall;
+
+/// The contacts, sorted by caller key (keyless last), then time, then contact id; contacts
+/// equal in all three keep their order (ACD calls in call id order, then partners' contacts
+/// in file order).
+///
+/// Each contact is made when read ([`ContactTable::get`], [`ContactTable::rows`]); a read
+/// allocates only the texts of over 24 bytes (pseudonyms).
+pub struct ContactTable {
+    calls: LinkedCalls,
+    partners: Vec<Contact>,
+    /// Positions in table order: below the number of calls an ACD call's, from there a
+    /// partner's contact's.
+    order: Vec<u32>,
+}
+
+/// The ACD calls, linked, in call id order: the columns a contact of each is made from.
+pub(crate) struct LinkedCalls {
+    /// The calls as read.
+    pub rows: Vec<KeptAcd>,
+    /// Their instants, resolved.
+    pub instants: Vec<AcdCall>,
+    /// The id of the recording linked to each, in `ids`.
+    pub recordings: Vec<Option<TextRef>>,
+    /// The incident linked to each, in `incidents`.
+    pub linked: Vec<Option<u32>>,
+    /// The incidents linked to calls.
+    pub incidents: Vec<LinkedIncident>,
+    /// Call, recording and incident ids.
+    pub ids: TextArena,
+    /// Each caller number's key as published (E.164, or its pseudonym), by number code.
+    pub caller_keys: Vec<CompactString>,
+    /// Phone lines, categories, postcodes, address keys and CSUs.
+    pub words: Vocabulary,
+}
+
+/// The fields an incident gives the contact of the call it is linked to: texts in
+/// [`LinkedCalls::ids`] and codes among [`LinkedCalls::words`].
+pub(crate) struct LinkedIncident {
+    pub incident_id: TextRef,
+    pub category: Option<u32>,
+    pub closing_category: Option<u32>,
+    pub grade: Option<i8>,
+    pub postcode: Option<u32>,
+    pub address_key: Option<u32>,
+    pub csu: Option<u32>,
+}
+
+impl LinkedCalls {
+    fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    fn contact_id(&self, at: usize) -> &str {
+        self.ids.get(self.rows[at].call_id)
+    }
+
+    fn caller_key(&self, at: usize) -> Option<u32> {
+        self.rows[at].caller.number()
+    }
+
+    /// Asks for what [`LinkedCalls::prefetch_texts`] and [`LinkedCalls::contact`] read first
+    /// of the call at `at` to be brought into the cache.
+    fn prefetch_call(&self, at: usize) {
+        prefetch(&self.rows[at]);
+        prefetch(&self.instants[at]);
+        prefetch(&self.recordings[at]);
+        prefetch(&self.linked[at]);
+    }
+
+    /// Asks for the texts and incident that [`LinkedCalls::contact`] reads of the call at
+    /// `at`, after [`LinkedCalls::prefetch_call`], to be brought into the cache.
+    fn prefetch_texts(&self, at: usize) {
+        let row = &self.rows[at];
+        prefetch(self.ids.get(row.call_id));
+        if let Some(id) = self.recordings[at] {
+            prefetch(self.ids.get(id));
+        }
+        if let Some(code) = row.caller.number() {
+            prefetch(&self.caller_keys[code as usize]);
+        }
+        if let Some(incident) = self.linked[at] {
+            prefetch(&self.incidents[incident as usize]);
+        }
+    }
+
+    /// Asks for the words that [`LinkedCalls::contact`] reads of the call at `at`, after
+    /// [`LinkedCalls::prefetch_texts`], to be brought into the cache.
+    fn prefetch_words(&self, at: usize) {
+        let row = &self.rows[at];
+        self.words.prefetch_text(row.phone_line);
+        if let Some(incident) = self.linked[at] {
+            let incident = &self.incidents[incident as usize];
+            let words = [incident.address_key, incident.postcode, incident.category];
+            for code in words.into_iter().flatten() {
+                self.words.prefetch_text(code);
+            }
+        }
+    }
+
+    fn contact(&self, at: usize) -> Contact {
+        let (row, call) = (&self.rows[at], &self.instants[at]);
+        let word = |code: Option<u32>| code.map(|code| self.words.text(code).into());
+        let mut contact = Contact {
+            contact_id: self.ids.get(row.call_id).into(),
+            agency: "police",
+            line: self.words.text(row.phone_line).into(),
+            received_at: call.arrived,
+            caller_key: row
+                .caller
+                .number()
+                .map(|code| self.caller_keys[code as usize].clone()),
+            cli_status: row.caller.status(),
+            outcome: row.outcome,
+            wait_s: call.answered.map(|a| seconds(a - call.arrived)),
+            talk_s: call.answered.zip(call.ended).map(|(a, e)| seconds(e - a)),
+            recording_id: self.recordings[at].map(|id| self.ids.get(id).into()),
+            ..Contact::default()
+        };
+        if let Some(incident) = self.linked[at] {
+            let incident = &self.incidents[incident as usize];
+            contact.incident_id = Some(self.ids.get(incident.incident_id).into());
+            contact.category = word(incident.category);
+            contact.closing_category = word(incident.closing_category);
+            contact.grade = incident.grade;
+            contact.postcode = word(incident.postcode);
+            contact.address_key = word(incident.address_key);
+            contact.csu = word(incident.csu);
+        }
+        contact
+    }
+}
+
+impl ContactTable {
+    /// The table of `calls` and `partners`, sorted.
+    pub(crate) fn new(calls: LinkedCalls, partners: Vec<Contact>) -> Self {
+        let order = sorted_order(&calls, &partners);
+        ContactTable {
+            calls,
+            partners,
+            order,
+        }
+    }
+
+    /// The position among the calls of the contact at `at` in table order, if it is a call's.
+    fn call_at(&self, at: usize) -> Option<usize> {
+        let position = *self.order.get(at)? as usize;
+        (position < self.calls.len()).then_some(position)
+    }
+
+    /// How many contacts.
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    /// The contact at `at` in table order.
+    ///
+    /// # Panics
+    /// When `at` is not below [`ContactTable::len`].
+    pub fn get(&self, at: usize) -> Contact {
+        let position = self.order[at] as usize;
+        match position.checked_sub(self.calls.len()) {
+            None => self.calls.contact(position),
+            Some(partner) => self.partners[partner].clone(),
+        }
+    }
+
+    /// The contacts in `range`, in table order.
+    ///
+    /// # Panics
+    /// When `range` runs past [`ContactTable::len`].
+    pub fn rows(&self, range: Range<usize>) -> Rows<'_> {
+        assert!(range.end <= self.len(), "rows {range:?} of {}", self.len());
+        Rows { table: self, range }
+    }
+
+    /// Every contact, in table order.
+    pub fn iter(&self) -> Rows<'_> {
+        self.rows(0..self.len())
+    }
+
+    /// Every contact, made at once.
+    pub fn to_vec(&self) -> Vec<Contact> {
+        self.iter().collect()
+    }
+}
+
+/// How many contacts ahead [`Rows`] asks for a call's columns.
+const CALLS_AHEAD: usize = 16;
+/// How many contacts ahead [`Rows`] asks for a call's texts and incident.
+const TEXTS_AHEAD: usize = 8;
+/// How many contacts ahead [`Rows`] asks for a call's words (by their codes in the incident).
+const WORDS_AHEAD: usize = 4;
+
+/// Contacts of a [`ContactTable`] in table order, each made as it is reached.
+#[derive(Clone, Debug)]
+pub struct Rows<'a> {
+    table: &'a ContactTable,
+    range: Range<usize>,
+}
+
+impl Iterator for Rows<'_> {
+    type Item = Contact;
+
+    fn next(&mut self) -> Option<Contact> {
+        let at = self.range.next()?;
+        // Contacts in table order are scattered over the calls: the lookups of the contacts
+        // [`CALLS_AHEAD`], [`TEXTS_AHEAD`] and [`WORDS_AHEAD`] on are asked for while this one is made.
+        let table = self.table;
+        if let Some(call) = table.call_at(at + CALLS_AHEAD) {
+            table.calls.prefetch_call(call);
+        }
+        if let Some(call) = table.call_at(at + TEXTS_AHEAD) {
+            table.calls.prefetch_texts(call);
+        }
+        if let Some(call) = table.call_at(at + WORDS_AHEAD) {
+            table.calls.prefetch_words(call);
+        }
+        Some(table.get(at))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.range.size_hint()
+    }
+}
+
+impl ExactSizeIterator for Rows<'_> {}
+
+impl<'a> IntoIterator for &'a ContactTable {
+    type Item = Contact;
+    type IntoIter = Rows<'a>;
+
+    fn into_iter(self) -> Rows<'a> {
+        self.iter()
+    }
+}
+
+/// Two tables are equal when they hold equal contacts in the same order, however held.
+impl PartialEq for ContactTable {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for ContactTable {}
+
+impl std::fmt::Debug for ContactTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ContactTable")
+            .field("contacts", &self.len())
+            .field("partners", &self.partners.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The positions of the calls' and partners' contacts in table order. The distinct caller keys
+/// are ranked once (each compared as text only while ranking), and the contacts sorted by rank
+/// and time, comparing contact ids only between contacts of one caller at one instant.
+fn sorted_order(calls: &LinkedCalls, partners: &[Contact]) -> Vec<u32> {
+    let numbers = calls.caller_keys.len();
+    // Each number's key and each partner's contact's, as (prefix, text, which): a number's
+    // code, or the count of numbers plus the partner's position.
+    let mut keys: Vec<(u128, &str, u32)> = calls
+        .caller_keys
+        .iter()
+        .map(CompactString::as_str)
+        .enumerate()
+        .chain(
+            partners
+                .iter()
+                .enumerate()
+                .filter_map(|(i, p)| Some((numbers + i, p.caller_key.as_deref()?))),
+        )
+        .map(|(which, key)| {
+            let which = u32::try_from(which).expect("under 4 billion caller keys");
+            (text_prefix(key), key, which)
+        })
+        .collect();
+    // Compared by their first 16 bytes as a number first (the whole of an E.164 number), the
+    // text only when those are equal: the same order as the text's.
+    keys.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+    // Equal keys (a partner's contact and a call of one caller) share a rank.
+    let mut rank = vec![0u32; numbers + partners.len()];
+    let mut next = 0u32;
+    for (i, &(_, key, which)) in keys.iter().enumerate() {
+        if i > 0 && keys[i - 1].1 != key {
+            next += 1;
+        }
+        rank[which as usize] = next;
+    }
+    let keyless = next + 1;
+    drop(keys);
+    let call_count = calls.len();
+    let caller_rank = |at: usize| match at.checked_sub(call_count) {
+        None => calls.caller_key(at).map(|code| rank[code as usize]),
+        Some(p) => partners[p].caller_key.as_ref().map(|_| rank[numbers + p]),
+    };
+    let received_at = |at: usize| match at.checked_sub(call_count) {
+        None => calls.instants[at].arrived,
+        Some(p) => partners[p].received_at,
+    };
+    let contact_id = |at: u32| match (at as usize).checked_sub(call_count) {
+        None => calls.contact_id(at as usize),
+        Some(p) => partners[p].contact_id.as_str(),
+    };
+    // (caller rank, position, time): 16 bytes a contact.
+    let mut order: Vec<(u32, u32, Micros)> = (0..call_count + partners.len())
+        .map(|at| {
+            let position = u32::try_from(at).expect("under 4 billion contacts");
+            (
+                caller_rank(at).unwrap_or(keyless),
+                position,
+                received_at(at),
+            )
+        })
+        .collect();
+    drop(rank);
+    order.sort_unstable_by(|a, b| {
+        (a.0, a.2)
+            .cmp(&(b.0, b.2))
+            .then_with(|| contact_id(a.1).cmp(contact_id(b.1)))
+            .then(a.1.cmp(&b.1))
+    });
+    order.into_iter().map(|(_, at, _)| at).collect()
+}
+
+/// The first 16 bytes of `text` (zeros after its end) as a big-endian number: two texts whose
+/// numbers differ are in the order of their numbers.
+fn text_prefix(text: &str) -> u128 {
+    let mut bytes = [0u8; 16];
+    let n = text.len().min(16);
+    bytes[..n].copy_from_slice(&text.as_bytes()[..n]);
+    u128::from_be_bytes(bytes)
+}
+
+/// Whole seconds, held to an `i32`.
+fn seconds(micros: Micros) -> i32 {
+    (micros / SECOND).clamp(i32::MIN as i64, i32::MAX as i64) as i32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn no_calls() -> LinkedCalls {
+        LinkedCalls {
+            rows: Vec::new(),
+            instants: Vec::new(),
+            recordings: Vec::new(),
+            linked: Vec::new(),
+            incidents: Vec::new(),
+            ids: TextArena::default(),
+            caller_keys: Vec::new(),
+            words: Vocabulary::default(),
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn text_prefixes_keep_the_order_of_the_texts(a in "[+0-9a-f\u{0}é]{0,20}", b in "[+0-9a-f\u{0}é]{0,20}") {
+            let (pa, pb) = (text_prefix(&a), text_prefix(&b));
+            if pa != pb {
+                prop_assert_eq!(pa.cmp(&pb), a.cmp(&b));
+            }
+        }
+
+        #[test]
+        fn contacts_sort_by_caller_then_time_then_id_stably(
+            rows in prop::collection::vec((prop::option::of("(\\+44|ps:)[0-9]{0,16}"), 0i64..4, "[AB]{1,2}", any::<u8>()), 0..80),
+        ) {
+            let contacts: Vec<Contact> = rows
+                .iter()
+                .map(|(key, at, id, line)| Contact {
+                    caller_key: key.as_deref().map(Into::into),
+                    received_at: *at,
+                    contact_id: id.into(),
+                    line: line.to_string().into(),
+                    ..Contact::default()
+                })
+                .collect();
+            let mut expected = contacts.clone();
+            expected.sort_by(|a, b| {
+                (a.caller_key.is_none(), &a.caller_key, a.received_at, &a.contact_id)
+                    .cmp(&(b.caller_key.is_none(), &b.caller_key, b.received_at, &b.contact_id))
+            });
+            let table = ContactTable::new(no_calls(), contacts);
+            prop_assert_eq!(table.len(), expected.len());
+            prop_assert_eq!(table.to_vec(), expected);
+        }
+    }
+}
