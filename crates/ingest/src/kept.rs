@@ -1,7 +1,7 @@
 //! The rows of the three linked sources as kept from reading until linking, small: texts that
 //! repeat (caller numbers, phone lines, categories, postcodes, address keys, CSUs) are kept
-//! once and held as codes, and each source's other texts (ids, and the raw rows its rejects
-//! would show) share one buffer, dropped with the source's rows once they are merged.
+//! once and held as codes, each source's ids share one buffer, dropped with the source's rows
+//! once they are merged, and the raw rows that a link may yet reject are kept packed.
 //! `crate::rows` has the rows as a reading thread makes them; `crate::sources` keeps them here.
 
 use std::num::NonZeroU64;
@@ -61,6 +61,81 @@ impl TextArena {
     /// Forgets every text, keeping the buffer for the next.
     pub fn clear(&mut self) {
         self.text.clear();
+    }
+}
+
+/// Where a text is among [`PackedTexts`]: its block, and its place in the block unpacked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct PackedRef {
+    block: u32,
+    start: u32,
+    len: u32,
+}
+
+/// The texts of one [`TextArena`], compressed (LZ4) into one block.
+pub(crate) struct PackedBlock(Box<[u8]>);
+
+impl PackedBlock {
+    /// The texts of `arena`, packed.
+    pub fn pack(arena: &TextArena) -> Self {
+        PackedBlock(lz4_flex::compress_prepend_size(arena.text.as_bytes()).into_boxed_slice())
+    }
+}
+
+/// Texts kept for a rare use (the raw rows that a link may yet reject), packed a block at a
+/// time: raw CSV rows take a third or less of their size.
+#[derive(Default)]
+pub(crate) struct PackedTexts {
+    blocks: Vec<PackedBlock>,
+}
+
+impl PackedTexts {
+    /// Keeps `block`; its texts are found by [`PackedTexts::at`] with what the returned code
+    /// and their place in the arena it was packed from say.
+    pub fn push(&mut self, block: PackedBlock) -> u32 {
+        self.blocks.push(block);
+        u32::try_from(self.blocks.len() - 1).expect("under 4 billion blocks")
+    }
+
+    /// Where the text at `at` in the arena packed as block `block` is kept.
+    pub fn at(block: u32, at: TextRef) -> PackedRef {
+        PackedRef {
+            block,
+            start: u32::try_from(at.start_plus_one.get() - 1).expect("a block is under 4 GB"),
+            len: at.len,
+        }
+    }
+
+    /// A reader of the texts, which unpacks one block at a time: read texts in
+    /// [`PackedRef`] order to unpack each block once.
+    pub fn reader(&self) -> PackedReader<'_> {
+        PackedReader {
+            texts: self,
+            block: None,
+            unpacked: String::new(),
+        }
+    }
+}
+
+/// Reads [`PackedTexts`], holding the last block unpacked.
+pub(crate) struct PackedReader<'a> {
+    texts: &'a PackedTexts,
+    block: Option<u32>,
+    unpacked: String,
+}
+
+impl PackedReader<'_> {
+    /// The text kept at `at`.
+    pub fn get(&mut self, at: PackedRef) -> &str {
+        if self.block != Some(at.block) {
+            let packed = &self.texts.blocks[at.block as usize].0;
+            let bytes =
+                lz4_flex::decompress_size_prepended(packed).expect("a block packed here unpacks");
+            self.unpacked = String::from_utf8(bytes).expect("a block packed from a String");
+            self.block = Some(at.block);
+        }
+        let start = at.start as usize;
+        &self.unpacked[start..start + at.len as usize]
     }
 }
 
@@ -170,7 +245,7 @@ pub(crate) struct KeptRecording {
     pub number: Option<u32>,
     pub started: LocalInstant,
     pub line: u64,
-    pub raw: TextRef,
+    pub raw: PackedRef,
 }
 
 /// One incident call as kept (`crate::rows::IncidentRow`); the optional texts are codes among
@@ -186,7 +261,7 @@ pub(crate) struct KeptIncident {
     pub closing_category: Option<u32>,
     pub grade: Option<i8>,
     pub line: u64,
-    pub raw: TextRef,
+    pub raw: PackedRef,
 }
 
 /// One source's rows and the buffer of their texts.
@@ -214,6 +289,8 @@ pub(crate) struct Kept {
     pub acd: KeptRows<KeptAcd>,
     pub recordings: KeptRows<KeptRecording>,
     pub incidents: KeptRows<KeptIncident>,
+    /// The raw rows of the recordings and incident calls, for those a link rejects.
+    pub raw: PackedTexts,
 }
 
 impl Kept {
@@ -231,21 +308,21 @@ impl Kept {
         self.acd.rows.push(kept);
     }
 
-    /// Keeps a recording whose texts are in `text`.
-    pub fn recording(&mut self, row: RecordingRow, text: &TextArena) {
+    /// Keeps a recording whose texts are in `text`, its raw row in `raw_block`.
+    pub fn recording(&mut self, row: RecordingRow, text: &TextArena, raw_block: u32) {
         let own = &mut self.recordings.text;
         let kept = KeptRecording {
             recording_id: own.push(text.get(row.recording_id)),
             number: row.remote.map(|number| self.numbers.number(number, text)),
             started: row.started,
             line: row.line,
-            raw: own.push(text.get(row.raw)),
+            raw: PackedTexts::at(raw_block, row.raw),
         };
         self.recordings.rows.push(kept);
     }
 
-    /// Keeps an incident call whose texts are in `text`.
-    pub fn incident(&mut self, row: IncidentRow, text: &TextArena) {
+    /// Keeps an incident call whose texts are in `text`, its raw row in `raw_block`.
+    pub fn incident(&mut self, row: IncidentRow, text: &TextArena, raw_block: u32) {
         let own = &mut self.incidents.text;
         let words = &mut self.words;
         let mut word = |at: Option<TextRef>| at.map(|at| words.code(text.get(at)));
@@ -260,7 +337,7 @@ impl Kept {
             closing_category: word(row.closing_category),
             grade: row.grade,
             line: row.line,
-            raw: own.push(text.get(row.raw)),
+            raw: PackedTexts::at(raw_block, row.raw),
         };
         self.incidents.rows.push(kept);
     }
@@ -289,6 +366,38 @@ mod tests {
             arena.clear();
             let again = arena.push("x");
             prop_assert_eq!(arena.get(again), "x");
+        }
+
+        #[test]
+        fn packed_texts_give_back_each_text_in_any_order(
+            blocks in prop::collection::vec(prop::collection::vec(".{0,40}", 0..30), 0..6),
+            order in any::<prop::sample::Index>(),
+        ) {
+            let mut packed = PackedTexts::default();
+            let mut kept = Vec::new();
+            for texts in &blocks {
+                let mut arena = TextArena::default();
+                let refs: Vec<TextRef> = texts.iter().map(|t| arena.push(t)).collect();
+                let block = packed.push(PackedBlock::pack(&arena));
+                for (text, at) in texts.iter().zip(refs) {
+                    kept.push((PackedTexts::at(block, at), text.clone()));
+                }
+            }
+            // Read once out of order (blocks unpacked again and again), once sorted.
+            if !kept.is_empty() {
+                let shift = order.index(kept.len());
+                kept.rotate_left(shift);
+                kept.reverse();
+            }
+            let mut reader = packed.reader();
+            for (at, text) in &kept {
+                prop_assert_eq!(reader.get(*at), text.as_str());
+            }
+            kept.sort();
+            let mut reader = packed.reader();
+            for (at, text) in &kept {
+                prop_assert_eq!(reader.get(*at), text.as_str());
+            }
         }
 
         #[test]

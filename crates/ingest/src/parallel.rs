@@ -10,21 +10,16 @@ use std::sync::Mutex;
 use std::sync::mpsc;
 
 use crate::contact::Reject;
-use crate::kept::TextArena;
-use crate::parse::{ParsedRow, RowContext, RowParser};
+use crate::parse::{ParsedBatch, RowContext, RowParser};
 use crate::read::{RawRow, SourceReader};
 use crate::sources::RowSink;
 
 type Batch<T> = (u64, Vec<Result<T, Reject>>);
 
-/// How many rows ahead of the one applied its lookups' hash-table slots are fetched, and how
-/// many its key records are.
-const SLOTS_AHEAD: usize = 16;
-const RECORDS_AHEAD: usize = 8;
-/// A batch read: its number, its rows, and their texts.
-type ReadBatch = (u64, Vec<Result<ParsedRow, Reject>>, TextArena);
+/// A batch read, and its number.
+type ReadBatch = (u64, ParsedBatch);
 /// Batches read, waiting for the batches ahead of them to be applied, by number.
-type Waiting = BTreeMap<u64, (Vec<Result<ParsedRow, Reject>>, TextArena)>;
+type Waiting = BTreeMap<u64, ParsedBatch>;
 
 /// Reads the rows of `reader` on `threads` threads, `batch_rows` at a time, and applies each to
 /// `sink` in file order; the rows applied go back to `reader` to read later rows into.
@@ -47,11 +42,7 @@ pub(crate) fn read_rows<R: Read>(
                 loop {
                     let next = work.lock().map(|queue| queue.recv());
                     let Ok(Ok((number, batch))) = next else { break };
-                    let parsed = batch
-                        .into_iter()
-                        .map(|row| row.map(|row| parser.parse(row)))
-                        .collect();
-                    if to_main.send((number, parsed, parser.take_text())).is_err() {
+                    if to_main.send((number, parser.parse_batch(batch))).is_err() {
                         break;
                     }
                 }
@@ -63,22 +54,8 @@ pub(crate) fn read_rows<R: Read>(
         let mut waiting = Waiting::new();
         let mut apply_ready =
             |waiting: &mut Waiting, applied: &mut u64, reader: &mut SourceReader<R>| {
-                while let Some((batch, text)) = waiting.remove(applied) {
-                    // The lookups of rows a little ahead are started while this one is
-                    // applied: the tables are far larger than the cache.
-                    let mut rows = batch.into_iter();
-                    while let Some(row) = rows.next() {
-                        let ahead = rows.as_slice();
-                        if let Some(ahead) = ahead.get(SLOTS_AHEAD) {
-                            sink.prefetch_slots(ahead);
-                        }
-                        if let Some(ahead) = ahead.get(RECORDS_AHEAD) {
-                            sink.prefetch_records(ahead);
-                        }
-                        if let Some(row) = sink.apply(row, &text) {
-                            reader.recycle(row);
-                        }
-                    }
+                while let Some(batch) = waiting.remove(applied) {
+                    sink.apply_batch(batch, |row| reader.recycle(row));
                     *applied += 1;
                 }
             };
@@ -94,17 +71,17 @@ pub(crate) fn read_rows<R: Read>(
                 break;
             }
             sent += 1;
-            for (number, parsed, text) in done.try_iter() {
-                waiting.insert(number, (parsed, text));
+            for (number, parsed) in done.try_iter() {
+                waiting.insert(number, parsed);
             }
             apply_ready(&mut waiting, &mut applied, reader);
         }
         drop(to_workers);
         while applied < sent {
-            let Ok((number, parsed, text)) = done.recv() else {
+            let Ok((number, parsed)) = done.recv() else {
                 break;
             };
-            waiting.insert(number, (parsed, text));
+            waiting.insert(number, parsed);
             apply_ready(&mut waiting, &mut applied, reader);
         }
     });

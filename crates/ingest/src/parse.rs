@@ -11,7 +11,7 @@ use engage_kernel::postcode::{CsuTable, normalize_postcode, postcode_district};
 use engage_kernel::pseudonym::{PseudonymKey, is_pseudonym};
 
 use crate::contact::{Contact, Reject};
-use crate::kept::{TextArena, TextRef};
+use crate::kept::{PackedBlock, TextArena, TextRef};
 use crate::local_time::{LocalInstant, LocalTimeReader};
 use crate::profile::{SourceKind, SourceProfile};
 use crate::read::{RawRow, SourceLayout};
@@ -122,8 +122,18 @@ pub(crate) struct RowContext<'a> {
 pub(crate) struct RowParser<'a> {
     context: &'a RowContext<'a>,
     times: LocalTimeReader,
-    /// The texts of the rows read since it was last taken or cleared.
+    /// The texts of the rows read since the last batch.
     text: TextArena,
+    /// The raw rows of recordings and incident calls read since the last batch, to be packed.
+    raw: TextArena,
+}
+
+/// A batch of rows read: each row's outcome, their texts, and the raw rows of the recordings
+/// and incident calls among them, packed.
+pub(crate) struct ParsedBatch {
+    pub rows: Vec<Result<ParsedRow, Reject>>,
+    pub text: TextArena,
+    pub raw: PackedBlock,
 }
 
 fn fingerprint<'r>(fields: impl Iterator<Item = &'r str>) -> u64 {
@@ -183,28 +193,28 @@ impl<'a> RowParser<'a> {
             context,
             times: LocalTimeReader::new(&context.profile.time_format, context.profile.timezone),
             text: TextArena::default(),
+            raw: TextArena::default(),
         }
     }
 
-    /// The texts of the rows read since the last [`RowParser::take_text`] or
-    /// [`RowParser::clear_text`].
-    pub fn text(&self) -> &TextArena {
-        &self.text
-    }
-
-    /// The texts of the rows read so far, leaving none.
-    #[cfg(not(target_arch = "wasm32"))]
-    pub fn take_text(&mut self) -> TextArena {
-        std::mem::take(&mut self.text)
-    }
-
-    /// Forgets the texts of the rows read so far.
-    pub fn clear_text(&mut self) {
-        self.text.clear();
+    /// Reads a batch of rows (each as split, or why it could not be), packing the raw rows
+    /// kept.
+    pub fn parse_batch(&mut self, rows: Vec<Result<RawRow, Reject>>) -> ParsedBatch {
+        let rows = rows
+            .into_iter()
+            .map(|row| row.map(|row| self.parse(row)))
+            .collect();
+        let raw = PackedBlock::pack(&self.raw);
+        self.raw.clear();
+        ParsedBatch {
+            rows,
+            text: std::mem::take(&mut self.text),
+            raw,
+        }
     }
 
     /// Reads one row.
-    pub fn parse(&mut self, row: RawRow) -> ParsedRow {
+    fn parse(&mut self, row: RawRow) -> ParsedRow {
         let layout = self.context.layout;
         // Exact repeats (overlapping export windows) are dropped; a key repeated with
         // other values is a conflict and rejected (`crate::sources`).
@@ -347,7 +357,7 @@ impl<'a> RowParser<'a> {
             remote: CallerText::of(remote, &mut self.text).number(),
             started,
             line: row.line,
-            raw: self.text.push(&layout.raw(row)),
+            raw: self.raw.push(&layout.raw(row)),
         }))
     }
 
@@ -421,7 +431,7 @@ impl<'a> RowParser<'a> {
             closing_category: self.optional_text(row, CLOSING),
             grade,
             line: row.line,
-            raw: self.text.push(&layout.raw(row)),
+            raw: self.raw.push(&layout.raw(row)),
         })
     }
 

@@ -77,7 +77,7 @@ pub(crate) struct RecordingRow {
     pub remote: Option<NumberText>,
     pub started: LocalInstant,
     pub line: u64,
-    /// The row as a reject shows it.
+    /// The row as a reject shows it, in the batch's raw rows (`ParsedBatch::raw`).
     pub raw: TextRef,
 }
 
@@ -97,7 +97,7 @@ pub(crate) struct IncidentRow {
     pub closing_category: Option<TextRef>,
     pub grade: Option<i8>,
     pub line: u64,
-    /// The row as a reject shows it.
+    /// The row as a reject shows it, in the batch's raw rows (`ParsedBatch::raw`).
     pub raw: TextRef,
 }
 

@@ -11,7 +11,7 @@ use engage_kernel::pseudonym::PseudonymKey;
 use crate::contact::{Contact, Reject};
 use crate::kept::{Kept, TextArena, TextRef};
 use crate::link::{self, AcdCall, AcdIndex};
-use crate::parse::{self, Parsed, ParsedRow, RowContext, RowParser};
+use crate::parse::{self, Parsed, ParsedBatch, ParsedRow, RowContext, RowParser};
 use crate::profile::{Profiles, SourceKind};
 use crate::read::{Disclosure, RawRow, ReadError, SourceLayout, SourceReader};
 use crate::referral::{Referral, Referrals};
@@ -65,6 +65,11 @@ pub struct Ingest<'a> {
 /// Rows handed to a reading thread at a time, by default.
 const BATCH_ROWS: usize = 4096;
 
+/// How many rows ahead of the one applied its lookups' hash-table slots are fetched, and how
+/// many its key records are.
+const SLOTS_AHEAD: usize = 16;
+const RECORDS_AHEAD: usize = 8;
+
 /// Where the rows of one file go once read, in file order: the counts, the rejects and the
 /// rows of each source. It drops repeats.
 pub(crate) struct RowSink<'s> {
@@ -82,7 +87,7 @@ impl RowSink<'_> {
     /// Asks for the hash-table slots that applying `row` will look up to be brought into the
     /// cache: call it some rows ahead of applying it, and [`RowSink::prefetch_records`] a few
     /// rows later, so that the cache misses of several rows overlap.
-    pub(crate) fn prefetch_slots(&self, row: &Result<ParsedRow, Reject>) {
+    fn prefetch_slots(&self, row: &Result<ParsedRow, Reject>) {
         if let Ok(parsed) = row {
             self.seen.ids.prefetch_slot(parsed.key.hash);
             if let Some(number) = parsed.outcome.as_ref().ok().and_then(Parsed::number) {
@@ -93,7 +98,7 @@ impl RowSink<'_> {
 
     /// Asks for the key records that applying `row` will compare to be brought into the
     /// cache (see [`RowSink::prefetch_slots`]).
-    pub(crate) fn prefetch_records(&self, row: &Result<ParsedRow, Reject>) {
+    fn prefetch_records(&self, row: &Result<ParsedRow, Reject>) {
         if let Ok(parsed) = row {
             self.seen.ids.prefetch_record(parsed.key.hash);
             if let Some(number) = parsed.outcome.as_ref().ok().and_then(Parsed::number) {
@@ -102,12 +107,35 @@ impl RowSink<'_> {
         }
     }
 
+    /// Counts the rows of a batch read and keeps what they became; batches must come in file
+    /// order. Each row as read, when there was one, goes to `recycle` to be reused.
+    pub(crate) fn apply_batch(&mut self, batch: ParsedBatch, mut recycle: impl FnMut(RawRow)) {
+        let raw_block = self.kept.raw.push(batch.raw);
+        // The lookups of rows a little ahead are started while this one is applied: the
+        // tables are far larger than the cache.
+        let mut rows = batch.rows.into_iter();
+        while let Some(row) = rows.next() {
+            let ahead = rows.as_slice();
+            if let Some(ahead) = ahead.get(SLOTS_AHEAD) {
+                self.prefetch_slots(ahead);
+            }
+            if let Some(ahead) = ahead.get(RECORDS_AHEAD) {
+                self.prefetch_records(ahead);
+            }
+            if let Some(row) = self.apply(row, &batch.text, raw_block) {
+                recycle(row);
+            }
+        }
+    }
+
     /// Counts one row read and keeps what it became; rows must come in file order, their
-    /// texts in `text`. Gives back the row as read, when there was one, to be reused.
-    pub(crate) fn apply(
+    /// texts in `text`, their raw rows packed as `raw_block`. Gives back the row as read, when
+    /// there was one, to be reused.
+    fn apply(
         &mut self,
         row: Result<ParsedRow, Reject>,
         text: &TextArena,
+        raw_block: u32,
     ) -> Option<RawRow> {
         let counts = &mut *self.counts;
         counts.read += 1;
@@ -143,8 +171,8 @@ impl RowSink<'_> {
         counts.unreadable_postcodes += parsed.tally.unreadable_postcodes;
         match parsed.outcome {
             Ok(Parsed::Acd(row)) => self.kept.acd(row, text),
-            Ok(Parsed::Recording(row)) => self.kept.recording(row, text),
-            Ok(Parsed::Incident(row)) => self.kept.incident(row, text),
+            Ok(Parsed::Recording(row)) => self.kept.recording(row, text, raw_block),
+            Ok(Parsed::Incident(row)) => self.kept.incident(row, text, raw_block),
             Ok(Parsed::Partner(contact)) => self.partners.push(contact),
             Err(reject) => {
                 counts.rejected += 1;
@@ -257,14 +285,16 @@ impl<'a> Ingest<'a> {
             (sink.progress)(read);
             return Ok(());
         }
-        let _ = (threads, batch_rows);
+        let _ = threads;
         let mut parser = RowParser::new(&context);
-        while let Some(row) = reader.next_row() {
-            let parsed = row.map(|row| parser.parse(row));
-            if let Some(row) = sink.apply(parsed, parser.text()) {
-                reader.recycle(row);
+        loop {
+            let rows: Vec<_> = std::iter::from_fn(|| reader.next_row())
+                .take(batch_rows)
+                .collect();
+            if rows.is_empty() {
+                break;
             }
-            parser.clear_text();
+            sink.apply_batch(parser.parse_batch(rows), |row| reader.recycle(row));
         }
         let read = sink.counts.read;
         (sink.progress)(read);
@@ -379,8 +409,8 @@ impl<'a> Ingest<'a> {
         let mut recordings = std::mem::take(&mut self.kept.recordings);
         let calls_linked = link::recordings(index, &mut recordings);
         let counts = &mut self.counts[slot(SourceKind::Recordings)];
-        let unmatched = link::unmatched_recording();
         let text = &recordings.text;
+        let mut unmatched = Vec::new();
         for (recording, call) in recordings.rows.iter().zip(calls_linked) {
             match call {
                 Some(call) => {
@@ -390,21 +420,23 @@ impl<'a> Ingest<'a> {
                 None => {
                     counts.rejected += 1;
                     counts.unmatched += 1;
-                    self.rejects.push(Reject {
-                        source: SourceKind::Recordings.name(),
-                        file: self
-                            .options
-                            .profiles
-                            .get(SourceKind::Recordings)
-                            .file
-                            .clone(),
-                        line: recording.line,
-                        raw: text.get(recording.raw).to_string(),
-                        reason: unmatched.clone(),
-                    });
+                    unmatched.push((recording.raw, recording.line));
                 }
             }
         }
+        let reason = link::unmatched_recording();
+        let file = &self.options.profiles.get(SourceKind::Recordings).file;
+        let mut raw = self.kept.raw.reader();
+        // In the order they are packed, so that each block is unpacked once.
+        unmatched.sort_unstable();
+        self.rejects
+            .extend(unmatched.into_iter().map(|(at, line)| Reject {
+                source: SourceKind::Recordings.name(),
+                file: file.clone(),
+                line,
+                raw: raw.get(at).to_string(),
+                reason: reason.clone(),
+            }));
         linked
     }
 
@@ -423,8 +455,8 @@ impl<'a> Ingest<'a> {
         let mut incidents = std::mem::take(&mut self.kept.incidents);
         let calls_linked = link::incidents(index, &mut incidents);
         let counts = &mut self.counts[slot(SourceKind::Incidents)];
-        let unmatched = link::unmatched_incident();
         let text = &incidents.text;
+        let mut unmatched = Vec::new();
         for (incident, call) in incidents.rows.iter().zip(calls_linked) {
             match call {
                 Some(call) => {
@@ -446,25 +478,27 @@ impl<'a> Ingest<'a> {
                 None => {
                     counts.rejected += 1;
                     counts.unmatched += 1;
-                    self.rejects.push(Reject {
-                        source: SourceKind::Incidents.name(),
-                        file: self
-                            .options
-                            .profiles
-                            .get(SourceKind::Incidents)
-                            .file
-                            .clone(),
-                        line: incident.line,
-                        raw: text.get(incident.raw).to_string(),
-                        reason: if incident.number.is_none() {
-                            link::UNMATCHED_KEYLESS_INCIDENT.to_string()
-                        } else {
-                            unmatched.clone()
-                        },
-                    });
+                    unmatched.push((incident.raw, incident.line, incident.number.is_none()));
                 }
             }
         }
+        let reason = link::unmatched_incident();
+        let file = &self.options.profiles.get(SourceKind::Incidents).file;
+        let mut raw = self.kept.raw.reader();
+        // In the order they are packed, so that each block is unpacked once.
+        unmatched.sort_unstable();
+        self.rejects
+            .extend(unmatched.into_iter().map(|(at, line, keyless)| Reject {
+                source: SourceKind::Incidents.name(),
+                file: file.clone(),
+                line,
+                raw: raw.get(at).to_string(),
+                reason: if keyless {
+                    link::UNMATCHED_KEYLESS_INCIDENT.to_string()
+                } else {
+                    reason.clone()
+                },
+            }));
         (linked, merged)
     }
 
