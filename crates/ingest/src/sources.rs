@@ -80,7 +80,17 @@ pub(crate) struct RowSink<'s> {
     partners: &'s mut Vec<Contact>,
     /// Each key read, with the line it was first read on and the fingerprint of that row.
     seen: SeenKeys,
-    progress: &'s mut dyn FnMut(u64),
+}
+
+/// Rows read between two reports of progress.
+const PROGRESS_ROWS: u64 = 65_536;
+
+/// Tells `progress` that `after` rows have been read, if another [`PROGRESS_ROWS`] have been
+/// since `before`.
+pub(crate) fn tell_progress(progress: &mut dyn FnMut(u64), before: u64, after: u64) {
+    if after / PROGRESS_ROWS > before / PROGRESS_ROWS {
+        progress(after);
+    }
 }
 
 impl RowSink<'_> {
@@ -139,9 +149,6 @@ impl RowSink<'_> {
     ) -> Option<RawRow> {
         let counts = &mut *self.counts;
         counts.read += 1;
-        if counts.read.is_multiple_of(65_536) {
-            (self.progress)(counts.read);
-        }
         let parsed = match row {
             Ok(parsed) => parsed,
             Err(reject) => {
@@ -274,15 +281,20 @@ impl<'a> Ingest<'a> {
             kept: &mut self.kept,
             partners: &mut self.partners,
             seen: Default::default(),
-            progress,
         };
         let threads = self.threads;
         let batch_rows = self.batch_rows;
         #[cfg(not(target_arch = "wasm32"))]
         if threads > 1 {
-            crate::parallel::read_rows(&context, &mut reader, &mut sink, threads, batch_rows);
-            let read = sink.counts.read;
-            (sink.progress)(read);
+            crate::parallel::read_rows(
+                &context,
+                &mut reader,
+                &mut sink,
+                threads,
+                batch_rows,
+                progress,
+            );
+            progress(sink.counts.read);
             return Ok(());
         }
         let _ = threads;
@@ -294,10 +306,11 @@ impl<'a> Ingest<'a> {
             if rows.is_empty() {
                 break;
             }
+            let before = sink.counts.read;
             sink.apply_batch(parser.parse_batch(rows), |row| reader.recycle(row));
+            tell_progress(progress, before, sink.counts.read);
         }
-        let read = sink.counts.read;
-        (sink.progress)(read);
+        progress(sink.counts.read);
         Ok(())
     }
 
