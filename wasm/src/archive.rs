@@ -1,7 +1,5 @@
 //! Contacts held as columns in the page's memory.
 
-use std::collections::HashMap;
-
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::{DataType, TimeUnit, TimestampMicrosecondType};
 use engage_ingest::{CompactString, Ingest, IngestOptions, IngestReport, Profiles, SourceKind};
@@ -17,7 +15,7 @@ use crate::keys::{KeyColumn, KeySpace};
 #[derive(Clone, Default)]
 pub(crate) struct Interned {
     pub names: Vec<String>,
-    index: HashMap<String, u32>,
+    index: foldhash::HashMap<String, u32>,
 }
 
 impl Interned {
@@ -142,10 +140,8 @@ impl Archive {
         self.report = Some(ingested.report);
         let mut keys = NewKeys::default();
         for c in &ingested.contacts {
-            keys.callers
-                .push(c.caller_key.map(CompactString::into_string));
-            keys.addresses
-                .push(c.address_key.map(CompactString::into_string));
+            keys.callers.push(c.caller_key);
+            keys.addresses.push(c.address_key);
             self.times.push(c.received_at);
             self.lines.push(self.text.code(Some(&c.line)));
             self.agencies.push(self.text.code(Some(c.agency)));
@@ -203,8 +199,8 @@ fn check_claims(metadata: &parquet::file::metadata::ParquetMetaData) -> Result<(
 /// The keys of contacts being added, merged into the key spaces once all are read.
 #[derive(Default)]
 struct NewKeys {
-    callers: Vec<Option<String>>,
-    addresses: Vec<Option<String>>,
+    callers: Vec<Option<CompactString>>,
+    addresses: Vec<Option<CompactString>>,
 }
 
 impl Archive {
@@ -240,17 +236,17 @@ impl Archive {
                 .values()
                 .iter(),
         );
-        let strings = |name: &str| -> Result<Vec<Option<String>>, JsError> {
+        let strings = |name: &str| -> Result<Vec<Option<CompactString>>, JsError> {
             let array = column(name)?;
             let array = arrow::compute::cast(&array, &DataType::Utf8).map_err(js_error)?;
             Ok(array
                 .as_string::<i32>()
                 .iter()
-                .map(|v| v.map(str::to_string))
+                .map(|v| v.map(CompactString::from))
                 .collect())
         };
         // Columns older snapshots lack: none of their contacts has a value, not an error.
-        let optional_strings = |name: &str| -> Result<Vec<Option<String>>, JsError> {
+        let optional_strings = |name: &str| -> Result<Vec<Option<CompactString>>, JsError> {
             if batch.column_by_name(name).is_some() {
                 strings(name)
             } else {
@@ -279,7 +275,7 @@ impl Archive {
     }
 
     fn merge(&mut self, keys: NewKeys) {
-        self.callers.merge(keys.callers);
-        self.addresses.merge(keys.addresses);
+        self.callers.merge(&keys.callers);
+        self.addresses.merge(&keys.addresses);
     }
 }

@@ -44,15 +44,16 @@ pub(crate) struct KeySpace {
 
 impl KeySpace {
     /// Appends the keys of new contacts, re-encoding old and new so codes stay dense.
-    pub fn merge(&mut self, new: Vec<Option<String>>) {
-        let old: Vec<Option<String>> = self
+    pub fn merge<K: AsRef<str>>(&mut self, new: &[Option<K>]) {
+        let names = &self.names;
+        let old = self
             .codes
             .iter()
-            .map(|&k| (k != NO_KEY).then(|| self.names[k as usize].clone()))
-            .collect();
-        let all: Vec<Option<String>> = old.into_iter().chain(new).collect();
-        let KeyCodes { codes, keys } = encode_keys(all.iter().map(|k| k.as_deref()));
-        self.names = keys.into_iter().map(str::to_string).collect();
+            .map(|&k| (k != NO_KEY).then(|| names[k as usize].as_str()));
+        let new = new.iter().map(|k| k.as_ref().map(AsRef::as_ref));
+        let KeyCodes { codes, keys } = encode_keys(old.chain(new));
+        let names = keys.into_iter().map(str::to_string).collect();
+        self.names = names;
         self.codes = codes;
     }
 
@@ -82,7 +83,7 @@ mod tests {
     fn space(batches: &[&[Option<&str>]]) -> KeySpace {
         let mut s = KeySpace::default();
         for batch in batches {
-            s.merge(batch.iter().map(|k| k.map(str::to_string)).collect());
+            s.merge(batch);
         }
         s
     }
