@@ -6,9 +6,11 @@
 
 use std::num::NonZeroU64;
 
+use engage_kernel::Micros;
 use engage_kernel::contact_index::{ContactIndex, KeyHash};
 use engage_kernel::phone::Cli;
 
+use crate::contact::Contact;
 use crate::local_time::LocalInstant;
 use crate::rows::{AcdRow, CallerText, IncidentRow, NumberText, RecordingRow};
 
@@ -264,6 +266,20 @@ pub(crate) struct KeptIncident {
     pub raw: PackedRef,
 }
 
+/// One partner's contact as kept (`crate::parse` reads it as a [`Contact`]): its id in the
+/// partners' buffer, its line and category codes among the words, its caller key a code among
+/// the partners' keys.
+pub(crate) struct KeptPartner {
+    pub contact_id: TextRef,
+    pub agency: &'static str,
+    pub line: u32,
+    pub received_at: Micros,
+    pub caller_key: Option<u32>,
+    pub cli_status: &'static str,
+    pub outcome: &'static str,
+    pub category: Option<u32>,
+}
+
 /// One source's rows and the buffer of their texts.
 pub(crate) struct KeptRows<T> {
     pub rows: Vec<T>,
@@ -286,9 +302,12 @@ pub(crate) struct Kept {
     pub numbers: Vocabulary,
     /// Phone lines, categories, postcodes, address keys and CSUs.
     pub words: Vocabulary,
+    /// Partners' caller keys, as published.
+    pub partner_keys: Vocabulary,
     pub acd: KeptRows<KeptAcd>,
     pub recordings: KeptRows<KeptRecording>,
     pub incidents: KeptRows<KeptIncident>,
+    pub partners: KeptRows<KeptPartner>,
     /// The raw rows of the recordings and incident calls, for those a link rejects.
     pub raw: PackedTexts,
 }
@@ -340,6 +359,42 @@ impl Kept {
             raw: PackedTexts::at(raw_block, row.raw),
         };
         self.incidents.rows.push(kept);
+    }
+}
+
+impl Kept {
+    /// Keeps a partner's contact, as `crate::parse` reads it: an id, an agency, a line, a time,
+    /// a caller, an outcome and a category, and nothing else.
+    pub fn partner(&mut self, contact: Contact) {
+        let kept = KeptPartner {
+            contact_id: self.partners.text.push(&contact.contact_id),
+            agency: contact.agency,
+            line: self.words.code(&contact.line),
+            received_at: contact.received_at,
+            caller_key: contact
+                .caller_key
+                .as_deref()
+                .map(|key| self.partner_keys.code(key)),
+            cli_status: contact.cli_status,
+            outcome: contact.outcome,
+            category: contact.category.as_deref().map(|c| self.words.code(c)),
+        };
+        debug_assert_eq!(
+            Contact {
+                contact_id: contact.contact_id.clone(),
+                agency: contact.agency,
+                line: contact.line.clone(),
+                received_at: contact.received_at,
+                caller_key: contact.caller_key.clone(),
+                cli_status: contact.cli_status,
+                outcome: contact.outcome,
+                category: contact.category.clone(),
+                ..Contact::default()
+            },
+            contact,
+            "a partner's contact has no other fields"
+        );
+        self.partners.rows.push(kept);
     }
 }
 

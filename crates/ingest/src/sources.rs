@@ -8,7 +8,7 @@ use engage_kernel::contact_index::{ContactIndex, KeyHash};
 use engage_kernel::postcode::CsuTable;
 use engage_kernel::pseudonym::PseudonymKey;
 
-use crate::contact::{Contact, Reject};
+use crate::contact::Reject;
 use crate::kept::{Kept, TextArena, TextRef};
 use crate::link::{self, AcdCall, AcdIndex};
 use crate::parse::{self, Parsed, ParsedBatch, ParsedRow, RowContext, RowParser};
@@ -17,7 +17,7 @@ use crate::read::{Disclosure, RawRow, ReadError, SourceLayout, SourceReader};
 use crate::referral::{Referral, Referrals};
 use crate::report::{IngestReport, SourceCounts};
 use crate::rows::sort_rows;
-use crate::table::{ContactTable, LinkedCalls, LinkedIncident};
+use crate::table::{ContactTable, KeptPartners, LinkedCalls, LinkedIncident};
 
 /// What an ingest needs besides the exports.
 pub struct IngestOptions<'a> {
@@ -55,7 +55,6 @@ pub struct Ingest<'a> {
     referrals_absent: bool,
     /// The ACD calls, recordings and incident calls read, until they are linked.
     kept: Kept,
-    partners: Vec<Contact>,
     /// Threads to read a file's rows on.
     threads: usize,
     /// Rows handed to a thread at a time.
@@ -77,7 +76,6 @@ pub(crate) struct RowSink<'s> {
     counts: &'s mut SourceCounts,
     rejects: &'s mut Vec<Reject>,
     kept: &'s mut Kept,
-    partners: &'s mut Vec<Contact>,
     /// Each key read, with the line it was first read on and the fingerprint of that row.
     seen: SeenKeys,
 }
@@ -180,7 +178,7 @@ impl RowSink<'_> {
             Ok(Parsed::Acd(row)) => self.kept.acd(row, text),
             Ok(Parsed::Recording(row)) => self.kept.recording(row, text, raw_block),
             Ok(Parsed::Incident(row)) => self.kept.incident(row, text, raw_block),
-            Ok(Parsed::Partner(contact)) => self.partners.push(contact),
+            Ok(Parsed::Partner(contact)) => self.kept.partner(contact),
             Err(reject) => {
                 counts.rejected += 1;
                 self.rejects.push(reject);
@@ -232,7 +230,6 @@ impl<'a> Ingest<'a> {
             referrals: None,
             referrals_absent: false,
             kept: Kept::default(),
-            partners: Vec::new(),
             threads: default_threads(),
             batch_rows: BATCH_ROWS,
         }
@@ -279,7 +276,6 @@ impl<'a> Ingest<'a> {
             counts: &mut self.counts[slot(kind)],
             rejects: &mut self.rejects,
             kept: &mut self.kept,
-            partners: &mut self.partners,
             seen: Default::default(),
         };
         let threads = self.threads;
@@ -357,11 +353,15 @@ impl<'a> Ingest<'a> {
             incidents,
             ids,
             caller_keys,
-            words: kept.words,
+        };
+        let partners = KeptPartners {
+            rows: kept.partners.rows,
+            ids: kept.partners.text,
+            keys: kept.partner_keys,
         };
         let referrals = self.finish_referrals();
-        self.counts[slot(SourceKind::Partners)].published = self.partners.len() as u64;
-        let contacts = ContactTable::new(calls, std::mem::take(&mut self.partners));
+        self.counts[slot(SourceKind::Partners)].published = partners.rows.len() as u64;
+        let contacts = ContactTable::new(calls, partners, kept.words);
         sort_rejects(&mut self.rejects);
         let report = report(self.counts, &contacts, &self.rejects);
         Ingested {

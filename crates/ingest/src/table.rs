@@ -12,7 +12,7 @@ use engage_kernel::cache::prefetch;
 use engage_kernel::time::SECOND;
 
 use crate::contact::Contact;
-use crate::kept::{KeptAcd, TextArena, TextRef, Vocabulary};
+use crate::kept::{KeptAcd, KeptPartner, TextArena, TextRef, Vocabulary};
 use crate::link::AcdCall;
 
 /// The contacts, sorted by caller key (keyless last), then time, then contact id; contacts
@@ -23,7 +23,9 @@ use crate::link::AcdCall;
 /// allocates only the texts of over 24 bytes (pseudonyms).
 pub struct ContactTable {
     calls: LinkedCalls,
-    partners: Vec<Contact>,
+    partners: KeptPartners,
+    /// Phone lines, categories, postcodes, address keys and CSUs, of calls and partners.
+    words: Vocabulary,
     /// Positions in table order: below the number of calls an ACD call's, from there a
     /// partner's contact's.
     order: Vec<u32>,
@@ -45,8 +47,32 @@ pub(crate) struct LinkedCalls {
     pub ids: TextArena,
     /// Each caller number's key as published (E.164, or its pseudonym), by number code.
     pub caller_keys: Vec<CompactString>,
-    /// Phone lines, categories, postcodes, address keys and CSUs.
-    pub words: Vocabulary,
+}
+
+/// The partners' contacts, in file order, as kept while reading.
+pub(crate) struct KeptPartners {
+    pub rows: Vec<KeptPartner>,
+    /// Their ids.
+    pub ids: TextArena,
+    /// Their caller keys, as published.
+    pub keys: Vocabulary,
+}
+
+impl KeptPartners {
+    fn contact(&self, at: usize, words: &Vocabulary) -> Contact {
+        let row = &self.rows[at];
+        Contact {
+            contact_id: self.ids.get(row.contact_id).into(),
+            agency: row.agency,
+            line: words.text(row.line).into(),
+            received_at: row.received_at,
+            caller_key: row.caller_key.map(|code| self.keys.text(code).into()),
+            cli_status: row.cli_status,
+            outcome: row.outcome,
+            category: row.category.map(|code| words.text(code).into()),
+            ..Contact::default()
+        }
+    }
 }
 
 /// The fields an incident gives the contact of the call it is linked to: texts in
@@ -101,25 +127,25 @@ impl LinkedCalls {
 
     /// Asks for the words that [`LinkedCalls::contact`] reads of the call at `at`, after
     /// [`LinkedCalls::prefetch_texts`], to be brought into the cache.
-    fn prefetch_words(&self, at: usize) {
+    fn prefetch_words(&self, at: usize, words: &Vocabulary) {
         let row = &self.rows[at];
-        self.words.prefetch_text(row.phone_line);
+        words.prefetch_text(row.phone_line);
         if let Some(incident) = self.linked[at] {
             let incident = &self.incidents[incident as usize];
-            let words = [incident.address_key, incident.postcode, incident.category];
-            for code in words.into_iter().flatten() {
-                self.words.prefetch_text(code);
+            let codes = [incident.address_key, incident.postcode, incident.category];
+            for code in codes.into_iter().flatten() {
+                words.prefetch_text(code);
             }
         }
     }
 
-    fn contact(&self, at: usize) -> Contact {
+    fn contact(&self, at: usize, words: &Vocabulary) -> Contact {
         let (row, call) = (&self.rows[at], &self.instants[at]);
-        let word = |code: Option<u32>| code.map(|code| self.words.text(code).into());
+        let word = |code: Option<u32>| code.map(|code| words.text(code).into());
         let mut contact = Contact {
             contact_id: self.ids.get(row.call_id).into(),
             agency: "police",
-            line: self.words.text(row.phone_line).into(),
+            line: words.text(row.phone_line).into(),
             received_at: call.arrived,
             caller_key: row
                 .caller
@@ -147,12 +173,13 @@ impl LinkedCalls {
 }
 
 impl ContactTable {
-    /// The table of `calls` and `partners`, sorted.
-    pub(crate) fn new(calls: LinkedCalls, partners: Vec<Contact>) -> Self {
+    /// The table of `calls` and `partners`, whose texts are coded among `words`, sorted.
+    pub(crate) fn new(calls: LinkedCalls, partners: KeptPartners, words: Vocabulary) -> Self {
         let order = sorted_order(&calls, &partners);
         ContactTable {
             calls,
             partners,
+            words,
             order,
         }
     }
@@ -180,8 +207,8 @@ impl ContactTable {
     pub fn get(&self, at: usize) -> Contact {
         let position = self.order[at] as usize;
         match position.checked_sub(self.calls.len()) {
-            None => self.calls.contact(position),
-            Some(partner) => self.partners[partner].clone(),
+            None => self.calls.contact(position, &self.words),
+            Some(partner) => self.partners.contact(partner, &self.words),
         }
     }
 
@@ -234,7 +261,7 @@ impl Iterator for Rows<'_> {
             table.calls.prefetch_texts(call);
         }
         if let Some(call) = table.call_at(at + WORDS_AHEAD) {
-            table.calls.prefetch_words(call);
+            table.calls.prefetch_words(call, &table.words);
         }
         Some(table.get(at))
     }
@@ -268,7 +295,7 @@ impl std::fmt::Debug for ContactTable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ContactTable")
             .field("contacts", &self.len())
-            .field("partners", &self.partners.len())
+            .field("partners", &self.partners.rows.len())
             .finish_non_exhaustive()
     }
 }
@@ -276,21 +303,17 @@ impl std::fmt::Debug for ContactTable {
 /// The positions of the calls' and partners' contacts in table order. The distinct caller keys
 /// are ranked once (each compared as text only while ranking), and the contacts sorted by rank
 /// and time, comparing contact ids only between contacts of one caller at one instant.
-fn sorted_order(calls: &LinkedCalls, partners: &[Contact]) -> Vec<u32> {
+fn sorted_order(calls: &LinkedCalls, partners: &KeptPartners) -> Vec<u32> {
     let numbers = calls.caller_keys.len();
-    // Each number's key and each partner's contact's, as (prefix, text, which): a number's
-    // code, or the count of numbers plus the partner's position.
+    // Each number's key and each partner's key, as (prefix, text, which): a number's code, or
+    // the count of numbers plus the partner key's code.
+    let partner_keys = (0..partners.keys.len() as u32).map(|code| partners.keys.text(code));
     let mut keys: Vec<(u128, &str, u32)> = calls
         .caller_keys
         .iter()
         .map(CompactString::as_str)
+        .chain(partner_keys)
         .enumerate()
-        .chain(
-            partners
-                .iter()
-                .enumerate()
-                .filter_map(|(i, p)| Some((numbers + i, p.caller_key.as_deref()?))),
-        )
         .map(|(which, key)| {
             let which = u32::try_from(which).expect("under 4 billion caller keys");
             (text_prefix(key), key, which)
@@ -299,8 +322,8 @@ fn sorted_order(calls: &LinkedCalls, partners: &[Contact]) -> Vec<u32> {
     // Compared by their first 16 bytes as a number first (the whole of an E.164 number), the
     // text only when those are equal: the same order as the text's.
     keys.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
-    // Equal keys (a partner's contact and a call of one caller) share a rank.
-    let mut rank = vec![0u32; numbers + partners.len()];
+    // Equal keys (a partner's and a caller number's) share a rank.
+    let mut rank = vec![0u32; keys.len()];
     let mut next = 0u32;
     for (i, &(_, key, which)) in keys.iter().enumerate() {
         if i > 0 && keys[i - 1].1 != key {
@@ -313,18 +336,20 @@ fn sorted_order(calls: &LinkedCalls, partners: &[Contact]) -> Vec<u32> {
     let call_count = calls.len();
     let caller_rank = |at: usize| match at.checked_sub(call_count) {
         None => calls.caller_key(at).map(|code| rank[code as usize]),
-        Some(p) => partners[p].caller_key.as_ref().map(|_| rank[numbers + p]),
+        Some(p) => partners.rows[p]
+            .caller_key
+            .map(|code| rank[numbers + code as usize]),
     };
     let received_at = |at: usize| match at.checked_sub(call_count) {
         None => calls.instants[at].arrived,
-        Some(p) => partners[p].received_at,
+        Some(p) => partners.rows[p].received_at,
     };
     let contact_id = |at: u32| match (at as usize).checked_sub(call_count) {
         None => calls.contact_id(at as usize),
-        Some(p) => partners[p].contact_id.as_str(),
+        Some(p) => partners.ids.get(partners.rows[p].contact_id),
     };
     // (caller rank, position, time): 16 bytes a contact.
-    let mut order: Vec<(u32, u32, Micros)> = (0..call_count + partners.len())
+    let mut order: Vec<(u32, u32, Micros)> = (0..call_count + partners.rows.len())
         .map(|at| {
             let position = u32::try_from(at).expect("under 4 billion contacts");
             (
@@ -361,6 +386,7 @@ fn seconds(micros: Micros) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kept::Kept;
     use proptest::prelude::*;
 
     fn no_calls() -> LinkedCalls {
@@ -372,7 +398,6 @@ mod tests {
             incidents: Vec::new(),
             ids: TextArena::default(),
             caller_keys: Vec::new(),
-            words: Vocabulary::default(),
         }
     }
 
@@ -396,6 +421,7 @@ mod tests {
                     received_at: *at,
                     contact_id: id.into(),
                     line: line.to_string().into(),
+                    agency: "fire",
                     ..Contact::default()
                 })
                 .collect();
@@ -404,7 +430,14 @@ mod tests {
                 (a.caller_key.is_none(), &a.caller_key, a.received_at, &a.contact_id)
                     .cmp(&(b.caller_key.is_none(), &b.caller_key, b.received_at, &b.contact_id))
             });
-            let table = ContactTable::new(no_calls(), contacts);
+            let mut kept = Kept::default();
+            contacts.into_iter().for_each(|c| kept.partner(c));
+            let partners = KeptPartners {
+                rows: kept.partners.rows,
+                ids: kept.partners.text,
+                keys: kept.partner_keys,
+            };
+            let table = ContactTable::new(no_calls(), partners, kept.words);
             prop_assert_eq!(table.len(), expected.len());
             prop_assert_eq!(table.to_vec(), expected);
         }
