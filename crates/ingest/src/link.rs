@@ -4,7 +4,7 @@
 use engage_kernel::Micros;
 use engage_kernel::time::{MINUTE, SECOND};
 
-use crate::kept::{KeptAcd, KeptIncident, KeptRecording, KeptRows};
+use crate::kept::{Caller, KeptIncident, KeptRecording, KeptRows, TextRef};
 use crate::rows::sort_rows;
 
 /// A recording links to a call answered within this of the recording's start.
@@ -43,8 +43,14 @@ fn tolerance(span: Micros) -> String {
     }
 }
 
-/// An ACD call's instants, resolved.
+/// An ACD call with its instants resolved: what linking and the contacts table need of it.
 pub(crate) struct AcdCall {
+    /// In the calls' buffer of ids.
+    pub call_id: TextRef,
+    pub caller: Caller,
+    /// A code among the words.
+    pub phone_line: u32,
+    pub outcome: &'static str,
     pub arrived: Micros,
     pub answered: Option<Micros>,
     pub ended: Option<Micros>,
@@ -71,6 +77,8 @@ impl Candidate {
 pub(crate) struct AcdIndex {
     /// The calls of every number, grouped by number code.
     numbered: Vec<Candidate>,
+    /// How many calls there are, answered or not.
+    calls: usize,
     /// Per number code, the range of its calls in `numbered` (empty for a number with none).
     ranges: Vec<(u32, u32)>,
     keyless: Candidates,
@@ -113,19 +121,19 @@ struct CallsOf<'a> {
 }
 
 impl AcdIndex {
-    /// `rows` and `calls` are parallel and in call id order.
-    pub fn new(rows: &[KeptAcd], calls: &[AcdCall]) -> Self {
+    /// `calls` are in call id order.
+    pub fn new(calls: &[AcdCall]) -> Self {
         let mut numbered: Vec<(u32, Candidate)> = Vec::new();
         let mut keyless = Vec::new();
-        for (i, (row, call)) in rows.iter().zip(calls).enumerate() {
+        for (i, call) in calls.iter().enumerate() {
             if let Some(answered) = call.answered {
                 let candidate = Candidate {
                     answered,
                     ended: call.ended.unwrap_or(answered),
-                    id_len: row.call_id.byte_len(),
+                    id_len: call.call_id.byte_len(),
                     call: u32::try_from(i).expect("under 4 billion calls"),
                 };
-                match row.caller.number() {
+                match call.caller.number() {
                     Some(number) => numbered.push((number, candidate)),
                     None => keyless.push(candidate),
                 }
@@ -147,6 +155,7 @@ impl AcdIndex {
         }
         AcdIndex {
             numbered: numbered.into_iter().map(|(_, c)| c).collect(),
+            calls: calls.len(),
             ranges,
             keyless: Candidates::new(keyless),
         }
@@ -174,14 +183,15 @@ impl AcdIndex {
 pub(crate) fn recordings(
     index: &AcdIndex,
     recordings: &mut KeptRows<KeptRecording>,
-) -> Vec<Option<usize>> {
+) -> Vec<Option<u32>> {
     let KeptRows { rows, text } = recordings;
     sort_rows(
         rows,
         |r| r.started.resolve(None),
         |r| text.get(r.recording_id),
     );
-    let mut taken = foldhash::HashSet::default();
+    // Each call links to one recording at most.
+    let mut taken = vec![false; index.calls];
     rows.iter()
         .map(|rec| {
             let list = index.calls_of(rec.number)?.calls;
@@ -192,8 +202,8 @@ pub(crate) fn recordings(
                     .take_while(|c| c.answered <= started + RECORDING_TOLERANCE)
                     .min_by_key(|c| ((c.answered - started).abs(), c.order()))
             })?;
-            let call = best.call as usize;
-            taken.insert(call).then_some(call)
+            let call = best.call;
+            (!std::mem::replace(&mut taken[call as usize], true)).then_some(call)
         })
         .collect()
 }
@@ -206,7 +216,7 @@ pub(crate) fn recordings(
 pub(crate) fn incidents(
     index: &AcdIndex,
     incidents: &mut KeptRows<KeptIncident>,
-) -> Vec<Option<usize>> {
+) -> Vec<Option<u32>> {
     let KeptRows { rows, text } = incidents;
     sort_rows(
         rows,
@@ -232,7 +242,7 @@ pub(crate) fn incidents(
 /// ended at or after `ended_by`, the latest answered, the lowest in call id order among those
 /// answered at that instant: walking back from `at`, whole blocks of calls that all ended
 /// before `ended_by` are skipped until one is found.
-fn latest_in_progress(list: CallsOf<'_>, at: Micros, ended_by: Micros) -> Option<usize> {
+fn latest_in_progress(list: CallsOf<'_>, at: Micros, ended_by: Micros) -> Option<u32> {
     let calls = &list.calls;
     let upto = calls.partition_point(|c| c.answered <= at);
     let from = calls.partition_point(|c| c.answered < at - LONGEST_CALL);
@@ -258,7 +268,7 @@ fn latest_in_progress(list: CallsOf<'_>, at: Micros, ended_by: Micros) -> Option
             best = Some(c);
         }
     }
-    best.map(|c| c.call as usize)
+    best.map(|c| c.call)
 }
 
 #[cfg(test)]
@@ -274,7 +284,7 @@ mod tests {
     }
 
     /// The walk back over every call, as it was before the blocks.
-    fn walk(list: &[Candidate], at: Micros, ended_by: Micros) -> Option<usize> {
+    fn walk(list: &[Candidate], at: Micros, ended_by: Micros) -> Option<u32> {
         let upto = list.partition_point(|c| c.answered <= at);
         let mut best: Option<&Candidate> = None;
         for c in list[..upto].iter().rev() {
@@ -285,7 +295,7 @@ mod tests {
                 best = Some(c);
             }
         }
-        best.map(|c| c.call as usize)
+        best.map(|c| c.call)
     }
 
     use proptest::prelude::*;

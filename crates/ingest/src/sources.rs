@@ -332,12 +332,12 @@ impl<'a> Ingest<'a> {
     /// rows are dropped as soon as they are linked; the calls' are kept, compactly, in the
     /// table.
     pub fn finish(mut self) -> Ingested {
-        let instants = self.resolve_clock();
-        let index = AcdIndex::new(&self.kept.acd.rows, &instants);
+        let calls = self.resolve_clock();
+        let index = AcdIndex::new(&calls);
         // The calls' ids, with the linked recordings' and incidents' ids after them.
         let mut ids = std::mem::take(&mut self.kept.acd.text);
-        let recordings = self.link_recordings(&index, instants.len(), &mut ids);
-        let (linked, incidents) = self.link_incidents(&index, instants.len(), &mut ids);
+        let recordings = self.link_recordings(&index, calls.len(), &mut ids);
+        let (linked, incidents) = self.link_incidents(&index, calls.len(), &mut ids);
         drop(index);
         let kept = std::mem::take(&mut self.kept);
         let key = self.options.key;
@@ -346,8 +346,7 @@ impl<'a> Ingest<'a> {
             .collect();
         drop(kept.numbers);
         let calls = LinkedCalls {
-            rows: kept.acd.rows,
-            instants,
+            rows: calls,
             recordings,
             linked,
             incidents,
@@ -374,8 +373,8 @@ impl<'a> Ingest<'a> {
 
     /// The clock change: sorts the ACD calls into call id order and resolves each call's
     /// times, no call arriving before the one ahead of it and no answer or end before the
-    /// arrival. Returns the resolved instants, parallel to the sorted calls, and counts the
-    /// ambiguous times and the published calls.
+    /// arrival. Returns the calls so resolved, in call id order, and counts the ambiguous times
+    /// and the published calls; the kept calls are gone.
     fn resolve_clock(&mut self) -> Vec<AcdCall> {
         let acd_counts = &mut self.counts[slot(SourceKind::Acd)];
         let acd = &mut self.kept.acd;
@@ -384,28 +383,35 @@ impl<'a> Ingest<'a> {
             |row| i64::from(row.call_id.byte_len()),
             |row| acd.text.get(row.call_id),
         );
-        let mut previous: Option<Micros> = None;
-        let mut calls = Vec::with_capacity(acd.rows.len());
-        for row in &acd.rows {
-            let ambiguous = [Some(row.arrived), row.answered, row.ended]
-                .iter()
-                .flatten()
-                .filter(|t| t.is_ambiguous())
-                .count();
-            acd_counts.ambiguous_times += ambiguous as u64;
-            let arrived = row.arrived.resolve(previous);
-            previous = Some(arrived);
-            let answered = row.answered.map(|t| t.resolve(Some(arrived)));
-            let ended = row
-                .ended
-                .map(|t| t.resolve(Some(answered.unwrap_or(arrived))));
-            calls.push(AcdCall {
-                arrived,
-                answered,
-                ended,
-            });
-        }
         acd_counts.published = acd.rows.len() as u64;
+        let mut previous: Option<Micros> = None;
+        // Made in the kept calls' place (a resolved call is smaller): no second copy of them.
+        let calls: Vec<AcdCall> = std::mem::take(&mut acd.rows)
+            .into_iter()
+            .map(|row| {
+                let ambiguous = [Some(row.arrived), row.answered, row.ended]
+                    .iter()
+                    .flatten()
+                    .filter(|t| t.is_ambiguous())
+                    .count();
+                acd_counts.ambiguous_times += ambiguous as u64;
+                let arrived = row.arrived.resolve(previous);
+                previous = Some(arrived);
+                let answered = row.answered.map(|t| t.resolve(Some(arrived)));
+                let ended = row
+                    .ended
+                    .map(|t| t.resolve(Some(answered.unwrap_or(arrived))));
+                AcdCall {
+                    call_id: row.call_id,
+                    caller: row.caller,
+                    phone_line: row.phone_line,
+                    outcome: row.outcome,
+                    arrived,
+                    answered,
+                    ended,
+                }
+            })
+            .collect();
         calls
     }
 
@@ -428,7 +434,7 @@ impl<'a> Ingest<'a> {
             match call {
                 Some(call) => {
                     counts.merged += 1;
-                    linked[call] = Some(ids.push(text.get(recording.recording_id)));
+                    linked[call as usize] = Some(ids.push(text.get(recording.recording_id)));
                 }
                 None => {
                     counts.rejected += 1;
@@ -474,6 +480,7 @@ impl<'a> Ingest<'a> {
             match call {
                 Some(call) => {
                     counts.merged += 1;
+                    let call = call as usize;
                     if linked[call].is_none() {
                         linked[call] =
                             Some(u32::try_from(merged.len()).expect("under 4 billion incidents"));
@@ -558,6 +565,14 @@ fn report(counts: [SourceCounts; 5], contacts: &ContactTable, rejects: &[Reject]
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_resolved_call_fits_in_the_place_of_a_kept_call() {
+        // So that resolving the clock makes the calls in place, with no second copy.
+        use crate::kept::KeptAcd;
+        assert!(size_of::<AcdCall>() <= size_of::<KeptAcd>());
+        assert_eq!(align_of::<AcdCall>(), align_of::<KeptAcd>());
+    }
 
     #[test]
     fn an_id_is_seen_again_with_its_first_line_and_fingerprint() {

@@ -12,7 +12,7 @@ use engage_kernel::cache::prefetch;
 use engage_kernel::time::SECOND;
 
 use crate::contact::Contact;
-use crate::kept::{KeptAcd, KeptPartner, TextArena, TextRef, Vocabulary};
+use crate::kept::{KeptPartner, TextArena, TextRef, Vocabulary};
 use crate::link::AcdCall;
 
 /// The contacts, sorted by caller key (keyless last), then time, then contact id; contacts
@@ -33,10 +33,8 @@ pub struct ContactTable {
 
 /// The ACD calls, linked, in call id order: the columns a contact of each is made from.
 pub(crate) struct LinkedCalls {
-    /// The calls as read.
-    pub rows: Vec<KeptAcd>,
-    /// Their instants, resolved.
-    pub instants: Vec<AcdCall>,
+    /// The calls, their instants resolved.
+    pub rows: Vec<AcdCall>,
     /// The id of the recording linked to each, in `ids`.
     pub recordings: Vec<Option<TextRef>>,
     /// The incident linked to each, in `incidents`.
@@ -104,7 +102,6 @@ impl LinkedCalls {
     /// of the call at `at` to be brought into the cache.
     fn prefetch_call(&self, at: usize) {
         prefetch(&self.rows[at]);
-        prefetch(&self.instants[at]);
         prefetch(&self.recordings[at]);
         prefetch(&self.linked[at]);
     }
@@ -140,19 +137,19 @@ impl LinkedCalls {
     }
 
     fn contact(&self, at: usize, words: &Vocabulary) -> Contact {
-        let (row, call) = (&self.rows[at], &self.instants[at]);
+        let call = &self.rows[at];
         let word = |code: Option<u32>| code.map(|code| words.text(code).into());
         let mut contact = Contact {
-            contact_id: self.ids.get(row.call_id).into(),
+            contact_id: self.ids.get(call.call_id).into(),
             agency: "police",
-            line: words.text(row.phone_line).into(),
+            line: words.text(call.phone_line).into(),
             received_at: call.arrived,
-            caller_key: row
+            caller_key: call
                 .caller
                 .number()
                 .map(|code| self.caller_keys[code as usize].clone()),
-            cli_status: row.caller.status(),
-            outcome: row.outcome,
+            cli_status: call.caller.status(),
+            outcome: call.outcome,
             wait_s: call.answered.map(|a| seconds(a - call.arrived)),
             talk_s: call.answered.zip(call.ended).map(|(a, e)| seconds(e - a)),
             recording_id: self.recordings[at].map(|id| self.ids.get(id).into()),
@@ -341,7 +338,7 @@ fn sorted_order(calls: &LinkedCalls, partners: &KeptPartners) -> Vec<u32> {
             .map(|code| rank[numbers + code as usize]),
     };
     let received_at = |at: usize| match at.checked_sub(call_count) {
-        None => calls.instants[at].arrived,
+        None => calls.rows[at].arrived,
         Some(p) => partners.rows[p].received_at,
     };
     let contact_id = |at: u32| match (at as usize).checked_sub(call_count) {
@@ -392,7 +389,6 @@ mod tests {
     fn no_calls() -> LinkedCalls {
         LinkedCalls {
             rows: Vec::new(),
-            instants: Vec::new(),
             recordings: Vec::new(),
             linked: Vec::new(),
             incidents: Vec::new(),
