@@ -228,15 +228,51 @@ impl Caller {
     }
 }
 
+/// A [`LocalInstant`] as kept: 16 bytes, and no more as an `Option` (a `LocalInstant` is 24,
+/// an `Option` of one 24), for the millions of times held until the clock change is resolved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct KeptInstant {
+    earlier: Micros,
+    /// How much later the later instant is, plus one: 1 for a single instant.
+    later_by_plus_one: NonZeroU64,
+}
+
+impl KeptInstant {
+    /// The local time kept.
+    pub fn get(self) -> LocalInstant {
+        match self.later_by_plus_one.get() - 1 {
+            0 => LocalInstant::Single(self.earlier),
+            later_by => {
+                LocalInstant::Ambiguous(self.earlier, self.earlier.wrapping_add_unsigned(later_by))
+            }
+        }
+    }
+}
+
+impl From<LocalInstant> for KeptInstant {
+    fn from(instant: LocalInstant) -> Self {
+        let (earlier, later_by) = match instant {
+            LocalInstant::Single(at) => (at, 0),
+            // The later instant is the later: `local_time` makes them so.
+            LocalInstant::Ambiguous(early, late) => (early, late.abs_diff(early)),
+        };
+        KeptInstant {
+            earlier,
+            later_by_plus_one: NonZeroU64::new(later_by.saturating_add(1))
+                .expect("one more than a difference"),
+        }
+    }
+}
+
 /// One ACD call as kept (`crate::rows::AcdRow`).
 pub(crate) struct KeptAcd {
     pub call_id: TextRef,
     /// A code among the words.
     pub phone_line: u32,
     pub caller: Caller,
-    pub arrived: LocalInstant,
-    pub answered: Option<LocalInstant>,
-    pub ended: Option<LocalInstant>,
+    pub arrived: KeptInstant,
+    pub answered: Option<KeptInstant>,
+    pub ended: Option<KeptInstant>,
     pub outcome: &'static str,
 }
 
@@ -245,7 +281,7 @@ pub(crate) struct KeptRecording {
     pub recording_id: TextRef,
     /// A code among the numbers; `None` when withheld or unavailable.
     pub number: Option<u32>,
-    pub started: LocalInstant,
+    pub started: KeptInstant,
     pub line: u64,
     pub raw: PackedRef,
 }
@@ -254,7 +290,7 @@ pub(crate) struct KeptRecording {
 /// the words, the caller a code among the numbers.
 pub(crate) struct KeptIncident {
     pub incident_id: TextRef,
-    pub call_time: LocalInstant,
+    pub call_time: KeptInstant,
     pub number: Option<u32>,
     pub address_key: Option<u32>,
     pub postcode: Option<u32>,
@@ -319,9 +355,9 @@ impl Kept {
             call_id: self.acd.text.push(text.get(row.call_id)),
             phone_line: self.words.code(text.get(row.phone_line)),
             caller: Caller::keep(row.cli, text, &mut self.numbers),
-            arrived: row.arrived,
-            answered: row.answered,
-            ended: row.ended,
+            arrived: row.arrived.into(),
+            answered: row.answered.map(Into::into),
+            ended: row.ended.map(Into::into),
             outcome: row.outcome,
         };
         self.acd.rows.push(kept);
@@ -333,7 +369,7 @@ impl Kept {
         let kept = KeptRecording {
             recording_id: own.push(text.get(row.recording_id)),
             number: row.remote.map(|number| self.numbers.number(number, text)),
-            started: row.started,
+            started: row.started.into(),
             line: row.line,
             raw: PackedTexts::at(raw_block, row.raw),
         };
@@ -347,7 +383,7 @@ impl Kept {
         let mut word = |at: Option<TextRef>| at.map(|at| words.code(text.get(at)));
         let kept = KeptIncident {
             incident_id: own.push(text.get(row.incident_id)),
-            call_time: row.call_time,
+            call_time: row.call_time.into(),
             number: row.caller.map(|number| self.numbers.number(number, text)),
             address_key: word(row.address_key),
             postcode: word(row.postcode),
@@ -406,6 +442,22 @@ mod tests {
     #[test]
     fn an_optional_text_ref_takes_no_more_room() {
         assert_eq!(size_of::<Option<TextRef>>(), size_of::<TextRef>());
+    }
+
+    #[test]
+    fn a_kept_instant_is_smaller_and_gives_back_the_local_time() {
+        assert_eq!(size_of::<Option<KeptInstant>>(), 16);
+        assert!(size_of::<KeptInstant>() < size_of::<LocalInstant>());
+        let hour = 3_600_000_000;
+        for instant in [
+            LocalInstant::Single(0),
+            LocalInstant::Single(-5),
+            LocalInstant::Single(i64::MAX),
+            LocalInstant::Ambiguous(1_729_990_800_000_000, 1_729_990_800_000_000 + hour),
+            LocalInstant::Ambiguous(i64::MIN, i64::MAX - 1),
+        ] {
+            assert_eq!(KeptInstant::from(instant).get(), instant);
+        }
     }
 
     proptest! {

@@ -187,7 +187,7 @@ pub(crate) fn recordings(
     let KeptRows { rows, text } = recordings;
     sort_rows(
         rows,
-        |r| r.started.resolve(None),
+        |r| r.started.get().resolve(None),
         |r| text.get(r.recording_id),
     );
     // Each call links to one recording at most.
@@ -195,7 +195,7 @@ pub(crate) fn recordings(
     rows.iter()
         .map(|rec| {
             let list = index.calls_of(rec.number)?.calls;
-            let best = rec.started.candidates().find_map(|started| {
+            let best = rec.started.get().candidates().find_map(|started| {
                 let from = list.partition_point(|c| c.answered < started - RECORDING_TOLERANCE);
                 list[from..]
                     .iter()
@@ -220,7 +220,7 @@ pub(crate) fn incidents(
     let KeptRows { rows, text } = incidents;
     sort_rows(
         rows,
-        |r| r.call_time.resolve(None),
+        |r| r.call_time.get().resolve(None),
         |r| text.get(r.incident_id),
     );
     rows.iter()
@@ -232,6 +232,7 @@ pub(crate) fn incidents(
                 0
             };
             inc.call_time
+                .get()
                 .candidates()
                 .find_map(|at| latest_in_progress(list, at, at - after_end))
         })

@@ -9,7 +9,7 @@ use engage_kernel::postcode::CsuTable;
 use engage_kernel::pseudonym::PseudonymKey;
 
 use crate::contact::Reject;
-use crate::kept::{Kept, TextArena, TextRef};
+use crate::kept::{Kept, KeptInstant, TextArena, TextRef};
 use crate::link::{self, AcdCall, AcdIndex};
 use crate::parse::{self, Parsed, ParsedBatch, ParsedRow, RowContext, RowParser};
 use crate::profile::{Profiles, SourceKind};
@@ -389,18 +389,18 @@ impl<'a> Ingest<'a> {
         let calls: Vec<AcdCall> = std::mem::take(&mut acd.rows)
             .into_iter()
             .map(|row| {
-                let ambiguous = [Some(row.arrived), row.answered, row.ended]
+                let [arrived, answered, ended] =
+                    [Some(row.arrived), row.answered, row.ended].map(|t| t.map(KeptInstant::get));
+                let ambiguous = [arrived, answered, ended]
                     .iter()
                     .flatten()
                     .filter(|t| t.is_ambiguous())
                     .count();
                 acd_counts.ambiguous_times += ambiguous as u64;
-                let arrived = row.arrived.resolve(previous);
+                let arrived = row.arrived.get().resolve(previous);
                 previous = Some(arrived);
-                let answered = row.answered.map(|t| t.resolve(Some(arrived)));
-                let ended = row
-                    .ended
-                    .map(|t| t.resolve(Some(answered.unwrap_or(arrived))));
+                let answered = answered.map(|t| t.resolve(Some(arrived)));
+                let ended = ended.map(|t| t.resolve(Some(answered.unwrap_or(arrived))));
                 AcdCall {
                     call_id: row.call_id,
                     caller: row.caller,
