@@ -1,8 +1,9 @@
-//! The rows of the three linked sources as kept from reading until linking, small: texts that
-//! repeat (caller numbers, phone lines, categories, postcodes, address keys, CSUs) are kept
-//! once and held as codes, each source's ids share one buffer, dropped with the source's rows
-//! once they are merged, and the raw rows that a link may yet reject are kept packed.
-//! `crate::rows` has the rows as a reading thread makes them; `crate::sources` keeps them here.
+//! The rows of the four sources of contacts as kept from reading until linking, small: texts
+//! that repeat (caller numbers, phone lines, categories, postcodes, address keys, CSUs,
+//! partners' keys) are kept once and held as codes, each source's ids share one buffer, and the
+//! raw rows that a link may yet reject are kept packed. `crate::rows` has the rows as a reading
+//! thread makes them; `crate::sources` keeps them here, and the calls' and partners' rows go
+//! on into the contacts table (`crate::table`).
 
 use std::num::NonZeroU64;
 
@@ -331,7 +332,7 @@ impl<T> Default for KeptRows<T> {
     }
 }
 
-/// The rows of the linked sources read so far, and the texts they share.
+/// The rows of the four sources of contacts read so far, and the texts they share.
 #[derive(Default)]
 pub(crate) struct Kept {
     /// Caller numbers (E.164) of all three sources.

@@ -53,7 +53,7 @@ pub struct Ingest<'a> {
     rejects: Vec<Reject>,
     referrals: Option<Referrals>,
     referrals_absent: bool,
-    /// The ACD calls, recordings and incident calls read, until they are linked.
+    /// The rows of the four sources of contacts read, until they are linked.
     kept: Kept,
     /// Threads to read a file's rows on.
     threads: usize,
