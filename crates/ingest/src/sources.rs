@@ -389,15 +389,18 @@ impl<'a> Ingest<'a> {
         let calls: Vec<AcdCall> = std::mem::take(&mut acd.rows)
             .into_iter()
             .map(|row| {
-                let [arrived, answered, ended] =
-                    [Some(row.arrived), row.answered, row.ended].map(|t| t.map(KeptInstant::get));
-                let ambiguous = [arrived, answered, ended]
+                let (arrived, answered, ended) = (
+                    row.arrived.get(),
+                    row.answered.map(KeptInstant::get),
+                    row.ended.map(KeptInstant::get),
+                );
+                let ambiguous = [Some(arrived), answered, ended]
                     .iter()
                     .flatten()
                     .filter(|t| t.is_ambiguous())
                     .count();
                 acd_counts.ambiguous_times += ambiguous as u64;
-                let arrived = row.arrived.get().resolve(previous);
+                let arrived = arrived.resolve(previous);
                 previous = Some(arrived);
                 let answered = answered.map(|t| t.resolve(Some(arrived)));
                 let ended = ended.map(|t| t.resolve(Some(answered.unwrap_or(arrived))));

@@ -73,8 +73,8 @@ impl KeptPartners {
     }
 }
 
-/// The fields an incident gives the contact of the call it is linked to: texts in
-/// [`LinkedCalls::ids`] and codes among [`LinkedCalls::words`].
+/// The fields an incident gives the contact of the call it is linked to: its id in
+/// [`LinkedCalls::ids`], its texts as codes among the table's words.
 pub(crate) struct LinkedIncident {
     pub incident_id: TextRef,
     pub category: Option<u32>,
