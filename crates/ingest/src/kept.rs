@@ -65,6 +65,11 @@ impl TextArena {
     pub fn clear(&mut self) {
         self.text.clear();
     }
+
+    /// Gives back the buffer's room beyond its texts.
+    pub fn shrink_to_fit(&mut self) {
+        self.text.shrink_to_fit();
+    }
 }
 
 /// Where a text is among [`PackedTexts`]: its block, and its place in the block unpacked.

@@ -22,6 +22,7 @@ mod parse;
 pub mod profile;
 pub mod read;
 pub mod referral;
+mod rejects;
 pub mod report;
 mod rows;
 mod sources;
@@ -36,6 +37,7 @@ pub use exports::{
 pub use profile::{Profiles, SourceKind, SourceProfile};
 pub use read::Disclosure;
 pub use referral::Referral;
+pub use rejects::{RejectRef, RejectRows, RejectTable};
 pub use report::{IngestReport, SourceCounts};
 pub use sources::{Ingest, IngestOptions, Ingested};
 pub use table::{ContactTable, Rows};

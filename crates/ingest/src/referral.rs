@@ -19,6 +19,7 @@ use crate::contact::Reject;
 use crate::local_time::parse_local;
 use crate::profile::SourceProfile;
 use crate::read::{RawRow, SourceReader};
+use crate::rejects::RejectTable;
 use crate::report::SourceCounts;
 
 /// The decisions a case records.
@@ -128,7 +129,7 @@ impl Referrals {
         profile: &SourceProfile,
         key: Option<&PseudonymKey>,
         counts: &mut SourceCounts,
-        rejects: &mut Vec<Reject>,
+        rejects: &mut RejectTable,
         progress: &mut dyn FnMut(u64),
     ) {
         while let Some(row) = reader.next_row() {

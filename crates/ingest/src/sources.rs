@@ -15,6 +15,7 @@ use crate::parse::{self, Parsed, ParsedBatch, ParsedRow, RowContext, RowParser};
 use crate::profile::{Profiles, SourceKind};
 use crate::read::{Disclosure, RawRow, ReadError, SourceLayout, SourceReader};
 use crate::referral::{Referral, Referrals};
+use crate::rejects::RejectTable;
 use crate::report::{IngestReport, SourceCounts};
 use crate::rows::sort_rows;
 use crate::table::{ContactTable, KeptPartners, LinkedCalls, LinkedIncident};
@@ -41,7 +42,7 @@ pub struct Ingested {
     /// The referrals table; `None` when no referrals export was read.
     pub referrals: Option<Vec<Referral>>,
     /// The rejects table.
-    pub rejects: Vec<Reject>,
+    pub rejects: RejectTable,
     /// Every figure.
     pub report: IngestReport,
 }
@@ -50,7 +51,7 @@ pub struct Ingested {
 pub struct Ingest<'a> {
     options: IngestOptions<'a>,
     counts: [SourceCounts; 5],
-    rejects: Vec<Reject>,
+    rejects: RejectTable,
     referrals: Option<Referrals>,
     referrals_absent: bool,
     /// The rows of the four sources of contacts read, until they are linked.
@@ -74,7 +75,7 @@ const RECORDS_AHEAD: usize = 8;
 pub(crate) struct RowSink<'s> {
     layout: &'s SourceLayout,
     counts: &'s mut SourceCounts,
-    rejects: &'s mut Vec<Reject>,
+    rejects: &'s mut RejectTable,
     kept: &'s mut Kept,
     /// Each key read, with the line it was first read on and the fingerprint of that row.
     seen: SeenKeys,
@@ -226,7 +227,7 @@ impl<'a> Ingest<'a> {
         Ingest {
             options,
             counts,
-            rejects: Vec::new(),
+            rejects: RejectTable::default(),
             referrals: None,
             referrals_absent: false,
             kept: Kept::default(),
@@ -361,7 +362,7 @@ impl<'a> Ingest<'a> {
         let referrals = self.finish_referrals();
         self.counts[slot(SourceKind::Partners)].published = partners.rows.len() as u64;
         let contacts = ContactTable::new(calls, partners, kept.words);
-        sort_rejects(&mut self.rejects);
+        self.rejects.sort();
         let report = report(self.counts, &contacts, &self.rejects);
         Ingested {
             contacts,
@@ -451,14 +452,15 @@ impl<'a> Ingest<'a> {
         let mut raw = self.kept.raw.reader();
         // In the order they are packed, so that each block is unpacked once.
         unmatched.sort_unstable();
-        self.rejects
-            .extend(unmatched.into_iter().map(|(at, line)| Reject {
-                source: SourceKind::Recordings.name(),
-                file: file.clone(),
+        for (at, line) in unmatched {
+            self.rejects.push_parts(
+                SourceKind::Recordings.name(),
+                file,
                 line,
-                raw: raw.get(at).to_string(),
-                reason: reason.clone(),
-            }));
+                raw.get(at),
+                &reason,
+            );
+        }
         linked
     }
 
@@ -510,18 +512,19 @@ impl<'a> Ingest<'a> {
         let mut raw = self.kept.raw.reader();
         // In the order they are packed, so that each block is unpacked once.
         unmatched.sort_unstable();
-        self.rejects
-            .extend(unmatched.into_iter().map(|(at, line, keyless)| Reject {
-                source: SourceKind::Incidents.name(),
-                file: file.clone(),
+        for (at, line, keyless) in unmatched {
+            let reason = match keyless {
+                true => link::UNMATCHED_KEYLESS_INCIDENT,
+                false => &reason,
+            };
+            self.rejects.push_parts(
+                SourceKind::Incidents.name(),
+                file,
                 line,
-                raw: raw.get(at).to_string(),
-                reason: if keyless {
-                    link::UNMATCHED_KEYLESS_INCIDENT.to_string()
-                } else {
-                    reason.clone()
-                },
-            }));
+                raw.get(at),
+                reason,
+            );
+        }
         (linked, merged)
     }
 
@@ -547,13 +550,12 @@ fn default_threads() -> usize {
     }
 }
 
-/// Rejects by source, then file, then line.
-fn sort_rejects(rejects: &mut [Reject]) {
-    rejects.sort_by(|a, b| (a.source, &a.file, a.line).cmp(&(b.source, &b.file, b.line)));
-}
-
 /// The figures: each source's counts under its name, and the sizes of the two tables.
-fn report(counts: [SourceCounts; 5], contacts: &ContactTable, rejects: &[Reject]) -> IngestReport {
+fn report(
+    counts: [SourceCounts; 5],
+    contacts: &ContactTable,
+    rejects: &RejectTable,
+) -> IngestReport {
     IngestReport {
         sources: SourceKind::ALL
             .iter()

@@ -526,7 +526,7 @@ fn regression_a_header_repeated_as_a_row_keeps_the_field_name_when_pseudonymised
         .rejects
         .iter()
         .filter(|r| r.source == "acd")
-        .map(|r| (r.line, r.reason.as_str()))
+        .map(|r| (r.line, r.reason))
         .collect();
     assert_eq!(
         reasons,

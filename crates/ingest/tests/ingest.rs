@@ -56,11 +56,7 @@ A0001,999,07700 900999,01/03/2025 10:00:00,01/03/2025 10:00:05,01/03/2025 10:02:
         (c.read, c.published, c.duplicates, c.rejected),
         (8, 2, 1, 5)
     );
-    let reasons: Vec<(u64, &str)> = out
-        .rejects
-        .iter()
-        .map(|r| (r.line, r.reason.as_str()))
-        .collect();
+    let reasons: Vec<(u64, &str)> = out.rejects.iter().map(|r| (r.line, r.reason)).collect();
     assert!(
         reasons[0].0 == 6 && reasons[0].1.contains("has 4 fields but the header has 8"),
         "{reasons:?}"
@@ -86,7 +82,7 @@ A0001,999,07700 900999,01/03/2025 10:00:00,01/03/2025 10:00:05,01/03/2025 10:02:
             .iter()
             .all(|r| r.file == "acd_calls.csv" && r.source == "acd")
     );
-    assert!(out.rejects[0].raw.starts_with("A0003,999,07700 900125"));
+    assert!(out.rejects.get(0).raw.starts_with("A0003,999,07700 900125"));
     // The stray quote is cleaned from the number; the abandoned call has no wait or talk.
     let second = out
         .contacts
@@ -131,7 +127,11 @@ A20,101,07700 900203,30/03/2025 01:30:00,,30/03/2025 01:30:20,NON-EMERGENCY,Aban
     let c = &out.report.sources["acd"];
     assert_eq!(c.ambiguous_times, 6);
     assert_eq!(c.rejected, 1);
-    assert!(out.rejects[0].reason.contains("skip"), "{:?}", out.rejects);
+    assert!(
+        out.rejects.get(0).reason.contains("skip"),
+        "{:?}",
+        out.rejects
+    );
 }
 
 #[test]
@@ -321,7 +321,7 @@ fn a_pseudonymised_ingest_keeps_no_personal_field_in_clear() {
     let rejects = |out: &Ingested| -> Vec<(&'static str, u64, String, String)> {
         out.rejects
             .iter()
-            .map(|r| (r.source, r.line, r.raw.clone(), r.reason.clone()))
+            .map(|r| (r.source, r.line, r.raw.to_string(), r.reason.to_string()))
             .collect()
     };
     let not_a_number = engage_kernel::phone::classify_cli("07700 9003").unwrap_err();
@@ -462,10 +462,10 @@ mod withheld_rejects {
             prop_assert_eq!(plain.rejects.len(), hidden.rejects.len());
             for (clear, masked) in plain.rejects.iter().zip(&hidden.rejects) {
                 let row = &rows[(clear.line - 2) as usize];
-                prop_assert_eq!(&fields(&clear.raw), row);
+                prop_assert_eq!(&fields(clear.raw), row);
                 let mut expected = row.clone();
                 expected[2] = "[withheld]".into();
-                prop_assert_eq!(fields(&masked.raw), expected);
+                prop_assert_eq!(fields(masked.raw), expected);
                 let cli = row[2].trim();
                 let quotes_cli = cli.len() >= 3 && clear.reason.contains(cli);
                 if cli.len() >= 3 {
@@ -497,11 +497,7 @@ I1,01/03/2025 12:00:00,,,1 High St,ME14 1XX,Assault,Assault,1\n\
 I2,01/03/2025 10:01:00,07700 900123,,1 High St,ME14 1XX,Assault,Assault,10\n"
     );
     let out = ingest(&acd, REC_HEADER, &incidents, None);
-    let reasons: Vec<(u64, &str)> = out
-        .rejects
-        .iter()
-        .map(|r| (r.line, r.reason.as_str()))
-        .collect();
+    let reasons: Vec<(u64, &str)> = out.rejects.iter().map(|r| (r.line, r.reason)).collect();
     assert_eq!(
         reasons,
         vec![

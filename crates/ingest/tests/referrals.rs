@@ -119,7 +119,7 @@ fn every_row_is_published_dropped_or_rejected_with_its_reason() {
         .rejects
         .iter()
         .filter(|r| r.source == "referrals")
-        .map(|r| (r.line, r.reason.as_str()))
+        .map(|r| (r.line, r.reason))
         .collect();
     let expected: [(u64, &str); 15] = [
         (
@@ -279,7 +279,7 @@ fn the_note_is_never_kept() {
         out.rejects
             .iter()
             .find(|r| r.source == "referrals" && r.line == line)
-            .map(|r| r.raw.as_str())
+            .map(|r| r.raw)
             .unwrap()
     };
     assert_eq!(
@@ -489,8 +489,8 @@ fn a_pseudonymised_ingest_withholds_the_caller_from_rejects() {
         out.rejects
             .iter()
             .find(|r| r.source == "referrals" && r.line == line)
-            .cloned()
             .unwrap()
+            .to_reject()
     };
     // `n/k 0770`: not a number; the reason says so without quoting it.
     let clear = reject(&plain, 13);

@@ -196,7 +196,7 @@ fn dump(ingested: &engage_ingest::Ingested, path: &str) {
     let mut out = std::io::BufWriter::new(std::fs::File::create(path).expect("dump file"));
     writeln!(out, "{:#?}", ingested.report).unwrap();
     for reject in &ingested.rejects {
-        writeln!(out, "{reject:?}").unwrap();
+        writeln!(out, "{:?}", reject.to_reject()).unwrap();
     }
     let mut contacts = Sha256::new();
     for contact in &ingested.contacts {

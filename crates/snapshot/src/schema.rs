@@ -10,7 +10,7 @@ use arrow::array::{
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
-use engage_ingest::{Contact, Referral, Reject};
+use engage_ingest::{Contact, Referral, RejectRef};
 
 /// The `contacts` table's schema.
 pub fn contacts_schema() -> SchemaRef {
@@ -148,7 +148,7 @@ pub fn referrals_batch(referrals: &[Referral]) -> Result<RecordBatch, ArrowError
 }
 
 /// Rejects as one record batch of the `rejects` schema.
-pub fn rejects_batch(rejects: &[Reject]) -> Result<RecordBatch, ArrowError> {
+pub fn rejects_batch(rejects: &[RejectRef<'_>]) -> Result<RecordBatch, ArrowError> {
     let mut line = UInt64Builder::with_capacity(rejects.len());
     for r in rejects {
         line.append_value(r.line);
@@ -157,10 +157,10 @@ pub fn rejects_batch(rejects: &[Reject]) -> Result<RecordBatch, ArrowError> {
         rejects_schema(),
         vec![
             strings(rejects.iter().map(|r| Some(r.source))),
-            strings(rejects.iter().map(|r| Some(r.file.as_str()))),
+            strings(rejects.iter().map(|r| Some(r.file))),
             Arc::new(line.finish()),
-            strings(rejects.iter().map(|r| Some(r.raw.as_str()))),
-            strings(rejects.iter().map(|r| Some(r.reason.as_str()))),
+            strings(rejects.iter().map(|r| Some(r.raw))),
+            strings(rejects.iter().map(|r| Some(r.reason))),
         ],
     )
 }

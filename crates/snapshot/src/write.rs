@@ -252,7 +252,7 @@ async fn write_and_commit(
         rejects_schema(),
         properties(&[]),
         ingested.rejects.len(),
-        |rows| rejects_batch(&ingested.rejects[rows]),
+        |rows| rejects_batch(&ingested.rejects.rows(rows).collect::<Vec<_>>()),
         layout(),
         &mut |_| {},
     )

@@ -173,8 +173,8 @@ fn published_text(out: &Ingested) -> String {
         }
     }
     for r in &out.rejects {
-        push(Some(&r.raw));
-        push(Some(&r.reason));
+        push(Some(r.raw));
+        push(Some(r.reason));
     }
     text
 }
