@@ -13,6 +13,7 @@ use engage_kernel::phone::Cli;
 
 use crate::contact::Contact;
 use crate::local_time::LocalInstant;
+use crate::profile::SourceKind;
 use crate::rows::{AcdRow, CallerText, IncidentRow, NumberText, RecordingRow};
 
 /// Where a text is in a [`TextArena`]: 16 bytes, and no more as an `Option`.
@@ -322,10 +323,12 @@ pub(crate) struct KeptPartner {
     pub category: Option<u32>,
 }
 
-/// One source's rows and the buffer of their texts.
+/// One source's rows, the buffer of their texts, and their raw rows packed when a link may
+/// yet reject them (recordings and incident calls).
 pub(crate) struct KeptRows<T> {
     pub rows: Vec<T>,
     pub text: TextArena,
+    pub raw: PackedTexts,
 }
 
 impl<T> Default for KeptRows<T> {
@@ -333,6 +336,7 @@ impl<T> Default for KeptRows<T> {
         KeptRows {
             rows: Vec::new(),
             text: TextArena::default(),
+            raw: PackedTexts::default(),
         }
     }
 }
@@ -350,11 +354,20 @@ pub(crate) struct Kept {
     pub recordings: KeptRows<KeptRecording>,
     pub incidents: KeptRows<KeptIncident>,
     pub partners: KeptRows<KeptPartner>,
-    /// The raw rows of the recordings and incident calls, for those a link rejects.
-    pub raw: PackedTexts,
 }
 
 impl Kept {
+    /// Keeps the raw rows of a batch of `kind`'s rows, packed, and says which block of that
+    /// source's they are. Only recordings and incident calls keep theirs, for the rows a link
+    /// rejects; the other sources' batches have none.
+    pub fn raw(&mut self, kind: SourceKind, block: PackedBlock) -> u32 {
+        match kind {
+            SourceKind::Recordings => self.recordings.raw.push(block),
+            SourceKind::Incidents => self.incidents.raw.push(block),
+            SourceKind::Acd | SourceKind::Partners | SourceKind::Referrals => 0,
+        }
+    }
+
     /// Keeps an ACD call whose texts are in `text`.
     pub fn acd(&mut self, row: AcdRow, text: &TextArena) {
         let kept = KeptAcd {

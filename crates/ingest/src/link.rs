@@ -184,7 +184,7 @@ pub(crate) fn recordings(
     index: &AcdIndex,
     recordings: &mut KeptRows<KeptRecording>,
 ) -> Vec<Option<u32>> {
-    let KeptRows { rows, text } = recordings;
+    let KeptRows { rows, text, .. } = recordings;
     sort_rows(
         rows,
         |r| r.started.get().resolve(None),
@@ -217,7 +217,7 @@ pub(crate) fn incidents(
     index: &AcdIndex,
     incidents: &mut KeptRows<KeptIncident>,
 ) -> Vec<Option<u32>> {
-    let KeptRows { rows, text } = incidents;
+    let KeptRows { rows, text, .. } = incidents;
     sort_rows(
         rows,
         |r| r.call_time.get().resolve(None),

@@ -102,24 +102,24 @@ pub(crate) struct IncidentRow {
 }
 
 /// Sorts `rows` by `first`, then by `then`, rows equal in both keeping their order (a stable
-/// sort), moving each row once: the rows are large, their keys small.
+/// sort), moving each row once: the rows are large, their keys small. The sort orders the
+/// rows' positions (4 bytes a row, not a key and a position's 16): for tens of millions of
+/// recordings that is hundreds of megabytes less at the ingest's peak.
 pub(crate) fn sort_rows<T, K: Ord>(
     rows: &mut [T],
     first: impl Fn(&T) -> i64,
     then: impl Fn(&T) -> K,
 ) {
-    let mut order: Vec<(i64, usize)> = rows
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (first(r), i))
-        .collect();
+    let mut order: Vec<u32> =
+        (0..u32::try_from(rows.len()).expect("under 4 billion rows")).collect();
     // A stable sort, which finds the runs of rows already in order (exports mostly are): an
-    // unstable one sorted 5M nearly sorted calls from scratch.
-    order.sort_by(|a, b| {
-        a.0.cmp(&b.0)
-            .then_with(|| then(&rows[a.1]).cmp(&then(&rows[b.1])))
+    // unstable one sorted 5M nearly sorted calls from scratch. In nearly sorted rows the rows
+    // compared are mostly neighbours, so reading their keys seldom misses the cache.
+    order.sort_by(|&a, &b| {
+        let (a, b) = (&rows[a as usize], &rows[b as usize]);
+        first(a).cmp(&first(b)).then_with(|| then(a).cmp(&then(b)))
     });
-    permute(rows, |at| order[at].1);
+    permute(rows, |at| order[at] as usize);
 }
 
 /// Reorders `rows` in place so that position `at` holds the row that was at `from(at)` (a

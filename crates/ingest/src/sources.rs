@@ -9,7 +9,7 @@ use engage_kernel::postcode::CsuTable;
 use engage_kernel::pseudonym::PseudonymKey;
 
 use crate::contact::Reject;
-use crate::kept::{Kept, KeptInstant, TextArena, TextRef};
+use crate::kept::{Kept, KeptInstant, KeptRows, TextArena, TextRef};
 use crate::link::{self, AcdCall, AcdIndex};
 use crate::parse::{self, Parsed, ParsedBatch, ParsedRow, RowContext, RowParser};
 use crate::profile::{Profiles, SourceKind};
@@ -73,6 +73,7 @@ const RECORDS_AHEAD: usize = 8;
 /// Where the rows of one file go once read, in file order: the counts, the rejects and the
 /// rows of each source. It drops repeats.
 pub(crate) struct RowSink<'s> {
+    kind: SourceKind,
     layout: &'s SourceLayout,
     counts: &'s mut SourceCounts,
     rejects: &'s mut RejectTable,
@@ -119,7 +120,7 @@ impl RowSink<'_> {
     /// Counts the rows of a batch read and keeps what they became; batches must come in file
     /// order. Each row as read, when there was one, goes to `recycle` to be reused.
     pub(crate) fn apply_batch(&mut self, batch: ParsedBatch, mut recycle: impl FnMut(RawRow)) {
-        let raw_block = self.kept.raw.push(batch.raw);
+        let raw_block = self.kept.raw(self.kind, batch.raw);
         // The lookups of rows a little ahead are started while this one is applied: the
         // tables are far larger than the cache.
         let mut rows = batch.rows.into_iter();
@@ -273,6 +274,7 @@ impl<'a> Ingest<'a> {
             csu: self.options.csu,
         };
         let mut sink = RowSink {
+            kind,
             layout: &layout,
             counts: &mut self.counts[slot(kind)],
             rejects: &mut self.rejects,
@@ -432,9 +434,9 @@ impl<'a> Ingest<'a> {
         let mut recordings = std::mem::take(&mut self.kept.recordings);
         let calls_linked = link::recordings(index, &mut recordings);
         let counts = &mut self.counts[slot(SourceKind::Recordings)];
-        let text = &recordings.text;
+        let KeptRows { rows, text, raw } = recordings;
         let mut unmatched = Vec::new();
-        for (recording, call) in recordings.rows.iter().zip(calls_linked) {
+        for (recording, call) in rows.iter().zip(calls_linked) {
             match call {
                 Some(call) => {
                     counts.merged += 1;
@@ -447,9 +449,11 @@ impl<'a> Ingest<'a> {
                 }
             }
         }
+        // Dropped before the rejects are made: the rows are the larger.
+        drop((rows, text));
         let reason = link::unmatched_recording();
         let file = &self.options.profiles.get(SourceKind::Recordings).file;
-        let mut raw = self.kept.raw.reader();
+        let mut raw = raw.reader();
         // In the order they are packed, so that each block is unpacked once.
         unmatched.sort_unstable();
         for (at, line) in unmatched {
@@ -479,9 +483,9 @@ impl<'a> Ingest<'a> {
         let mut incidents = std::mem::take(&mut self.kept.incidents);
         let calls_linked = link::incidents(index, &mut incidents);
         let counts = &mut self.counts[slot(SourceKind::Incidents)];
-        let text = &incidents.text;
+        let KeptRows { rows, text, raw } = incidents;
         let mut unmatched = Vec::new();
-        for (incident, call) in incidents.rows.iter().zip(calls_linked) {
+        for (incident, call) in rows.iter().zip(calls_linked) {
             match call {
                 Some(call) => {
                     counts.merged += 1;
@@ -507,9 +511,11 @@ impl<'a> Ingest<'a> {
                 }
             }
         }
+        // Dropped before the rejects are made: the rows are the larger.
+        drop((rows, text));
         let reason = link::unmatched_incident();
         let file = &self.options.profiles.get(SourceKind::Incidents).file;
-        let mut raw = self.kept.raw.reader();
+        let mut raw = raw.reader();
         // In the order they are packed, so that each block is unpacked once.
         unmatched.sort_unstable();
         for (at, line, keyless) in unmatched {
