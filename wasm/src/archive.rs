@@ -138,15 +138,28 @@ impl Archive {
         }
         let ingested = ingest.finish();
         self.report = Some(ingested.report);
-        let mut keys = NewKeys::default();
+        let added = ingested.contacts.len();
+        let mut keys = NewKeys {
+            callers: Vec::with_capacity(added),
+            addresses: Vec::with_capacity(added),
+        };
+        for column in [
+            &mut self.lines,
+            &mut self.agencies,
+            &mut self.categories,
+            &mut self.csus,
+        ] {
+            column.reserve(added);
+        }
+        self.times.reserve(added);
         for c in &ingested.contacts {
             keys.callers.push(c.caller_key);
             keys.addresses.push(c.address_key);
             self.times.push(c.received_at);
-            self.lines.push(self.text.code(Some(&c.line)));
+            self.lines.push(self.text.code(Some(c.line)));
             self.agencies.push(self.text.code(Some(c.agency)));
-            self.categories.push(self.text.code(c.category.as_deref()));
-            self.csus.push(self.text.code(c.csu.as_deref()));
+            self.categories.push(self.text.code(c.category));
+            self.csus.push(self.text.code(c.csu));
         }
         self.merge(keys);
         Ok(())
@@ -198,9 +211,9 @@ fn check_claims(metadata: &parquet::file::metadata::ParquetMetaData) -> Result<(
 
 /// The keys of contacts being added, merged into the key spaces once all are read.
 #[derive(Default)]
-struct NewKeys {
-    callers: Vec<Option<CompactString>>,
-    addresses: Vec<Option<CompactString>>,
+struct NewKeys<K = CompactString> {
+    callers: Vec<Option<K>>,
+    addresses: Vec<Option<K>>,
 }
 
 impl Archive {
@@ -274,7 +287,7 @@ impl Archive {
         Ok(())
     }
 
-    fn merge(&mut self, keys: NewKeys) {
+    fn merge<K: AsRef<str>>(&mut self, keys: NewKeys<K>) {
         self.callers.merge(&keys.callers);
         self.addresses.merge(&keys.addresses);
     }

@@ -46,6 +46,73 @@ pub struct Contact {
     pub csu: Option<CompactString>,
 }
 
+/// A contact of a [`ContactTable`](crate::ContactTable), its texts borrowed from the table:
+/// what reading the table gives, with no text copied ([`ContactRef::to_contact`] copies them).
+/// Its fields are [`Contact`]'s.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ContactRef<'a> {
+    /// The ACD call id, or the partner's contact id.
+    pub contact_id: &'a str,
+    /// `police`, `fire` or `ambulance`.
+    pub agency: &'static str,
+    /// `999`, `101`, or the partner's line.
+    pub line: &'a str,
+    /// When the call arrived, UTC.
+    pub received_at: Micros,
+    /// E.164 number or pseudonym; `None` when withheld or unavailable.
+    pub caller_key: Option<&'a str>,
+    /// `present`, `withheld` or `unavailable`.
+    pub cli_status: &'static str,
+    /// `answered`, `abandoned` or `transferred`.
+    pub outcome: &'static str,
+    /// Seconds queued before answer.
+    pub wait_s: Option<i32>,
+    /// Seconds from answer to end.
+    pub talk_s: Option<i32>,
+    /// The linked recording.
+    pub recording_id: Option<&'a str>,
+    /// The linked incident.
+    pub incident_id: Option<&'a str>,
+    /// The incident's opening category.
+    pub category: Option<&'a str>,
+    /// The incident's closing category.
+    pub closing_category: Option<&'a str>,
+    /// Response grade.
+    pub grade: Option<i8>,
+    /// Normalised postcode of the incident location.
+    pub postcode: Option<&'a str>,
+    /// Normalised incident address.
+    pub address_key: Option<&'a str>,
+    /// Community safety unit covering the location.
+    pub csu: Option<&'a str>,
+}
+
+impl ContactRef<'_> {
+    /// The contact with texts of its own.
+    pub fn to_contact(self) -> Contact {
+        let own = |text: Option<&str>| text.map(CompactString::from);
+        Contact {
+            contact_id: self.contact_id.into(),
+            agency: self.agency,
+            line: self.line.into(),
+            received_at: self.received_at,
+            caller_key: own(self.caller_key),
+            cli_status: self.cli_status,
+            outcome: self.outcome,
+            wait_s: self.wait_s,
+            talk_s: self.talk_s,
+            recording_id: own(self.recording_id),
+            incident_id: own(self.incident_id),
+            category: own(self.category),
+            closing_category: own(self.closing_category),
+            grade: self.grade,
+            postcode: own(self.postcode),
+            address_key: own(self.address_key),
+            csu: own(self.csu),
+        }
+    }
+}
+
 /// A raw row that was not published, with where it came from and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reject {

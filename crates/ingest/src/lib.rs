@@ -29,7 +29,7 @@ mod sources;
 mod table;
 
 pub use compact_str::CompactString;
-pub use contact::{Contact, Reject};
+pub use contact::{Contact, ContactRef, Reject};
 pub use exports::{
     ACD_COLUMNS, Field, INCIDENTS_COLUMNS, PARTNERS_COLUMNS, RECORDINGS_COLUMNS, REFERRALS_COLUMNS,
     REFERRALS_HEADER,

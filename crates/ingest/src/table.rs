@@ -1,8 +1,8 @@
 //! The contacts table an ingest leaves: in the snapshot's order, and held compactly until it is
 //! read. An ACD call's contact is kept as the codes and text offsets it was read into, with the
-//! recording and incident linked to it, and made a [`Contact`] only when asked for: so the
-//! table is a third of the size of its contacts, and a writer makes each batch of them on a
-//! thread of its own.
+//! recording and incident linked to it, and read as a [`ContactRef`] (its texts borrowed from
+//! the table) only when asked for: so the table is a third of the size of its contacts, no
+//! text is copied to read it, and a writer reads each batch of them on a thread of its own.
 
 use std::ops::Range;
 
@@ -11,7 +11,7 @@ use engage_kernel::Micros;
 use engage_kernel::cache::prefetch;
 use engage_kernel::time::SECOND;
 
-use crate::contact::Contact;
+use crate::contact::{Contact, ContactRef};
 use crate::kept::{KeptPartner, TextArena, TextRef, Vocabulary};
 use crate::link::AcdCall;
 
@@ -57,18 +57,18 @@ pub(crate) struct KeptPartners {
 }
 
 impl KeptPartners {
-    fn contact(&self, at: usize, words: &Vocabulary) -> Contact {
+    fn contact<'a>(&'a self, at: usize, words: &'a Vocabulary) -> ContactRef<'a> {
         let row = &self.rows[at];
-        Contact {
-            contact_id: self.ids.get(row.contact_id).into(),
+        ContactRef {
+            contact_id: self.ids.get(row.contact_id),
             agency: row.agency,
-            line: words.text(row.line).into(),
+            line: words.text(row.line),
             received_at: row.received_at,
-            caller_key: row.caller_key.map(|code| self.keys.text(code).into()),
+            caller_key: row.caller_key.map(|code| self.keys.text(code)),
             cli_status: row.cli_status,
             outcome: row.outcome,
-            category: row.category.map(|code| words.text(code).into()),
-            ..Contact::default()
+            category: row.category.map(|code| words.text(code)),
+            ..ContactRef::default()
         }
     }
 }
@@ -136,28 +136,28 @@ impl LinkedCalls {
         }
     }
 
-    fn contact(&self, at: usize, words: &Vocabulary) -> Contact {
+    fn contact<'a>(&'a self, at: usize, words: &'a Vocabulary) -> ContactRef<'a> {
         let call = &self.rows[at];
-        let word = |code: Option<u32>| code.map(|code| words.text(code).into());
-        let mut contact = Contact {
-            contact_id: self.ids.get(call.call_id).into(),
+        let word = |code: Option<u32>| code.map(|code| words.text(code));
+        let mut contact = ContactRef {
+            contact_id: self.ids.get(call.call_id),
             agency: "police",
-            line: words.text(call.phone_line).into(),
+            line: words.text(call.phone_line),
             received_at: call.arrived,
             caller_key: call
                 .caller
                 .number()
-                .map(|code| self.caller_keys[code as usize].clone()),
+                .map(|code| self.caller_keys[code as usize].as_str()),
             cli_status: call.caller.status(),
             outcome: call.outcome,
             wait_s: call.answered.map(|a| seconds(a - call.arrived)),
             talk_s: call.answered.zip(call.ended).map(|(a, e)| seconds(e - a)),
-            recording_id: self.recordings[at].map(|id| self.ids.get(id).into()),
-            ..Contact::default()
+            recording_id: self.recordings[at].map(|id| self.ids.get(id)),
+            ..ContactRef::default()
         };
         if let Some(incident) = self.linked[at] {
             let incident = &self.incidents[incident as usize];
-            contact.incident_id = Some(self.ids.get(incident.incident_id).into());
+            contact.incident_id = Some(self.ids.get(incident.incident_id));
             contact.category = word(incident.category);
             contact.closing_category = word(incident.closing_category);
             contact.grade = incident.grade;
@@ -201,7 +201,7 @@ impl ContactTable {
     ///
     /// # Panics
     /// When `at` is not below [`ContactTable::len`].
-    pub fn get(&self, at: usize) -> Contact {
+    pub fn get(&self, at: usize) -> ContactRef<'_> {
         let position = self.order[at] as usize;
         match position.checked_sub(self.calls.len()) {
             None => self.calls.contact(position, &self.words),
@@ -223,9 +223,9 @@ impl ContactTable {
         self.rows(0..self.len())
     }
 
-    /// Every contact, made at once.
+    /// Every contact, with texts of its own.
     pub fn to_vec(&self) -> Vec<Contact> {
-        self.iter().collect()
+        self.iter().map(ContactRef::to_contact).collect()
     }
 }
 
@@ -243,10 +243,10 @@ pub struct Rows<'a> {
     range: Range<usize>,
 }
 
-impl Iterator for Rows<'_> {
-    type Item = Contact;
+impl<'a> Iterator for Rows<'a> {
+    type Item = ContactRef<'a>;
 
-    fn next(&mut self) -> Option<Contact> {
+    fn next(&mut self) -> Option<ContactRef<'a>> {
         let at = self.range.next()?;
         // Contacts in table order are scattered over the calls: the lookups of the contacts
         // [`CALLS_AHEAD`], [`TEXTS_AHEAD`] and [`WORDS_AHEAD`] on are asked for while this one is made.
@@ -271,7 +271,7 @@ impl Iterator for Rows<'_> {
 impl ExactSizeIterator for Rows<'_> {}
 
 impl<'a> IntoIterator for &'a ContactTable {
-    type Item = Contact;
+    type Item = ContactRef<'a>;
     type IntoIter = Rows<'a>;
 
     fn into_iter(self) -> Rows<'a> {

@@ -268,7 +268,7 @@ fn check_ingest_within(
     let order: Vec<_> = out
         .contacts
         .iter()
-        .map(|c| (c.caller_key.is_none(), c.caller_key.clone(), c.received_at))
+        .map(|c| (c.caller_key.is_none(), c.caller_key, c.received_at))
         .collect();
     prop_assert!(
         order.windows(2).all(|w| w[0] <= w[1]),

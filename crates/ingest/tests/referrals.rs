@@ -265,7 +265,7 @@ fn the_published_decisions_in_case_then_time_then_line_order() {
     );
     // The contacts are as they would be without referrals.
     assert_eq!(out.report.contacts, 1);
-    assert_eq!(out.contacts.get(0).caller_key.as_deref(), Some(number));
+    assert_eq!(out.contacts.get(0).caller_key, Some(number));
 }
 
 #[test]

@@ -200,7 +200,7 @@ fn dump(ingested: &engage_ingest::Ingested, path: &str) {
     }
     let mut contacts = Sha256::new();
     for contact in &ingested.contacts {
-        contacts.update(format!("{contact:?}\n").as_bytes());
+        contacts.update(format!("{:?}\n", contact.to_contact()).as_bytes());
     }
     writeln!(out, "contacts sha256 {:x}", contacts.finalize()).unwrap();
     let mut referrals = Sha256::new();

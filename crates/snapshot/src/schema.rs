@@ -10,7 +10,7 @@ use arrow::array::{
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
-use engage_ingest::{Contact, Referral, RejectRef};
+use engage_ingest::{ContactRef, Referral, RejectRef};
 
 /// The `contacts` table's schema.
 pub fn contacts_schema() -> SchemaRef {
@@ -81,7 +81,7 @@ fn strings<'a>(values: impl Iterator<Item = Option<&'a str>>) -> ArrayRef {
 }
 
 /// Contacts as one record batch of the `contacts` schema.
-pub fn contacts_batch(contacts: &[Contact]) -> Result<RecordBatch, ArrowError> {
+pub fn contacts_batch(contacts: &[ContactRef<'_>]) -> Result<RecordBatch, ArrowError> {
     let mut received =
         TimestampMicrosecondBuilder::with_capacity(contacts.len()).with_timezone("UTC");
     let mut wait = Int32Builder::with_capacity(contacts.len());
@@ -93,27 +93,27 @@ pub fn contacts_batch(contacts: &[Contact]) -> Result<RecordBatch, ArrowError> {
         talk.append_option(c.talk_s);
         grade.append_option(c.grade);
     }
-    let s = |f: fn(&Contact) -> Option<&str>| strings(contacts.iter().map(f));
+    let s = |f: for<'c> fn(&ContactRef<'c>) -> Option<&'c str>| strings(contacts.iter().map(f));
     RecordBatch::try_new(
         contacts_schema(),
         vec![
-            s(|c| Some(&c.contact_id)),
+            s(|c| Some(c.contact_id)),
             s(|c| Some(c.agency)),
-            s(|c| Some(&c.line)),
+            s(|c| Some(c.line)),
             Arc::new(received.finish()),
-            s(|c| c.caller_key.as_deref()),
+            s(|c| c.caller_key),
             s(|c| Some(c.cli_status)),
             s(|c| Some(c.outcome)),
             Arc::new(wait.finish()),
             Arc::new(talk.finish()),
-            s(|c| c.recording_id.as_deref()),
-            s(|c| c.incident_id.as_deref()),
-            s(|c| c.category.as_deref()),
-            s(|c| c.closing_category.as_deref()),
+            s(|c| c.recording_id),
+            s(|c| c.incident_id),
+            s(|c| c.category),
+            s(|c| c.closing_category),
             Arc::new(grade.finish()),
-            s(|c| c.postcode.as_deref()),
-            s(|c| c.address_key.as_deref()),
-            s(|c| c.csu.as_deref()),
+            s(|c| c.postcode),
+            s(|c| c.address_key),
+            s(|c| c.csu),
         ],
     )
 }
