@@ -72,8 +72,12 @@ pub fn rejects_schema() -> SchemaRef {
     ]))
 }
 
-fn strings<'a>(values: impl Iterator<Item = Option<&'a str>>) -> ArrayRef {
-    let mut b = StringBuilder::new();
+fn strings<'a>(values: impl Iterator<Item = Option<&'a str>> + Clone) -> ArrayRef {
+    // Sized first: growing the buffer of a batch's texts copied them again at each doubling.
+    let (items, bytes) = values.clone().fold((0, 0), |(items, bytes), v| {
+        (items + 1, bytes + v.map_or(0, str::len))
+    });
+    let mut b = StringBuilder::with_capacity(items, bytes);
     for v in values {
         b.append_option(v);
     }
