@@ -559,13 +559,15 @@ async function openFiles(fileList) {
         }
       }
     } else {
-      const texts = { acd: '', recordings: '', incidents: '', partners: '' };
+      const none = new Uint8Array(0);
+      const bytes = { acd: none, recordings: none, incidents: none, partners: none };
       for (const f of csv) {
         const match = EXPORTS.find(([, re]) => re.test(f.name));
         if (!match) throw new Error(`Which export is ${f.name}? Name the files ${EXPORTS.map((x) => x[2]).join(', ')}.`);
-        texts[match[0]] = await f.text();
+        // The file's bytes, as `engage publish` reads them (not decoded to text and back).
+        bytes[match[0]] = new Uint8Array(await f.arrayBuffer());
       }
-      archive.addExports(texts.acd, texts.recordings, texts.incidents, texts.partners);
+      archive.addExports(bytes.acd, bytes.recordings, bytes.incidents, bytes.partners);
       report = archive.report;
     }
     timings.lastOpen = performance.now() - t0;

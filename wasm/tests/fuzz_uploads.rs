@@ -352,7 +352,12 @@ fn a_csv_upload_with_a_ten_megabyte_field_rejects_that_row() {
     );
     let mut archive = Archive::new();
     archive
-        .add_exports(&format!("{header}\n{good}\n{huge}\n"), "", "", "")
+        .add_exports(
+            format!("{header}\n{good}\n{huge}\n").as_bytes(),
+            b"",
+            b"",
+            b"",
+        )
         .unwrap_or_else(|e| panic!("{}", message(e)));
     assert_eq!(archive.length(), 1);
     let report: serde_json::Value = json(archive.report().unwrap());
@@ -372,9 +377,8 @@ fn csv_uploads_of_changed_bytes_are_accounted_for() {
     let mut rng = Rng(0x00c5_f00d);
     for case in 0..cases() {
         let bytes = mutate(valid.as_bytes(), &mut rng);
-        let text = String::from_utf8_lossy(&bytes);
         let mut archive = Archive::new();
-        match archive.add_exports(&text, "", "", "") {
+        match archive.add_exports(&bytes, b"", b"", b"") {
             Ok(()) => {
                 let report: serde_json::Value = json(archive.report().unwrap());
                 let acd = &report["sources"]["acd"];

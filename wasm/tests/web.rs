@@ -84,7 +84,7 @@ fn acd_csv() -> String {
 fn archive() -> Archive {
     let mut archive = Archive::new();
     archive
-        .add_exports(&acd_csv(), "", "", "")
+        .add_exports(acd_csv().as_bytes(), b"", b"", b"")
         .unwrap_or_else(|e| panic!("{}", message(e)));
     archive
 }
@@ -271,7 +271,7 @@ fn other_errors_say_what_is_wrong() {
     );
     let mut empty = Archive::new();
     assert_eq!(
-        message(empty.add_exports("", "", "", "").unwrap_err()),
+        message(empty.add_exports(b"", b"", b"", b"").unwrap_err()),
         "acd_calls.csv is needed: it holds every contact"
     );
     let e = message(
@@ -622,7 +622,7 @@ fn incidents_csv() -> String {
 fn exports_give_address_keys_from_their_incidents() {
     let mut archive = Archive::new();
     archive
-        .add_exports(&acd_csv(), "", &incidents_csv(), "")
+        .add_exports(acd_csv().as_bytes(), b"", incidents_csv().as_bytes(), b"")
         .unwrap_or_else(|e| panic!("{}", message(e)));
     let a = json(archive.analyse("3/1d", Some("address_key".into())));
     assert_eq!(a["keyed_contacts"], 4);

@@ -120,7 +120,11 @@ async function run() {
   results.csv_bytes = csv.length;
   results.bursts = bursts;
   const archive = new Archive();
-  time(results, 'add_exports_ms', () => archive.addExports(csv, '', '', ''));
+  // The bytes a dropped acd_calls.csv gives the page (File.arrayBuffer), made before the clock
+  // starts as the file's would be.
+  const bytes = new TextEncoder().encode(csv);
+  const none = new Uint8Array(0);
+  time(results, 'add_exports_ms', () => archive.addExports(bytes, none, none, none));
   results.contacts = archive.length;
   const report = archive.report;
   results.published = report.contacts;
