@@ -27,6 +27,7 @@ pub mod report;
 mod rows;
 mod sources;
 mod table;
+mod threads;
 
 pub use compact_str::CompactString;
 pub use contact::{Contact, ContactRef, Reject};

@@ -9,7 +9,7 @@ use engage_kernel::postcode::CsuTable;
 use engage_kernel::pseudonym::PseudonymKey;
 
 use crate::contact::Reject;
-use crate::kept::{Kept, KeptInstant, KeptRows, TextArena, TextRef};
+use crate::kept::{Kept, KeptIncident, KeptInstant, KeptRecording, KeptRows, TextArena, TextRef};
 use crate::link::{self, AcdCall, AcdIndex};
 use crate::parse::{self, Parsed, ParsedBatch, ParsedRow, RowContext, RowParser};
 use crate::profile::{Profiles, SourceKind};
@@ -19,6 +19,7 @@ use crate::rejects::RejectTable;
 use crate::report::{IngestReport, SourceCounts};
 use crate::rows::sort_rows;
 use crate::table::{ContactTable, KeptPartners, LinkedCalls, LinkedIncident};
+use crate::threads::both;
 
 /// What an ingest needs besides the exports.
 pub struct IngestOptions<'a> {
@@ -339,9 +340,17 @@ impl<'a> Ingest<'a> {
         let index = AcdIndex::new(&calls);
         // The calls' ids, with the linked recordings' and incidents' ids after them.
         let mut ids = std::mem::take(&mut self.kept.acd.text);
-        let recordings = self.link_recordings(&index, calls.len(), &mut ids);
-        let (linked, incidents) = self.link_incidents(&index, calls.len(), &mut ids);
+        let mut recordings = std::mem::take(&mut self.kept.recordings);
+        let mut incidents = std::mem::take(&mut self.kept.incidents);
+        let (recordings_linked, incidents_linked) = both(
+            self.threads,
+            || link::recordings(&index, &mut recordings),
+            || link::incidents(&index, &mut incidents),
+        );
         drop(index);
+        let recordings = self.link_recordings(recordings, recordings_linked, calls.len(), &mut ids);
+        let (linked, incidents) =
+            self.link_incidents(incidents, incidents_linked, calls.len(), &mut ids);
         let kept = std::mem::take(&mut self.kept);
         let key = self.options.key;
         let caller_keys = (0..kept.numbers.len() as u32)
@@ -363,7 +372,7 @@ impl<'a> Ingest<'a> {
         };
         let referrals = self.finish_referrals();
         self.counts[slot(SourceKind::Partners)].published = partners.rows.len() as u64;
-        let contacts = ContactTable::new(calls, partners, kept.words);
+        let contacts = ContactTable::new(calls, partners, kept.words, self.threads);
         self.rejects.sort();
         let report = report(self.counts, &contacts, &self.rejects);
         Ingested {
@@ -421,18 +430,18 @@ impl<'a> Ingest<'a> {
         calls
     }
 
-    /// Links each recording to an ACD call, and returns the id (kept in `ids`) of the recording
+    /// Takes the links of the recordings (`calls_linked`, one for each in the order
+    /// [`link::recordings`] left them), and returns the id (kept in `ids`) of the recording
     /// linked to each of the `calls` calls; a recording that links to none is rejected as
     /// unmatched. The kept recordings are dropped.
     fn link_recordings(
         &mut self,
-        index: &AcdIndex,
+        recordings: KeptRows<KeptRecording>,
+        calls_linked: Vec<Option<u32>>,
         calls: usize,
         ids: &mut TextArena,
     ) -> Vec<Option<TextRef>> {
         let mut linked = vec![None; calls];
-        let mut recordings = std::mem::take(&mut self.kept.recordings);
-        let calls_linked = link::recordings(index, &mut recordings);
         let counts = &mut self.counts[slot(SourceKind::Recordings)];
         let KeptRows { rows, text, raw } = recordings;
         let mut unmatched = Vec::new();
@@ -468,20 +477,20 @@ impl<'a> Ingest<'a> {
         linked
     }
 
-    /// Links each incident call to an ACD call, and returns for each of the `calls` calls the
-    /// incident whose fields its contact takes (the first linked to it), and those incidents,
-    /// their ids kept in `ids`; an incident call that links to none is rejected as unmatched.
-    /// The kept incident calls are dropped.
+    /// Takes the links of the incident calls (`calls_linked`, one for each in the order
+    /// [`link::incidents`] left them), and returns for each of the `calls` calls the incident
+    /// whose fields its contact takes (the first linked to it), and those incidents, their ids
+    /// kept in `ids`; an incident call that links to none is rejected as unmatched. The kept
+    /// incident calls are dropped.
     fn link_incidents(
         &mut self,
-        index: &AcdIndex,
+        incidents: KeptRows<KeptIncident>,
+        calls_linked: Vec<Option<u32>>,
         calls: usize,
         ids: &mut TextArena,
     ) -> (Vec<Option<u32>>, Vec<LinkedIncident>) {
         let mut linked = vec![None; calls];
         let mut merged = Vec::new();
-        let mut incidents = std::mem::take(&mut self.kept.incidents);
-        let calls_linked = link::incidents(index, &mut incidents);
         let counts = &mut self.counts[slot(SourceKind::Incidents)];
         let KeptRows { rows, text, raw } = incidents;
         let mut unmatched = Vec::new();

@@ -14,6 +14,7 @@ use engage_kernel::time::SECOND;
 use crate::contact::{Contact, ContactRef};
 use crate::kept::{KeptPartner, TextArena, TextRef, Vocabulary};
 use crate::link::AcdCall;
+use crate::threads::both;
 
 /// The contacts, sorted by caller key (keyless last), then time, then contact id; contacts
 /// equal in all three keep their order (ACD calls in call id order, then partners' contacts
@@ -170,9 +171,15 @@ impl LinkedCalls {
 }
 
 impl ContactTable {
-    /// The table of `calls` and `partners`, whose texts are coded among `words`, sorted.
-    pub(crate) fn new(calls: LinkedCalls, partners: KeptPartners, words: Vocabulary) -> Self {
-        let order = sorted_order(&calls, &partners);
+    /// The table of `calls` and `partners`, whose texts are coded among `words`, sorted (on two
+    /// threads when `threads` is more than one).
+    pub(crate) fn new(
+        calls: LinkedCalls,
+        partners: KeptPartners,
+        words: Vocabulary,
+        threads: usize,
+    ) -> Self {
+        let order = sorted_order(&calls, &partners, threads);
         ContactTable {
             calls,
             partners,
@@ -300,7 +307,7 @@ impl std::fmt::Debug for ContactTable {
 /// The positions of the calls' and partners' contacts in table order. The distinct caller keys
 /// are ranked once (each compared as text only while ranking), and the contacts sorted by rank
 /// and time, comparing contact ids only between contacts of one caller at one instant.
-fn sorted_order(calls: &LinkedCalls, partners: &KeptPartners) -> Vec<u32> {
+fn sorted_order(calls: &LinkedCalls, partners: &KeptPartners, threads: usize) -> Vec<u32> {
     let numbers = calls.caller_keys.len();
     // Each number's key and each partner's key, as (prefix, text, which): a number's code, or
     // the count of numbers plus the partner key's code.
@@ -345,8 +352,11 @@ fn sorted_order(calls: &LinkedCalls, partners: &KeptPartners) -> Vec<u32> {
         None => calls.contact_id(at as usize),
         Some(p) => partners.ids.get(partners.rows[p].contact_id),
     };
-    // (caller rank, position, time): 16 bytes a contact.
-    let mut order: Vec<(u32, u32, Micros)> = (0..call_count + partners.rows.len())
+    // (caller rank, position, time): 16 bytes a contact. The callers of the lower half of the
+    // ranks and the rest are sorted apart, each on a thread of its own when there are two:
+    // every contact of the first comes before every one of the second.
+    let split = keyless / 2;
+    let (mut low, mut high): (Vec<_>, Vec<_>) = (0..call_count + partners.rows.len())
         .map(|at| {
             let position = u32::try_from(at).expect("under 4 billion contacts");
             (
@@ -355,15 +365,18 @@ fn sorted_order(calls: &LinkedCalls, partners: &KeptPartners) -> Vec<u32> {
                 received_at(at),
             )
         })
-        .collect();
+        .partition(|&(rank, _, _)| rank < split);
     drop(rank);
-    order.sort_unstable_by(|a, b| {
-        (a.0, a.2)
-            .cmp(&(b.0, b.2))
-            .then_with(|| contact_id(a.1).cmp(contact_id(b.1)))
-            .then(a.1.cmp(&b.1))
-    });
-    order.into_iter().map(|(_, at, _)| at).collect()
+    let sort = |order: &mut Vec<(u32, u32, Micros)>| {
+        order.sort_unstable_by(|a, b| {
+            (a.0, a.2)
+                .cmp(&(b.0, b.2))
+                .then_with(|| contact_id(a.1).cmp(contact_id(b.1)))
+                .then(a.1.cmp(&b.1))
+        })
+    };
+    both(threads, || sort(&mut low), || sort(&mut high));
+    low.into_iter().chain(high).map(|(_, at, _)| at).collect()
 }
 
 /// The first 16 bytes of `text` (zeros after its end) as a big-endian number: two texts whose
@@ -433,7 +446,7 @@ mod tests {
                 ids: kept.partners.text,
                 keys: kept.partner_keys,
             };
-            let table = ContactTable::new(no_calls(), partners, kept.words);
+            let table = ContactTable::new(no_calls(), partners, kept.words, 2);
             prop_assert_eq!(table.len(), expected.len());
             prop_assert_eq!(table.to_vec(), expected);
         }
