@@ -5,7 +5,7 @@
 //! thread makes them; `crate::sources` keeps them here, and the calls' and partners' rows go
 //! on into the contacts table (`crate::table`).
 
-use std::num::NonZeroU64;
+use std::num::{NonZeroU32, NonZeroU64};
 
 use engage_kernel::Micros;
 use engage_kernel::contact_index::{ContactIndex, KeyHash};
@@ -16,8 +16,10 @@ use crate::local_time::LocalInstant;
 use crate::profile::SourceKind;
 use crate::rows::{AcdRow, CallerText, IncidentRow, NumberText, RecordingRow};
 
-/// Where a text is in a [`TextArena`]: 16 bytes, and no more as an `Option`.
+/// Where a text is in a [`TextArena`]: 12 bytes (aligned to 4, so that rows of them pack
+/// tight), and no more as an `Option`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C, packed(4))]
 pub(crate) struct TextRef {
     /// The offset of its first byte, plus one (so that `None` costs no room).
     start_plus_one: NonZeroU64,
@@ -148,7 +150,34 @@ impl PackedReader<'_> {
     }
 }
 
-/// Texts that repeat, each kept once, named by a dense code.
+/// A dense code: a text's among a [`Vocabulary`]'s, or a row's position among its source's.
+/// 4 bytes, and no more as an `Option`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct Code(NonZeroU32);
+
+impl Code {
+    /// The code numbered `code`.
+    pub fn new(code: u32) -> Self {
+        Code(NonZeroU32::new(code.wrapping_add(1)).expect("codes are under u32::MAX"))
+    }
+
+    /// The code of the row at `position`.
+    pub fn of_position(position: usize) -> Self {
+        Code::new(u32::try_from(position).expect("under 4 billion rows"))
+    }
+
+    /// Its number.
+    pub fn get(self) -> u32 {
+        self.0.get() - 1
+    }
+
+    /// Its number, as an index.
+    pub fn index(self) -> usize {
+        self.get() as usize
+    }
+}
+
+/// Texts that repeat, each kept once, named by a dense [`Code`].
 #[derive(Default)]
 pub(crate) struct Vocabulary {
     codes: ContactIndex,
@@ -156,19 +185,19 @@ pub(crate) struct Vocabulary {
 
 impl Vocabulary {
     /// The code of `text`, kept if new.
-    pub fn code(&mut self, text: &str) -> u32 {
-        self.codes.code_key(text)
+    pub fn code(&mut self, text: &str) -> Code {
+        Code::new(self.codes.code_key(text))
     }
 
     /// The text of `code`.
-    pub fn text(&self, code: u32) -> &str {
-        self.codes.key(code)
+    pub fn text(&self, code: Code) -> &str {
+        self.codes.key(code.get())
     }
 
     /// Asks for the text of `code` to be brought into the cache, ahead of
     /// [`Vocabulary::text`].
-    pub fn prefetch_text(&self, code: u32) {
-        self.codes.prefetch_key(code);
+    pub fn prefetch_text(&self, code: Code) {
+        self.codes.prefetch_key(code.get());
     }
 
     /// How many texts are kept; their codes are those below.
@@ -176,9 +205,14 @@ impl Vocabulary {
         self.codes.callers()
     }
 
+    /// Every code, in order.
+    pub fn codes(&self) -> impl Iterator<Item = Code> + use<> {
+        (0..self.len()).map(Code::of_position)
+    }
+
     /// The code of `text`, whose hash is `hash`, kept if new.
-    pub fn code_hashed(&mut self, text: &str, hash: KeyHash) -> u32 {
-        self.codes.code_hashed_key(text, hash)
+    pub fn code_hashed(&mut self, text: &str, hash: KeyHash) -> Code {
+        Code::new(self.codes.code_hashed_key(text, hash))
     }
 
     /// Asks for the slot of the text of `hash` to be brought into the cache, ahead of
@@ -194,43 +228,88 @@ impl Vocabulary {
     }
 
     /// The code of a number read, kept if new.
-    fn number(&mut self, number: NumberText, text: &TextArena) -> u32 {
+    fn number(&mut self, number: NumberText, text: &TextArena) -> Code {
         self.code_hashed(text.get(number.text), number.hash)
     }
 }
 
-/// A caller number as kept: the code of its E.164 text among the numbers, or why there is none.
+/// The few fixed words a contact's `agency`, `cli_status` and `outcome` take.
+const LABELS: [&str; 9] = [
+    "police",
+    "fire",
+    "ambulance",
+    "present",
+    "withheld",
+    "unavailable",
+    "answered",
+    "abandoned",
+    "transferred",
+];
+
+/// One of the fixed words of [`LABELS`], kept in a byte rather than a 16-byte `&str`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Caller {
-    Present(u32),
-    Withheld,
-    Unavailable,
+pub(crate) struct Label(u8);
+
+impl Label {
+    /// The label of `word`.
+    ///
+    /// # Panics
+    /// When `word` is none of [`LABELS`]: the words come from Engage's code (a profile's
+    /// outcomes are checked to be one of three), never from the data.
+    pub fn of(word: &'static str) -> Self {
+        let at = LABELS
+            .iter()
+            .position(|label| *label == word)
+            .unwrap_or_else(|| panic!("`{word}` is not one of the fixed labels"));
+        Label(at as u8)
+    }
+
+    /// The word.
+    pub fn word(self) -> &'static str {
+        LABELS[self.0 as usize]
+    }
 }
 
+/// A caller number as kept, in 4 bytes: the code of its E.164 text among the numbers, or why
+/// there is none.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Caller(u32);
+
 impl Caller {
+    const WITHHELD: Caller = Caller(0);
+    const UNAVAILABLE: Caller = Caller(1);
+    /// What a number's code is held above.
+    const FIRST_NUMBER: u32 = 2;
+
     fn keep(caller: CallerText, text: &TextArena, numbers: &mut Vocabulary) -> Self {
         match caller {
-            CallerText::Present(number) => Caller::Present(numbers.number(number, text)),
-            CallerText::Withheld => Caller::Withheld,
-            CallerText::Unavailable => Caller::Unavailable,
+            CallerText::Present(number) => Caller::present(numbers.number(number, text)),
+            CallerText::Withheld => Caller::WITHHELD,
+            CallerText::Unavailable => Caller::UNAVAILABLE,
         }
     }
 
+    fn present(number: Code) -> Self {
+        Caller(
+            number
+                .get()
+                .checked_add(Self::FIRST_NUMBER)
+                .expect("under 4 billion numbers"),
+        )
+    }
+
     /// The code of the number, if one was presented.
-    pub fn number(self) -> Option<u32> {
-        match self {
-            Caller::Present(code) => Some(code),
-            Caller::Withheld | Caller::Unavailable => None,
-        }
+    pub fn number(self) -> Option<Code> {
+        self.0.checked_sub(Self::FIRST_NUMBER).map(Code::new)
     }
 
     /// The snapshot's `cli_status`, as [`Cli::status`] says it.
     pub fn status(self) -> &'static str {
         match self {
             // An empty `String` allocates nothing.
-            Caller::Present(_) => Cli::Present(String::new()).status(),
-            Caller::Withheld => Cli::Withheld.status(),
-            Caller::Unavailable => Cli::Unavailable.status(),
+            Caller::WITHHELD => Cli::Withheld.status(),
+            Caller::UNAVAILABLE => Cli::Unavailable.status(),
+            _ => Cli::Present(String::new()).status(),
         }
     }
 }
@@ -271,23 +350,29 @@ impl From<LocalInstant> for KeptInstant {
     }
 }
 
+// The kept rows are held by the million until linking, so each is made small: codes, labels
+// and `Caller`s of 4 bytes or less, and the recordings and incident calls packed to 4 bytes'
+// alignment (no padding after a 12-byte `TextRef` or `PackedRef`; their fields are in an order
+// that leaves none between them either).
+
 /// One ACD call as kept (`crate::rows::AcdRow`).
 pub(crate) struct KeptAcd {
     pub call_id: TextRef,
-    /// A code among the words.
-    pub phone_line: u32,
+    /// Among the words.
+    pub phone_line: Code,
     pub caller: Caller,
     pub arrived: KeptInstant,
     pub answered: Option<KeptInstant>,
     pub ended: Option<KeptInstant>,
-    pub outcome: &'static str,
+    pub outcome: Label,
 }
 
 /// One inbound recording as kept (`crate::rows::RecordingRow`).
+#[repr(C, packed(4))]
 pub(crate) struct KeptRecording {
     pub recording_id: TextRef,
-    /// A code among the numbers; `None` when withheld or unavailable.
-    pub number: Option<u32>,
+    /// Among the numbers; `None` when withheld or unavailable.
+    pub number: Option<Code>,
     pub started: KeptInstant,
     pub line: u64,
     pub raw: PackedRef,
@@ -295,15 +380,16 @@ pub(crate) struct KeptRecording {
 
 /// One incident call as kept (`crate::rows::IncidentRow`); the optional texts are codes among
 /// the words, the caller a code among the numbers.
+#[repr(C, packed(4))]
 pub(crate) struct KeptIncident {
     pub incident_id: TextRef,
     pub call_time: KeptInstant,
-    pub number: Option<u32>,
-    pub address_key: Option<u32>,
-    pub postcode: Option<u32>,
-    pub csu: Option<u32>,
-    pub category: Option<u32>,
-    pub closing_category: Option<u32>,
+    pub number: Option<Code>,
+    pub address_key: Option<Code>,
+    pub postcode: Option<Code>,
+    pub csu: Option<Code>,
+    pub category: Option<Code>,
+    pub closing_category: Option<Code>,
     pub grade: Option<i8>,
     pub line: u64,
     pub raw: PackedRef,
@@ -314,13 +400,13 @@ pub(crate) struct KeptIncident {
 /// the partners' keys.
 pub(crate) struct KeptPartner {
     pub contact_id: TextRef,
-    pub agency: &'static str,
-    pub line: u32,
+    pub agency: Label,
+    pub line: Code,
     pub received_at: Micros,
-    pub caller_key: Option<u32>,
-    pub cli_status: &'static str,
-    pub outcome: &'static str,
-    pub category: Option<u32>,
+    pub caller_key: Option<Code>,
+    pub cli_status: Label,
+    pub outcome: Label,
+    pub category: Option<Code>,
 }
 
 /// One source's rows, the buffer of their texts, and their raw rows packed when a link may
@@ -377,7 +463,7 @@ impl Kept {
             arrived: row.arrived.into(),
             answered: row.answered.map(Into::into),
             ended: row.ended.map(Into::into),
-            outcome: row.outcome,
+            outcome: Label::of(row.outcome),
         };
         self.acd.rows.push(kept);
     }
@@ -423,15 +509,15 @@ impl Kept {
     pub fn partner(&mut self, contact: Contact) {
         let kept = KeptPartner {
             contact_id: self.partners.text.push(&contact.contact_id),
-            agency: contact.agency,
+            agency: Label::of(contact.agency),
             line: self.words.code(&contact.line),
             received_at: contact.received_at,
             caller_key: contact
                 .caller_key
                 .as_deref()
                 .map(|key| self.partner_keys.code(key)),
-            cli_status: contact.cli_status,
-            outcome: contact.outcome,
+            cli_status: Label::of(contact.cli_status),
+            outcome: Label::of(contact.outcome),
             category: contact.category.as_deref().map(|c| self.words.code(c)),
         };
         debug_assert_eq!(
@@ -457,6 +543,50 @@ impl Kept {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn kept_rows_stay_small() {
+        // Held by the million until linking.
+        assert_eq!(size_of::<TextRef>(), 12);
+        assert_eq!(size_of::<Option<Code>>(), 4);
+        assert_eq!(size_of::<Caller>(), 4);
+        assert!(size_of::<KeptAcd>() <= 72);
+        assert!(size_of::<KeptRecording>() <= 52);
+        assert!(size_of::<KeptIncident>() <= 76);
+        assert!(size_of::<KeptPartner>() <= 40);
+        assert!(size_of::<crate::link::AcdCall>() <= 64);
+    }
+
+    #[test]
+    fn every_fixed_word_has_a_label_that_gives_it_back() {
+        let outcomes = crate::profile::SourceProfile::default_for(crate::SourceKind::Acd).outcomes;
+        let statuses = [
+            Cli::Present("+441234567890".into()),
+            Cli::Withheld,
+            Cli::Unavailable,
+        ]
+        .map(|cli| cli.status());
+        let agencies = ["police", "fire", "ambulance"];
+        for word in outcomes.values().copied().chain(statuses).chain(agencies) {
+            assert_eq!(Label::of(word).word(), word);
+        }
+        assert_ne!(Label::of("fire"), Label::of("police"));
+    }
+
+    #[test]
+    fn a_caller_gives_back_its_number_or_why_there_is_none() {
+        for code in [0, 1, 2, 77, u32::MAX - 3] {
+            let caller = Caller::present(Code::new(code));
+            assert_eq!(caller.number(), Some(Code::new(code)));
+            assert_eq!(caller.status(), "present");
+        }
+        assert_eq!(Caller::WITHHELD.number(), None);
+        assert_eq!(Caller::WITHHELD.status(), "withheld");
+        assert_eq!(Caller::UNAVAILABLE.number(), None);
+        assert_eq!(Caller::UNAVAILABLE.status(), "unavailable");
+        assert_eq!(Code::new(5).get(), 5);
+        assert_eq!(Code::of_position(9).index(), 9);
+    }
 
     #[test]
     fn an_optional_text_ref_takes_no_more_room() {
@@ -529,7 +659,7 @@ mod tests {
         #[test]
         fn a_vocabulary_gives_equal_texts_one_code(texts in prop::collection::vec("[a-c]{0,3}|[a-c]{16,20}", 0..60)) {
             let mut words = Vocabulary::default();
-            let codes: Vec<u32> = texts.iter().map(|t| words.code(t)).collect();
+            let codes: Vec<Code> = texts.iter().map(|t| words.code(t)).collect();
             for (i, (a, &ca)) in texts.iter().zip(&codes).enumerate() {
                 prop_assert_eq!(words.text(ca), a.as_str());
                 for (b, &cb) in texts.iter().zip(&codes).skip(i + 1) {

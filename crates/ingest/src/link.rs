@@ -4,7 +4,7 @@
 use engage_kernel::Micros;
 use engage_kernel::time::{MINUTE, SECOND};
 
-use crate::kept::{Caller, KeptIncident, KeptRecording, KeptRows, TextRef};
+use crate::kept::{Caller, Code, KeptIncident, KeptRecording, KeptRows, Label, TextRef};
 use crate::rows::sort_rows;
 
 /// A recording links to a call answered within this of the recording's start.
@@ -48,9 +48,9 @@ pub(crate) struct AcdCall {
     /// In the calls' buffer of ids.
     pub call_id: TextRef,
     pub caller: Caller,
-    /// A code among the words.
-    pub phone_line: u32,
-    pub outcome: &'static str,
+    /// Among the words.
+    pub phone_line: Code,
+    pub outcome: Label,
     pub arrived: Micros,
     pub answered: Option<Micros>,
     pub ended: Option<Micros>,
@@ -134,7 +134,7 @@ impl AcdIndex {
                     call: u32::try_from(i).expect("under 4 billion calls"),
                 };
                 match call.caller.number() {
-                    Some(number) => numbered.push((number, candidate)),
+                    Some(number) => numbered.push((number.get(), candidate)),
                     None => keyless.push(candidate),
                 }
             }
@@ -162,10 +162,10 @@ impl AcdIndex {
     }
 
     /// The calls of `number`, or the keyless ones; `None` when there are none.
-    fn calls_of(&self, number: Option<u32>) -> Option<CallsOf<'_>> {
+    fn calls_of(&self, number: Option<Code>) -> Option<CallsOf<'_>> {
         let calls = match number {
             Some(number) => {
-                let &(start, end) = self.ranges.get(number as usize)?;
+                let &(start, end) = self.ranges.get(number.index())?;
                 CallsOf {
                     calls: &self.numbered[start as usize..end as usize],
                     latest_end: &[],
@@ -183,7 +183,7 @@ impl AcdIndex {
 pub(crate) fn recordings(
     index: &AcdIndex,
     recordings: &mut KeptRows<KeptRecording>,
-) -> Vec<Option<u32>> {
+) -> Vec<Option<Code>> {
     let KeptRows { rows, text, .. } = recordings;
     sort_rows(
         rows,
@@ -203,7 +203,7 @@ pub(crate) fn recordings(
                     .min_by_key(|c| ((c.answered - started).abs(), c.order()))
             })?;
             let call = best.call;
-            (!std::mem::replace(&mut taken[call as usize], true)).then_some(call)
+            (!std::mem::replace(&mut taken[call as usize], true)).then(|| Code::new(call))
         })
         .collect()
 }
@@ -216,7 +216,7 @@ pub(crate) fn recordings(
 pub(crate) fn incidents(
     index: &AcdIndex,
     incidents: &mut KeptRows<KeptIncident>,
-) -> Vec<Option<u32>> {
+) -> Vec<Option<Code>> {
     let KeptRows { rows, text, .. } = incidents;
     sort_rows(
         rows,
@@ -235,6 +235,7 @@ pub(crate) fn incidents(
                 .get()
                 .candidates()
                 .find_map(|at| latest_in_progress(list, at, at - after_end))
+                .map(Code::new)
         })
         .collect()
 }

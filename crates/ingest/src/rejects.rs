@@ -6,14 +6,14 @@
 use std::ops::Range;
 
 use crate::contact::Reject;
-use crate::kept::{TextArena, TextRef, Vocabulary};
+use crate::kept::{Code, TextArena, TextRef, Vocabulary};
 
 /// A reject as the table keeps it: 32 bytes, its texts elsewhere.
 #[derive(Clone, Copy)]
 struct KeptReject {
     line: u64,
     raw: TextRef,
-    reason: u32,
+    reason: Code,
     origin: u16,
 }
 

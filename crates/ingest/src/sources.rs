@@ -9,7 +9,9 @@ use engage_kernel::postcode::CsuTable;
 use engage_kernel::pseudonym::PseudonymKey;
 
 use crate::contact::Reject;
-use crate::kept::{Kept, KeptIncident, KeptInstant, KeptRecording, KeptRows, TextArena, TextRef};
+use crate::kept::{
+    Code, Kept, KeptIncident, KeptInstant, KeptRecording, KeptRows, TextArena, TextRef,
+};
 use crate::link::{self, AcdCall, AcdIndex};
 use crate::parse::{self, Parsed, ParsedBatch, ParsedRow, RowContext, RowParser};
 use crate::profile::{Profiles, SourceKind};
@@ -353,7 +355,7 @@ impl<'a> Ingest<'a> {
             self.link_incidents(incidents, incidents_linked, calls.len(), &mut ids);
         let kept = std::mem::take(&mut self.kept);
         let key = self.options.key;
-        let caller_keys = (0..kept.numbers.len() as u32)
+        let caller_keys = (kept.numbers.codes())
             .map(|code| parse::published_caller(key, kept.numbers.text(code)))
             .collect();
         drop(kept.numbers);
@@ -437,7 +439,7 @@ impl<'a> Ingest<'a> {
     fn link_recordings(
         &mut self,
         recordings: KeptRows<KeptRecording>,
-        calls_linked: Vec<Option<u32>>,
+        calls_linked: Vec<Option<Code>>,
         calls: usize,
         ids: &mut TextArena,
     ) -> Vec<Option<TextRef>> {
@@ -449,7 +451,7 @@ impl<'a> Ingest<'a> {
             match call {
                 Some(call) => {
                     counts.merged += 1;
-                    linked[call as usize] = Some(ids.push(text.get(recording.recording_id)));
+                    linked[call.index()] = Some(ids.push(text.get(recording.recording_id)));
                 }
                 None => {
                     counts.rejected += 1;
@@ -485,10 +487,10 @@ impl<'a> Ingest<'a> {
     fn link_incidents(
         &mut self,
         incidents: KeptRows<KeptIncident>,
-        calls_linked: Vec<Option<u32>>,
+        calls_linked: Vec<Option<Code>>,
         calls: usize,
         ids: &mut TextArena,
-    ) -> (Vec<Option<u32>>, Vec<LinkedIncident>) {
+    ) -> (Vec<Option<Code>>, Vec<LinkedIncident>) {
         let mut linked = vec![None; calls];
         let mut merged = Vec::new();
         let counts = &mut self.counts[slot(SourceKind::Incidents)];
@@ -498,10 +500,9 @@ impl<'a> Ingest<'a> {
             match call {
                 Some(call) => {
                     counts.merged += 1;
-                    let call = call as usize;
+                    let call = call.index();
                     if linked[call].is_none() {
-                        linked[call] =
-                            Some(u32::try_from(merged.len()).expect("under 4 billion incidents"));
+                        linked[call] = Some(Code::of_position(merged.len()));
                         merged.push(LinkedIncident {
                             incident_id: ids.push(text.get(incident.incident_id)),
                             category: incident.category,

@@ -12,7 +12,7 @@ use engage_kernel::cache::prefetch;
 use engage_kernel::time::SECOND;
 
 use crate::contact::{Contact, ContactRef};
-use crate::kept::{KeptPartner, TextArena, TextRef, Vocabulary};
+use crate::kept::{Code, KeptPartner, TextArena, TextRef, Vocabulary};
 use crate::link::AcdCall;
 use crate::threads::both;
 
@@ -39,7 +39,7 @@ pub(crate) struct LinkedCalls {
     /// The id of the recording linked to each, in `ids`.
     pub recordings: Vec<Option<TextRef>>,
     /// The incident linked to each, in `incidents`.
-    pub linked: Vec<Option<u32>>,
+    pub linked: Vec<Option<Code>>,
     /// The incidents linked to calls.
     pub incidents: Vec<LinkedIncident>,
     /// Call, recording and incident ids.
@@ -62,12 +62,12 @@ impl KeptPartners {
         let row = &self.rows[at];
         ContactRef {
             contact_id: self.ids.get(row.contact_id),
-            agency: row.agency,
+            agency: row.agency.word(),
             line: words.text(row.line),
             received_at: row.received_at,
             caller_key: row.caller_key.map(|code| self.keys.text(code)),
-            cli_status: row.cli_status,
-            outcome: row.outcome,
+            cli_status: row.cli_status.word(),
+            outcome: row.outcome.word(),
             category: row.category.map(|code| words.text(code)),
             ..ContactRef::default()
         }
@@ -78,12 +78,12 @@ impl KeptPartners {
 /// [`LinkedCalls::ids`], its texts as codes among the table's words.
 pub(crate) struct LinkedIncident {
     pub incident_id: TextRef,
-    pub category: Option<u32>,
-    pub closing_category: Option<u32>,
+    pub category: Option<Code>,
+    pub closing_category: Option<Code>,
     pub grade: Option<i8>,
-    pub postcode: Option<u32>,
-    pub address_key: Option<u32>,
-    pub csu: Option<u32>,
+    pub postcode: Option<Code>,
+    pub address_key: Option<Code>,
+    pub csu: Option<Code>,
 }
 
 impl LinkedCalls {
@@ -95,7 +95,7 @@ impl LinkedCalls {
         self.ids.get(self.rows[at].call_id)
     }
 
-    fn caller_key(&self, at: usize) -> Option<u32> {
+    fn caller_key(&self, at: usize) -> Option<Code> {
         self.rows[at].caller.number()
     }
 
@@ -116,10 +116,10 @@ impl LinkedCalls {
             prefetch(self.ids.get(id));
         }
         if let Some(code) = row.caller.number() {
-            prefetch(&self.caller_keys[code as usize]);
+            prefetch(&self.caller_keys[code.index()]);
         }
         if let Some(incident) = self.linked[at] {
-            prefetch(&self.incidents[incident as usize]);
+            prefetch(&self.incidents[incident.index()]);
         }
     }
 
@@ -129,7 +129,7 @@ impl LinkedCalls {
         let row = &self.rows[at];
         words.prefetch_text(row.phone_line);
         if let Some(incident) = self.linked[at] {
-            let incident = &self.incidents[incident as usize];
+            let incident = &self.incidents[incident.index()];
             let codes = [incident.address_key, incident.postcode, incident.category];
             for code in codes.into_iter().flatten() {
                 words.prefetch_text(code);
@@ -139,7 +139,7 @@ impl LinkedCalls {
 
     fn contact<'a>(&'a self, at: usize, words: &'a Vocabulary) -> ContactRef<'a> {
         let call = &self.rows[at];
-        let word = |code: Option<u32>| code.map(|code| words.text(code));
+        let word = |code: Option<Code>| code.map(|code| words.text(code));
         let mut contact = ContactRef {
             contact_id: self.ids.get(call.call_id),
             agency: "police",
@@ -148,16 +148,16 @@ impl LinkedCalls {
             caller_key: call
                 .caller
                 .number()
-                .map(|code| self.caller_keys[code as usize].as_str()),
+                .map(|code| self.caller_keys[code.index()].as_str()),
             cli_status: call.caller.status(),
-            outcome: call.outcome,
+            outcome: call.outcome.word(),
             wait_s: call.answered.map(|a| seconds(a - call.arrived)),
             talk_s: call.answered.zip(call.ended).map(|(a, e)| seconds(e - a)),
             recording_id: self.recordings[at].map(|id| self.ids.get(id)),
             ..ContactRef::default()
         };
         if let Some(incident) = self.linked[at] {
-            let incident = &self.incidents[incident as usize];
+            let incident = &self.incidents[incident.index()];
             contact.incident_id = Some(self.ids.get(incident.incident_id));
             contact.category = word(incident.category);
             contact.closing_category = word(incident.closing_category);
@@ -311,7 +311,7 @@ fn sorted_order(calls: &LinkedCalls, partners: &KeptPartners, threads: usize) ->
     let numbers = calls.caller_keys.len();
     // Each number's key and each partner's key, as (prefix, text, which): a number's code, or
     // the count of numbers plus the partner key's code.
-    let partner_keys = (0..partners.keys.len() as u32).map(|code| partners.keys.text(code));
+    let partner_keys = partners.keys.codes().map(|code| partners.keys.text(code));
     let mut keys: Vec<(u128, &str, u32)> = calls
         .caller_keys
         .iter()
@@ -339,10 +339,10 @@ fn sorted_order(calls: &LinkedCalls, partners: &KeptPartners, threads: usize) ->
     drop(keys);
     let call_count = calls.len();
     let caller_rank = |at: usize| match at.checked_sub(call_count) {
-        None => calls.caller_key(at).map(|code| rank[code as usize]),
+        None => calls.caller_key(at).map(|code| rank[code.index()]),
         Some(p) => partners.rows[p]
             .caller_key
-            .map(|code| rank[numbers + code as usize]),
+            .map(|code| rank[numbers + code.index()]),
     };
     let received_at = |at: usize| match at.checked_sub(call_count) {
         None => calls.rows[at].arrived,
@@ -431,6 +431,8 @@ mod tests {
                     contact_id: id.into(),
                     line: line.to_string().into(),
                     agency: "fire",
+                    cli_status: if key.is_some() { "present" } else { "withheld" },
+                    outcome: "answered",
                     ..Contact::default()
                 })
                 .collect();
