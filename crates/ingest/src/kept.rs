@@ -47,10 +47,13 @@ impl TextArena {
 
     /// Keeps `parts` end to end as one text, and says where it is.
     pub fn push_all(&mut self, parts: &[&str]) -> TextRef {
+        self.push_with(|text| parts.iter().for_each(|part| text.push_str(part)))
+    }
+
+    /// Keeps what `write` appends to the buffer as one text, and says where it is.
+    pub fn push_with(&mut self, write: impl FnOnce(&mut String)) -> TextRef {
         let start = self.text.len();
-        for part in parts {
-            self.text.push_str(part);
-        }
+        write(&mut self.text);
         TextRef {
             start_plus_one: NonZeroU64::new(start as u64 + 1).expect("one more than an offset"),
             len: u32::try_from(self.text.len() - start)

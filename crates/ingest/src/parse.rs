@@ -357,7 +357,7 @@ impl<'a> RowParser<'a> {
             remote: CallerText::of(remote, &mut self.text).number(),
             started,
             line: row.line,
-            raw: self.raw.push(&layout.raw(row)),
+            raw: layout.keep_raw(row, &mut self.raw),
         }))
     }
 
@@ -431,7 +431,7 @@ impl<'a> RowParser<'a> {
             closing_category: self.optional_text(row, CLOSING),
             grade,
             line: row.line,
-            raw: self.raw.push(&layout.raw(row)),
+            raw: layout.keep_raw(row, &mut self.raw),
         })
     }
 

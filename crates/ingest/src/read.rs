@@ -10,6 +10,7 @@ use std::rc::Rc;
 use engage_kernel::phone::PhoneError;
 
 use crate::contact::Reject;
+use crate::kept::{TextArena, TextRef};
 use crate::line_endings::LineEndings;
 use crate::profile::SourceProfile;
 
@@ -68,7 +69,7 @@ pub struct RawRow {
 impl RawRow {
     /// The row as text, fields joined by the delimiter, for the rejects table.
     pub fn raw(&self, delimiter: u8) -> String {
-        join_fields(delimiter, &self.record)
+        self.raw_withholding(delimiter, self.record.len(), &[])
     }
 
     /// The row as text with the withheld columns' text replaced by their marker. `withheld`
@@ -83,8 +84,21 @@ impl RawRow {
         width: usize,
         withheld: &[(usize, &'static str)],
     ) -> String {
+        let mut text = String::new();
+        self.write_raw_withholding(delimiter, width, withheld, &mut text);
+        text
+    }
+
+    /// Appends [`RawRow::raw_withholding`]'s text to `out`.
+    pub(crate) fn write_raw_withholding(
+        &self,
+        delimiter: u8,
+        width: usize,
+        withheld: &[(usize, &'static str)],
+        out: &mut String,
+    ) {
         if withheld.is_empty() {
-            return self.raw(delimiter);
+            return write_fields(delimiter, self.record.iter(), out);
         }
         let len = self.record.len();
         let mut markers: Vec<Option<&'static str>> = vec![None; len];
@@ -103,7 +117,7 @@ impl RawRow {
                 None => fields.push(field),
             }
         }
-        join_fields(delimiter, fields)
+        write_fields(delimiter, fields.iter().copied(), out)
     }
 
     /// All fields, to compare rows for exact duplicates.
@@ -112,6 +126,34 @@ impl RawRow {
     }
 }
 
+/// Appends `fields` to `out` as one CSV record (without its line end) the way the csv crate
+/// writes it: joined by `delimiter`, a field quoted only when it holds the delimiter, a quote
+/// or a line end. Most rows need no quotes, and are joined here directly.
+fn write_fields<'f>(
+    delimiter: u8,
+    fields: impl Iterator<Item = &'f str> + Clone,
+    out: &mut String,
+) {
+    let needs_quotes = |field: &str| {
+        field.bytes().fold(false, |any, b| {
+            any | matches!(b, b'"' | b'\n' | b'\r') | (b == delimiter)
+        })
+    };
+    // A record of one empty field (or none) is written as `""`.
+    let blank = fields.clone().nth(1).is_none() && fields.clone().all(str::is_empty);
+    if delimiter.is_ascii() && !blank && !fields.clone().any(needs_quotes) {
+        for (i, field) in fields.enumerate() {
+            if i > 0 {
+                out.push(char::from(delimiter));
+            }
+            out.push_str(field);
+        }
+        return;
+    }
+    out.push_str(&join_fields(delimiter, fields));
+}
+
+/// `fields` as one CSV record, written by the csv crate.
 fn join_fields<I>(delimiter: u8, fields: I) -> String
 where
     I: IntoIterator,
@@ -400,6 +442,13 @@ impl SourceLayout {
         row.raw_withholding(self.delimiter, self.width, &self.withheld)
     }
 
+    /// Keeps [`SourceLayout::raw`]'s text of `row` in `arena`.
+    pub(crate) fn keep_raw(&self, row: &RawRow, arena: &mut TextArena) -> TextRef {
+        arena.push_with(|out| {
+            row.write_raw_withholding(self.delimiter, self.width, &self.withheld, out)
+        })
+    }
+
     /// A reject of `row` naming the field at fault.
     pub fn reject_field(&self, row: &RawRow, field: usize, why: impl std::fmt::Display) -> Reject {
         let name = self.column_name(field);
@@ -422,5 +471,24 @@ impl SourceLayout {
     /// The file name.
     pub fn file(&self) -> &str {
         &self.file
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn fields_joined_directly_are_what_the_csv_writer_writes(
+            fields in prop::collection::vec("[a,;\"\r\n é]{0,4}", 0..5),
+            delimiter in prop::sample::select(vec![b',', b';', b'\t', b'|']),
+        ) {
+            let mut joined = String::from("kept before: ");
+            write_fields(delimiter, fields.iter().map(String::as_str), &mut joined);
+            let written = join_fields(delimiter, &fields);
+            prop_assert_eq!(joined, format!("kept before: {written}"));
+        }
     }
 }
