@@ -25,6 +25,7 @@ pub mod referral;
 mod rejects;
 pub mod report;
 mod rows;
+mod seen;
 mod sources;
 mod table;
 mod threads;

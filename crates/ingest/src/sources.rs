@@ -4,7 +4,6 @@
 use std::io::Read;
 
 use engage_kernel::Micros;
-use engage_kernel::contact_index::{ContactIndex, KeyHash};
 use engage_kernel::postcode::CsuTable;
 use engage_kernel::pseudonym::PseudonymKey;
 
@@ -20,6 +19,7 @@ use crate::referral::{Referral, Referrals};
 use crate::rejects::RejectTable;
 use crate::report::{IngestReport, SourceCounts};
 use crate::rows::sort_rows;
+use crate::seen::SeenKeys;
 use crate::table::{ContactTable, KeptPartners, LinkedCalls, LinkedIncident};
 use crate::threads::both;
 
@@ -102,7 +102,7 @@ impl RowSink<'_> {
     /// rows later, so that the cache misses of several rows overlap.
     fn prefetch_slots(&self, row: &Result<ParsedRow, Reject>) {
         if let Ok(parsed) = row {
-            self.seen.ids.prefetch_slot(parsed.key.hash);
+            self.seen.prefetch_slot(parsed.key.hash);
             if let Some(number) = parsed.outcome.as_ref().ok().and_then(Parsed::number) {
                 self.kept.numbers.prefetch_slot(number.hash);
             }
@@ -113,7 +113,7 @@ impl RowSink<'_> {
     /// cache (see [`RowSink::prefetch_slots`]).
     fn prefetch_records(&self, row: &Result<ParsedRow, Reject>) {
         if let Ok(parsed) = row {
-            self.seen.ids.prefetch_record(parsed.key.hash);
+            self.seen.prefetch_record(parsed.key.hash);
             if let Some(number) = parsed.outcome.as_ref().ok().and_then(Parsed::number) {
                 self.kept.numbers.prefetch_record(number.hash);
             }
@@ -190,27 +190,6 @@ impl RowSink<'_> {
             }
         }
         Some(parsed.row)
-    }
-}
-
-/// The ids read from one file, each with the line it was first read on and the fingerprint
-/// of that row: the ids interned, and those two figures by the id's code.
-#[derive(Default)]
-struct SeenKeys {
-    ids: ContactIndex,
-    first: Vec<(u64, u64)>,
-}
-
-impl SeenKeys {
-    /// The (line, fingerprint) of the first row read with the id `key`; if there was none,
-    /// `None`, and `this` row's are noted as the first.
-    fn first(&mut self, key: &str, hash: KeyHash, this: (u64, u64)) -> Option<(u64, u64)> {
-        let code = self.ids.code_hashed_key(key, hash) as usize;
-        if code == self.first.len() {
-            self.first.push(this);
-            return None;
-        }
-        Some(self.first[code])
     }
 }
 
@@ -593,22 +572,5 @@ mod tests {
         use crate::kept::KeptAcd;
         assert!(size_of::<AcdCall>() <= size_of::<KeptAcd>());
         assert_eq!(align_of::<AcdCall>(), align_of::<KeptAcd>());
-    }
-
-    #[test]
-    fn an_id_is_seen_again_with_its_first_line_and_fingerprint() {
-        let mut seen = SeenKeys::default();
-        // An incident's id (id, time and number) is longer than a key kept inline.
-        let long = "I240000001\u{1f}06/10/2025 00:25:09\u{1f}029 2018 0107";
-        let mut first = |key: &str, this| seen.first(key, KeyHash::of(key), this);
-        assert_eq!(first("A1", (2, 10)), None);
-        assert_eq!(first("B2", (3, 11)), None);
-        assert_eq!(first(long, (4, 12)), None);
-        assert_eq!(first("A1", (5, 13)), Some((2, 10)));
-        assert_eq!(first("B2", (6, 14)), Some((3, 11)));
-        assert_eq!(first(long, (7, 15)), Some((4, 12)));
-        assert_eq!(first("", (8, 16)), None);
-        assert_eq!(first("", (9, 17)), Some((8, 16)));
-        assert_eq!(first("A1 ", (10, 18)), None);
     }
 }
