@@ -279,8 +279,8 @@ impl Label {
 pub(crate) struct Caller(u32);
 
 impl Caller {
-    const WITHHELD: Caller = Caller(0);
-    const UNAVAILABLE: Caller = Caller(1);
+    pub const WITHHELD: Caller = Caller(0);
+    pub const UNAVAILABLE: Caller = Caller(1);
     /// What a number's code is held above.
     const FIRST_NUMBER: u32 = 2;
 
@@ -292,7 +292,8 @@ impl Caller {
         }
     }
 
-    fn present(number: Code) -> Self {
+    /// The caller of `number`.
+    pub fn present(number: Code) -> Self {
         Caller(
             number
                 .get()

@@ -2,10 +2,11 @@
 //! (rules and tolerances in `docs/exports.md`).
 
 use engage_kernel::Micros;
+use engage_kernel::cache::prefetch;
 use engage_kernel::time::{MINUTE, SECOND};
 
 use crate::kept::{Caller, Code, KeptIncident, KeptRecording, KeptRows, Label, TextRef};
-use crate::rows::sort_rows;
+use crate::rows::sorted_order;
 
 /// A recording links to a call answered within this of the recording's start.
 pub const RECORDING_TOLERANCE: Micros = 5 * SECOND;
@@ -56,19 +57,14 @@ pub(crate) struct AcdCall {
     pub ended: Option<Micros>,
 }
 
+/// An answered call as linking weighs it: 20 bytes (packed: there are millions).
+#[derive(Clone, Copy)]
+#[repr(C, packed(4))]
 struct Candidate {
     answered: Micros,
     ended: Micros,
-    /// The call's length of id and position in call id order, which is its id's order: ties
-    /// go to the lower.
-    id_len: u32,
+    /// The call's position in call id order, which is its id's order: ties go to the lower.
     call: u32,
-}
-
-impl Candidate {
-    fn order(&self) -> (u32, u32) {
-        (self.id_len, self.call)
-    }
 }
 
 /// Answered ACD calls by caller number (a code among the kept numbers), and the keyless ones
@@ -79,8 +75,9 @@ pub(crate) struct AcdIndex {
     numbered: Vec<Candidate>,
     /// How many calls there are, answered or not.
     calls: usize,
-    /// Per number code, the range of its calls in `numbered` (empty for a number with none).
-    ranges: Vec<(u32, u32)>,
+    /// Per number code, where its calls start in `numbered`; they end where the next
+    /// number's start (one more entry than numbers).
+    starts: Vec<u32>,
     keyless: Candidates,
 }
 
@@ -91,6 +88,11 @@ struct Candidates {
     calls: Vec<Candidate>,
     latest_end: Vec<Micros>,
 }
+
+/// How many rows ahead a link asks for where a number's calls start, and for the first of
+/// them ([`AcdIndex::prefetch_ahead`]).
+const STARTS_AHEAD: usize = 16;
+const CALLS_AHEAD: usize = 8;
 
 /// Calls per block of [`Candidates::latest_end`].
 const BLOCK: usize = 64;
@@ -123,41 +125,78 @@ struct CallsOf<'a> {
 impl AcdIndex {
     /// `calls` are in call id order.
     pub fn new(calls: &[AcdCall]) -> Self {
-        let mut numbered: Vec<(u32, Candidate)> = Vec::new();
+        let candidate = |(i, call): (usize, &AcdCall)| {
+            let answered = call.answered?;
+            Some(Candidate {
+                answered,
+                ended: call.ended.unwrap_or(answered),
+                call: u32::try_from(i).expect("under 4 billion calls"),
+            })
+        };
+        // Grouped by number by counting: each number's calls stay in call id order, then are
+        // put in order of answer time (a stable sort, of runs mostly in order already).
+        let numbers = calls
+            .iter()
+            .filter_map(|call| call.caller.number())
+            .map(|number| number.index() + 1)
+            .max()
+            .unwrap_or(0);
+        let mut starts = vec![0u32; numbers + 1];
+        for call in calls.iter().filter(|call| call.answered.is_some()) {
+            if let Some(number) = call.caller.number() {
+                starts[number.index() + 1] += 1;
+            }
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        let mut next = starts.clone();
+        let placeholder = Candidate {
+            answered: 0,
+            ended: 0,
+            call: 0,
+        };
+        let mut numbered = vec![placeholder; *starts.last().unwrap_or(&0) as usize];
         let mut keyless = Vec::new();
-        for (i, call) in calls.iter().enumerate() {
-            if let Some(answered) = call.answered {
-                let candidate = Candidate {
-                    answered,
-                    ended: call.ended.unwrap_or(answered),
-                    id_len: call.call_id.byte_len(),
-                    call: u32::try_from(i).expect("under 4 billion calls"),
-                };
-                match call.caller.number() {
-                    Some(number) => numbered.push((number.get(), candidate)),
-                    None => keyless.push(candidate),
+        for (call, candidate) in calls.iter().zip(calls.iter().enumerate().map(candidate)) {
+            let Some(candidate) = candidate else { continue };
+            match call.caller.number() {
+                Some(number) => {
+                    let at = &mut next[number.index()];
+                    numbered[*at as usize] = candidate;
+                    *at += 1;
                 }
+                None => keyless.push(candidate),
             }
         }
-        // A call's order is unique: the unstable sort has one outcome.
-        numbered.sort_unstable_by_key(|(number, c)| (*number, c.answered, c.order()));
-        keyless.sort_unstable_by_key(|c| (c.answered, c.order()));
-        let numbers = numbered
-            .last()
-            .map_or(0, |(number, _)| *number as usize + 1);
-        let mut ranges = vec![(0u32, 0u32); numbers];
-        for (at, (number, _)) in numbered.iter().enumerate() {
-            let range = &mut ranges[*number as usize];
-            if range.1 == range.0 {
-                range.0 = at as u32;
-            }
-            range.1 = at as u32 + 1;
+        drop(next);
+        for number in starts.windows(2) {
+            numbered[number[0] as usize..number[1] as usize].sort_by_key(|c| c.answered);
         }
+        keyless.sort_by_key(|c| c.answered);
         AcdIndex {
-            numbered: numbered.into_iter().map(|(_, c)| c).collect(),
+            numbered,
             calls: calls.len(),
-            ranges,
+            starts,
             keyless: Candidates::new(keyless),
+        }
+    }
+
+    /// Asks for what [`AcdIndex::calls_of`] reads of `number` to be brought into the cache,
+    /// for the rows [`STARTS_AHEAD`] and [`CALLS_AHEAD`] on from `at` (whose numbers `number`
+    /// says), so that the lookups of several rows overlap: the index is far larger than the
+    /// cache, and rows in time order look up numbers all over it.
+    fn prefetch_ahead<T>(&self, rows: &[T], at: usize, number: impl Fn(&T) -> Option<Code>) {
+        if let Some(number) = rows.get(at + STARTS_AHEAD).and_then(&number)
+            && let Some(start) = self.starts.get(number.index())
+        {
+            prefetch(start);
+        }
+        if let Some(number) = rows.get(at + CALLS_AHEAD).and_then(&number)
+            && let Some(&start) = self.starts.get(number.index())
+            && let Some(first) = self.numbered.get(start as usize)
+        {
+            prefetch(first);
         }
     }
 
@@ -165,7 +204,10 @@ impl AcdIndex {
     fn calls_of(&self, number: Option<Code>) -> Option<CallsOf<'_>> {
         let calls = match number {
             Some(number) => {
-                let &(start, end) = self.ranges.get(number.index())?;
+                let (&start, &end) = (
+                    self.starts.get(number.index())?,
+                    self.starts.get(number.index() + 1)?,
+                );
                 CallsOf {
                     calls: &self.numbered[start as usize..end as usize],
                     latest_end: &[],
@@ -177,65 +219,77 @@ impl AcdIndex {
     }
 }
 
-/// For each recording (re-ordered by start, then id), the ACD call it links to. A start in the
-/// autumn hour that happens twice links with whichever of its instants finds a call, the
-/// earlier first.
+/// Each recording's position, in order of start (then id), and the ACD call it links to. A
+/// start in the autumn hour that happens twice links with whichever of its instants finds a
+/// call, the earlier first.
 pub(crate) fn recordings(
     index: &AcdIndex,
-    recordings: &mut KeptRows<KeptRecording>,
-) -> Vec<Option<Code>> {
+    recordings: &KeptRows<KeptRecording>,
+) -> Vec<(u32, Option<Code>)> {
     let KeptRows { rows, text, .. } = recordings;
-    sort_rows(
+    let order = sorted_order(
         rows,
         |r| r.started.get().resolve(None),
         |r| text.get(r.recording_id),
     );
-    // Each call links to one recording at most.
+    // Each call links to one recording at most: the first in that order to find it.
     let mut taken = vec![false; index.calls];
-    rows.iter()
-        .map(|rec| {
-            let list = index.calls_of(rec.number)?.calls;
-            let best = rec.started.get().candidates().find_map(|started| {
-                let from = list.partition_point(|c| c.answered < started - RECORDING_TOLERANCE);
-                list[from..]
-                    .iter()
-                    .take_while(|c| c.answered <= started + RECORDING_TOLERANCE)
-                    .min_by_key(|c| ((c.answered - started).abs(), c.order()))
-            })?;
-            let call = best.call;
-            (!std::mem::replace(&mut taken[call as usize], true)).then(|| Code::new(call))
+    let number = |&row: &u32| rows[row as usize].number;
+    (0..order.len())
+        .map(|at| {
+            index.prefetch_ahead(&order, at, number);
+            let rec = &rows[order[at] as usize];
+            let mut link = || {
+                let list = index.calls_of(rec.number)?.calls;
+                let best = rec.started.get().candidates().find_map(|started| {
+                    let from = list.partition_point(|c| c.answered < started - RECORDING_TOLERANCE);
+                    list[from..]
+                        .iter()
+                        .take_while(|c| c.answered <= started + RECORDING_TOLERANCE)
+                        .min_by_key(|c| ((c.answered - started).abs(), c.call))
+                })?;
+                let call = best.call;
+                (!std::mem::replace(&mut taken[call as usize], true)).then(|| Code::new(call))
+            };
+            (order[at], link())
         })
         .collect()
 }
 
-/// For each incident call (re-ordered by call time, then incident id), the ACD call it links
-/// to: the latest answered at or before the call time among the caller's calls that ended no
-/// more than [`INCIDENT_AFTER_END`] before it, or, with no number, among the keyless calls
-/// still in progress. A call time in the autumn hour that happens twice links with whichever of
-/// its instants finds a call, the earlier first.
+/// Each incident call's position, in order of call time (then incident id), and the ACD call
+/// it links to: the latest answered at or before the call time among the caller's calls that
+/// ended no more than [`INCIDENT_AFTER_END`] before it, or, with no number, among the keyless
+/// calls still in progress. A call time in the autumn hour that happens twice links with
+/// whichever of its instants finds a call, the earlier first.
 pub(crate) fn incidents(
     index: &AcdIndex,
-    incidents: &mut KeptRows<KeptIncident>,
-) -> Vec<Option<Code>> {
+    incidents: &KeptRows<KeptIncident>,
+) -> Vec<(u32, Option<Code>)> {
     let KeptRows { rows, text, .. } = incidents;
-    sort_rows(
+    let order = sorted_order(
         rows,
         |r| r.call_time.get().resolve(None),
         |r| text.get(r.incident_id),
     );
-    rows.iter()
-        .map(|inc| {
-            let list = index.calls_of(inc.number)?;
-            let after_end = if inc.number.is_some() {
-                INCIDENT_AFTER_END
-            } else {
-                0
+    let number = |&row: &u32| rows[row as usize].number;
+    (0..order.len())
+        .map(|at| {
+            index.prefetch_ahead(&order, at, number);
+            let inc = &rows[order[at] as usize];
+            let link = || {
+                let list = index.calls_of(inc.number)?;
+                let after_end = if inc.number.is_some() {
+                    INCIDENT_AFTER_END
+                } else {
+                    0
+                };
+                inc.call_time
+                    .get()
+                    .candidates()
+                    .find_map(|at| latest_in_progress(list, at, at - after_end))
+                    .map(Code::new)
             };
-            inc.call_time
-                .get()
-                .candidates()
-                .find_map(|at| latest_in_progress(list, at, at - after_end))
-                .map(Code::new)
+            (order[at], link())
         })
         .collect()
 }
@@ -266,7 +320,7 @@ fn latest_in_progress(list: CallsOf<'_>, at: Micros, ended_by: Micros) -> Option
         if best.is_some_and(|b| c.answered < b.answered) {
             break;
         }
-        if c.ended >= ended_by && best.is_none_or(|b| c.order() < b.order()) {
+        if c.ended >= ended_by && best.is_none_or(|b| c.call < b.call) {
             best = Some(c);
         }
     }
@@ -293,19 +347,55 @@ mod tests {
             if c.answered < at - LONGEST_CALL || best.is_some_and(|b| c.answered < b.answered) {
                 break;
             }
-            if c.ended >= ended_by && best.is_none_or(|b| c.order() < b.order()) {
+            if c.ended >= ended_by && best.is_none_or(|b| c.call < b.call) {
                 best = Some(c);
             }
         }
         best.map(|c| c.call)
     }
 
+    use crate::kept::{Caller, Code, Label, TextArena};
     use proptest::prelude::*;
 
     proptest! {
         #[test]
+        fn the_index_holds_each_numbers_answered_calls_by_answer_time_then_id(
+            calls in prop::collection::vec((prop::option::of(0u32..6), prop::option::of(0i64..8), 0i64..3), 0..200),
+        ) {
+            let mut ids = TextArena::default();
+            let calls: Vec<AcdCall> = calls
+                .iter()
+                .map(|&(number, answered, length)| AcdCall {
+                    call_id: ids.push("A1"),
+                    caller: number.map_or(Caller::WITHHELD, |n| Caller::present(Code::new(n))),
+                    phone_line: Code::new(0),
+                    outcome: Label::of("answered"),
+                    arrived: 0,
+                    answered,
+                    ended: answered.map(|a| a + length),
+                })
+                .collect();
+            let index = AcdIndex::new(&calls);
+            prop_assert_eq!(index.calls, calls.len());
+            for number in (0..7).map(|n| Some(Code::new(n))).chain([None]) {
+                let mut expected: Vec<(i64, i64, u32)> = calls
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| c.caller.number() == number)
+                    .filter_map(|(i, c)| Some((c.answered?, c.ended?, i as u32)))
+                    .collect();
+                expected.sort_by_key(|&(answered, _, call)| (answered, call));
+                let found: Vec<(i64, i64, u32)> = index
+                    .calls_of(number)
+                    .map(|list| list.calls.iter().map(|c| (c.answered, c.ended, c.call)).collect())
+                    .unwrap_or_default();
+                prop_assert_eq!(found, expected);
+            }
+        }
+
+        #[test]
         fn skipping_blocks_finds_what_the_walk_finds(
-            calls in prop::collection::vec((0i64..200, 0i64..40, 1u32..4), 0..400),
+            calls in prop::collection::vec((0i64..200, 0i64..40), 0..400),
             queries in prop::collection::vec((0i64..220, 0i64..30), 1..20),
         ) {
             // Minutes, so a day (LONGEST_CALL) covers some of the calls and not others.
@@ -313,14 +403,13 @@ mod tests {
             let mut list: Vec<Candidate> = calls
                 .iter()
                 .enumerate()
-                .map(|(i, &(answered, length, id_len))| Candidate {
+                .map(|(i, &(answered, length))| Candidate {
                     answered: answered * hour / 4,
                     ended: answered * hour / 4 + length * MINUTE,
-                    id_len,
                     call: i as u32,
                 })
                 .collect();
-            list.sort_by_key(|c| (c.answered, c.order()));
+            list.sort_by_key(|c| (c.answered, c.call));
             let candidates = Candidates::new(list);
             for (at, back) in queries {
                 let at = at * hour / 4;

@@ -110,6 +110,17 @@ pub(crate) fn sort_rows<T, K: Ord>(
     first: impl Fn(&T) -> i64,
     then: impl Fn(&T) -> K,
 ) {
+    let order = sorted_order(rows, first, then);
+    permute(rows, |at| order[at] as usize);
+}
+
+/// The positions of `rows` in the order [`sort_rows`] would put them, leaving the rows where
+/// they are: for rows only read in that order once.
+pub(crate) fn sorted_order<T, K: Ord>(
+    rows: &[T],
+    first: impl Fn(&T) -> i64,
+    then: impl Fn(&T) -> K,
+) -> Vec<u32> {
     let mut order: Vec<u32> =
         (0..u32::try_from(rows.len()).expect("under 4 billion rows")).collect();
     // A stable sort, which finds the runs of rows already in order (exports mostly are): an
@@ -119,7 +130,7 @@ pub(crate) fn sort_rows<T, K: Ord>(
         let (a, b) = (&rows[a as usize], &rows[b as usize]);
         first(a).cmp(&first(b)).then_with(|| then(a).cmp(&then(b)))
     });
-    permute(rows, |at| order[at] as usize);
+    order
 }
 
 /// Reorders `rows` in place so that position `at` holds the row that was at `from(at)` (a

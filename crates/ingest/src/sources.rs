@@ -321,12 +321,12 @@ impl<'a> Ingest<'a> {
         let index = AcdIndex::new(&calls);
         // The calls' ids, with the linked recordings' and incidents' ids after them.
         let mut ids = std::mem::take(&mut self.kept.acd.text);
-        let mut recordings = std::mem::take(&mut self.kept.recordings);
-        let mut incidents = std::mem::take(&mut self.kept.incidents);
+        let recordings = std::mem::take(&mut self.kept.recordings);
+        let incidents = std::mem::take(&mut self.kept.incidents);
         let (recordings_linked, incidents_linked) = both(
             self.threads,
-            || link::recordings(&index, &mut recordings),
-            || link::incidents(&index, &mut incidents),
+            || link::recordings(&index, &recordings),
+            || link::incidents(&index, &incidents),
         );
         drop(index);
         let recordings = self.link_recordings(recordings, recordings_linked, calls.len(), &mut ids);
@@ -411,14 +411,14 @@ impl<'a> Ingest<'a> {
         calls
     }
 
-    /// Takes the links of the recordings (`calls_linked`, one for each in the order
-    /// [`link::recordings`] left them), and returns the id (kept in `ids`) of the recording
+    /// Takes the links of the recordings (`calls_linked`, each recording's position and link,
+    /// as [`link::recordings`] gives them), and returns the id (kept in `ids`) of the recording
     /// linked to each of the `calls` calls; a recording that links to none is rejected as
     /// unmatched. The kept recordings are dropped.
     fn link_recordings(
         &mut self,
         recordings: KeptRows<KeptRecording>,
-        calls_linked: Vec<Option<Code>>,
+        calls_linked: Vec<(u32, Option<Code>)>,
         calls: usize,
         ids: &mut TextArena,
     ) -> Vec<Option<TextRef>> {
@@ -426,7 +426,8 @@ impl<'a> Ingest<'a> {
         let counts = &mut self.counts[slot(SourceKind::Recordings)];
         let KeptRows { rows, text, raw } = recordings;
         let mut unmatched = Vec::new();
-        for (recording, call) in rows.iter().zip(calls_linked) {
+        for (row, call) in calls_linked {
+            let recording = &rows[row as usize];
             match call {
                 Some(call) => {
                     counts.merged += 1;
@@ -458,15 +459,15 @@ impl<'a> Ingest<'a> {
         linked
     }
 
-    /// Takes the links of the incident calls (`calls_linked`, one for each in the order
-    /// [`link::incidents`] left them), and returns for each of the `calls` calls the incident
+    /// Takes the links of the incident calls (`calls_linked`, each one's position and link, in
+    /// the order [`link::incidents`] gives them), and returns for each of the `calls` calls the incident
     /// whose fields its contact takes (the first linked to it), and those incidents, their ids
     /// kept in `ids`; an incident call that links to none is rejected as unmatched. The kept
     /// incident calls are dropped.
     fn link_incidents(
         &mut self,
         incidents: KeptRows<KeptIncident>,
-        calls_linked: Vec<Option<Code>>,
+        calls_linked: Vec<(u32, Option<Code>)>,
         calls: usize,
         ids: &mut TextArena,
     ) -> (Vec<Option<Code>>, Vec<LinkedIncident>) {
@@ -475,7 +476,8 @@ impl<'a> Ingest<'a> {
         let counts = &mut self.counts[slot(SourceKind::Incidents)];
         let KeptRows { rows, text, raw } = incidents;
         let mut unmatched = Vec::new();
-        for (incident, call) in rows.iter().zip(calls_linked) {
+        for (row, call) in calls_linked {
+            let incident = &rows[row as usize];
             match call {
                 Some(call) => {
                     counts.merged += 1;
