@@ -14,7 +14,7 @@ use engage_kernel::phone::Cli;
 use crate::contact::Contact;
 use crate::local_time::LocalInstant;
 use crate::profile::SourceKind;
-use crate::rows::{AcdRow, CallerText, IncidentRow, NumberText, RecordingRow};
+use crate::rows::{AcdRow, CallerText, HashedText, IncidentRow, RecordingRow};
 
 /// Where a text is in a [`TextArena`]: 12 bytes (aligned to 4, so that rows of them pack
 /// tight), and no more as an `Option`.
@@ -230,9 +230,9 @@ impl Vocabulary {
         self.codes.prefetch_record(hash);
     }
 
-    /// The code of a number read, kept if new.
-    fn number(&mut self, number: NumberText, text: &TextArena) -> Code {
-        self.code_hashed(text.get(number.text), number.hash)
+    /// The code of a text read with its hash, kept if new.
+    fn hashed(&mut self, word: HashedText, text: &TextArena) -> Code {
+        self.code_hashed(text.get(word.text), word.hash)
     }
 }
 
@@ -286,7 +286,7 @@ impl Caller {
 
     fn keep(caller: CallerText, text: &TextArena, numbers: &mut Vocabulary) -> Self {
         match caller {
-            CallerText::Present(number) => Caller::present(numbers.number(number, text)),
+            CallerText::Present(number) => Caller::present(numbers.hashed(number, text)),
             CallerText::Withheld => Caller::WITHHELD,
             CallerText::Unavailable => Caller::UNAVAILABLE,
         }
@@ -477,7 +477,7 @@ impl Kept {
         let own = &mut self.recordings.text;
         let kept = KeptRecording {
             recording_id: own.push(text.get(row.recording_id)),
-            number: row.remote.map(|number| self.numbers.number(number, text)),
+            number: row.remote.map(|number| self.numbers.hashed(number, text)),
             started: row.started.into(),
             line: row.line,
             raw: PackedTexts::at(raw_block, row.raw),
@@ -489,13 +489,15 @@ impl Kept {
     pub fn incident(&mut self, row: IncidentRow, text: &TextArena, raw_block: u32) {
         let own = &mut self.incidents.text;
         let words = &mut self.words;
+        let address_key = row.address_key.map(|key| words.hashed(key, text));
+        let postcode = row.postcode.map(|code| words.hashed(code, text));
         let mut word = |at: Option<TextRef>| at.map(|at| words.code(text.get(at)));
         let kept = KeptIncident {
             incident_id: own.push(text.get(row.incident_id)),
             call_time: row.call_time.into(),
-            number: row.caller.map(|number| self.numbers.number(number, text)),
-            address_key: word(row.address_key),
-            postcode: word(row.postcode),
+            number: row.caller.map(|number| self.numbers.hashed(number, text)),
+            address_key,
+            postcode,
             csu: word(row.csu),
             category: word(row.category),
             closing_category: word(row.closing_category),

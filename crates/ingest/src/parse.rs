@@ -15,7 +15,7 @@ use crate::kept::{PackedBlock, TextArena, TextRef};
 use crate::local_time::{LocalInstant, LocalTimeReader};
 use crate::profile::{SourceKind, SourceProfile};
 use crate::read::{RawRow, SourceLayout};
-use crate::rows::{AcdRow, CallerText, IncidentRow, NumberText, RecordingRow};
+use crate::rows::{AcdRow, CallerText, HashedText, IncidentRow, RecordingRow};
 
 /// Field positions, in `SourceKind::fields` order.
 mod field {
@@ -69,8 +69,17 @@ pub(crate) enum Parsed {
 }
 
 impl Parsed {
+    /// The words it holds whose codes keeping it will look up among many (an incident call's
+    /// address key and postcode; the few phone lines and categories stay in the cache).
+    pub fn words(&self) -> [Option<HashedText>; 2] {
+        match self {
+            Parsed::Incident(row) => [row.address_key, row.postcode],
+            Parsed::Acd(_) | Parsed::Recording(_) | Parsed::Partner(_) => [None; 2],
+        }
+    }
+
     /// The caller number it holds, whose code keeping it will look up.
-    pub fn number(&self) -> Option<NumberText> {
+    pub fn number(&self) -> Option<HashedText> {
         match self {
             Parsed::Acd(row) => row.cli.number(),
             Parsed::Recording(row) => row.remote,
@@ -423,9 +432,9 @@ impl<'a> RowParser<'a> {
         Ok(IncidentRow {
             incident_id,
             call_time,
-            caller: caller.map(|number| NumberText::keep(&number, &mut self.text)),
-            address_key: self.keep(address_key),
-            postcode: self.keep(postcode),
+            caller: caller.map(|number| HashedText::keep(&number, &mut self.text)),
+            address_key: address_key.map(|key| HashedText::keep(&key, &mut self.text)),
+            postcode: postcode.map(|code| HashedText::keep(&code, &mut self.text)),
             csu: self.keep(csu),
             category: self.optional_text(row, OPENING),
             closing_category: self.optional_text(row, CLOSING),

@@ -13,20 +13,21 @@ use crate::local_time::LocalInstant;
 // a `String` each: a thread reading rows allocates one buffer a batch, and the thread keeping
 // them frees one.
 
-/// An E.164 number as read: its text in the batch's arena, and its hash, worked out on the
-/// reading thread so that the thread keeping the rows only looks it up.
+/// A text to be coded among a vocabulary (an E.164 number, an address key, a postcode) as
+/// read: its text in the batch's arena, and its hash, worked out on the reading thread so that
+/// the thread keeping the rows only looks it up (and can ask for its slot ahead).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct NumberText {
+pub(crate) struct HashedText {
     pub text: TextRef,
     pub hash: KeyHash,
 }
 
-impl NumberText {
-    /// `number`, kept in `text`.
-    pub fn keep(number: &str, text: &mut TextArena) -> Self {
-        NumberText {
-            text: text.push(number),
-            hash: KeyHash::of(number),
+impl HashedText {
+    /// `word`, kept in `text`.
+    pub fn keep(word: &str, text: &mut TextArena) -> Self {
+        HashedText {
+            text: text.push(word),
+            hash: KeyHash::of(word),
         }
     }
 }
@@ -34,7 +35,7 @@ impl NumberText {
 /// A caller number as read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum CallerText {
-    Present(NumberText),
+    Present(HashedText),
     Withheld,
     Unavailable,
 }
@@ -43,14 +44,14 @@ impl CallerText {
     /// `cli`, its number kept in `text`.
     pub fn of(cli: Cli, text: &mut TextArena) -> Self {
         match cli {
-            Cli::Present(number) => CallerText::Present(NumberText::keep(&number, text)),
+            Cli::Present(number) => CallerText::Present(HashedText::keep(&number, text)),
             Cli::Withheld => CallerText::Withheld,
             Cli::Unavailable => CallerText::Unavailable,
         }
     }
 
     /// The number, if one was presented.
-    pub fn number(self) -> Option<NumberText> {
+    pub fn number(self) -> Option<HashedText> {
         match self {
             CallerText::Present(number) => Some(number),
             CallerText::Withheld | CallerText::Unavailable => None,
@@ -74,7 +75,7 @@ pub(crate) struct AcdRow {
 pub(crate) struct RecordingRow {
     pub recording_id: TextRef,
     /// The remote number; `None` when withheld or unavailable.
-    pub remote: Option<NumberText>,
+    pub remote: Option<HashedText>,
     pub started: LocalInstant,
     pub line: u64,
     /// The row as a reject shows it, in the batch's raw rows (`ParsedBatch::raw`).
@@ -86,11 +87,11 @@ pub(crate) struct IncidentRow {
     pub incident_id: TextRef,
     pub call_time: LocalInstant,
     /// E.164.
-    pub caller: Option<NumberText>,
+    pub caller: Option<HashedText>,
     /// As published: pseudonymised when publishing with a key.
-    pub address_key: Option<TextRef>,
+    pub address_key: Option<HashedText>,
     /// As published: the postcode district when publishing with a key.
-    pub postcode: Option<TextRef>,
+    pub postcode: Option<HashedText>,
     /// Looked up with the full postcode.
     pub csu: Option<TextRef>,
     pub category: Option<TextRef>,

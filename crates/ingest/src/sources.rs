@@ -103,8 +103,13 @@ impl RowSink<'_> {
     fn prefetch_slots(&self, row: &Result<ParsedRow, Reject>) {
         if let Ok(parsed) = row {
             self.seen.prefetch_slot(parsed.key.hash);
-            if let Some(number) = parsed.outcome.as_ref().ok().and_then(Parsed::number) {
-                self.kept.numbers.prefetch_slot(number.hash);
+            if let Ok(outcome) = &parsed.outcome {
+                if let Some(number) = outcome.number() {
+                    self.kept.numbers.prefetch_slot(number.hash);
+                }
+                for word in outcome.words().into_iter().flatten() {
+                    self.kept.words.prefetch_slot(word.hash);
+                }
             }
         }
     }
@@ -114,8 +119,13 @@ impl RowSink<'_> {
     fn prefetch_records(&self, row: &Result<ParsedRow, Reject>) {
         if let Ok(parsed) = row {
             self.seen.prefetch_record(parsed.key.hash);
-            if let Some(number) = parsed.outcome.as_ref().ok().and_then(Parsed::number) {
-                self.kept.numbers.prefetch_record(number.hash);
+            if let Ok(outcome) = &parsed.outcome {
+                if let Some(number) = outcome.number() {
+                    self.kept.numbers.prefetch_record(number.hash);
+                }
+                for word in outcome.words().into_iter().flatten() {
+                    self.kept.words.prefetch_record(word.hash);
+                }
             }
         }
     }
