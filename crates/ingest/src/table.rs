@@ -309,35 +309,15 @@ impl std::fmt::Debug for ContactTable {
 /// and time, comparing contact ids only between contacts of one caller at one instant.
 fn sorted_order(calls: &LinkedCalls, partners: &KeptPartners, threads: usize) -> Vec<u32> {
     let numbers = calls.caller_keys.len();
-    // Each number's key and each partner's key, as (prefix, text, which): a number's code, or
-    // the count of numbers plus the partner key's code.
-    let partner_keys = partners.keys.codes().map(|code| partners.keys.text(code));
-    let mut keys: Vec<(u128, &str, u32)> = calls
-        .caller_keys
-        .iter()
-        .map(CompactString::as_str)
-        .chain(partner_keys)
-        .enumerate()
-        .map(|(which, key)| {
-            let which = u32::try_from(which).expect("under 4 billion caller keys");
-            (text_prefix(key), key, which)
-        })
-        .collect();
-    // Compared by their first 16 bytes as a number first (the whole of an E.164 number), the
-    // text only when those are equal: the same order as the text's.
-    keys.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
-    // Equal keys (a partner's and a caller number's) share a rank.
-    let mut rank = vec![0u32; keys.len()];
-    let mut next = 0u32;
-    for (i, &(_, key, which)) in keys.iter().enumerate() {
-        if i > 0 && keys[i - 1].1 != key {
-            next += 1;
-        }
-        rank[which as usize] = next;
-    }
-    let keyless = next + 1;
-    drop(keys);
+    // Each number's key, then each partner's key.
+    let key = |which: u32| match (which as usize).checked_sub(numbers) {
+        None => calls.caller_keys[which as usize].as_str(),
+        Some(partner) => partners.keys.text(Code::of_position(partner)),
+    };
+    let (rank, last_rank) = rank_keys(numbers + partners.keys.len(), key, threads);
+    let keyless = last_rank + 1;
     let call_count = calls.len();
+    let contacts = call_count + partners.rows.len();
     let caller_rank = |at: usize| match at.checked_sub(call_count) {
         None => calls.caller_key(at).map(|code| rank[code.index()]),
         Some(p) => partners.rows[p]
@@ -352,31 +332,102 @@ fn sorted_order(calls: &LinkedCalls, partners: &KeptPartners, threads: usize) ->
         None => calls.contact_id(at as usize),
         Some(p) => partners.ids.get(partners.rows[p].contact_id),
     };
-    // (caller rank, position, time): 16 bytes a contact. The callers of the lower half of the
-    // ranks and the rest are sorted apart, each on a thread of its own when there are two:
-    // every contact of the first comes before every one of the second.
-    let split = keyless / 2;
-    let (mut low, mut high): (Vec<_>, Vec<_>) = (0..call_count + partners.rows.len())
-        .map(|at| {
-            let position = u32::try_from(at).expect("under 4 billion contacts");
-            (
-                caller_rank(at).unwrap_or(keyless),
-                position,
-                received_at(at),
-            )
-        })
-        .partition(|&(rank, _, _)| rank < split);
+    // Grouped by caller rank by counting (keyless last), each group in position order; then
+    // each group sorted by time and contact id, stably: contacts equal in both keep their
+    // order. The groups of the lower half of the contacts and the rest are sorted each on a
+    // thread of its own when there are two.
+    let ranks: Vec<u32> = (0..contacts)
+        .map(|at| caller_rank(at).unwrap_or(keyless))
+        .collect();
     drop(rank);
-    let sort = |order: &mut Vec<(u32, u32, Micros)>| {
-        order.sort_unstable_by(|a, b| {
-            (a.0, a.2)
-                .cmp(&(b.0, b.2))
-                .then_with(|| contact_id(a.1).cmp(contact_id(b.1)))
-                .then(a.1.cmp(&b.1))
-        })
+    let mut starts = vec![0u32; keyless as usize + 2];
+    for &rank in &ranks {
+        starts[rank as usize + 1] += 1;
+    }
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
+    }
+    let mut grouped = vec![(0u32, 0 as Micros); contacts];
+    let mut next = starts.clone();
+    for (at, &rank) in ranks.iter().enumerate() {
+        let slot = &mut next[rank as usize];
+        let position = u32::try_from(at).expect("under 4 billion contacts");
+        grouped[*slot as usize] = (position, received_at(at));
+        *slot += 1;
+    }
+    drop((ranks, next));
+    let sort_groups = |grouped: &mut [(u32, Micros)], starts: &[u32]| {
+        let offset = starts[0];
+        for group in starts.windows(2) {
+            let group = &mut grouped[(group[0] - offset) as usize..(group[1] - offset) as usize];
+            if group.len() > 1 {
+                group.sort_by(|a, b| {
+                    a.1.cmp(&b.1)
+                        .then_with(|| contact_id(a.0).cmp(contact_id(b.0)))
+                });
+            }
+        }
     };
-    both(threads, || sort(&mut low), || sort(&mut high));
-    low.into_iter().chain(high).map(|(_, at, _)| at).collect()
+    // The first group that starts in the upper half of the contacts.
+    let split = starts.partition_point(|&start| (start as usize) < contacts / 2);
+    let split = split.min(starts.len() - 1);
+    let (low, high) = grouped.split_at_mut(starts[split] as usize);
+    both(
+        threads,
+        || sort_groups(low, &starts[..=split]),
+        || sort_groups(high, &starts[split..]),
+    );
+    grouped.into_iter().map(|(at, _)| at).collect()
+}
+
+/// The rank in text order of each of `count` keys (`key(which)` gives key `which`'s text),
+/// equal texts sharing one, and the highest rank (0 when there are none). The keys are sorted
+/// by their first 16 bytes as a number (the whole of an E.164 number), their texts compared
+/// only when those are equal; the two halves each on a thread of its own when there are two,
+/// then ranked as they are merged.
+fn rank_keys<'k>(
+    count: usize,
+    key: impl Fn(u32) -> &'k str + Sync,
+    threads: usize,
+) -> (Vec<u32>, u32) {
+    let mut keys: Vec<(u64, u64, u32)> = (0..u32::try_from(count)
+        .expect("under 4 billion caller keys"))
+        .map(|which| {
+            let prefix = text_prefix(key(which));
+            ((prefix >> 64) as u64, prefix as u64, which)
+        })
+        .collect();
+    let order = |a: &(u64, u64, u32), b: &(u64, u64, u32)| {
+        (a.0, a.1)
+            .cmp(&(b.0, b.1))
+            .then_with(|| key(a.2).cmp(key(b.2)))
+    };
+    let (low, high) = keys.split_at_mut(count / 2);
+    both(
+        threads,
+        || low.sort_unstable_by(order),
+        || high.sort_unstable_by(order),
+    );
+    let (mut low, mut high) = keys.split_at(count / 2);
+    let mut rank = vec![0u32; count];
+    let mut last = 0u32;
+    let mut previous: Option<(u64, u64, u32)> = None;
+    loop {
+        let next = match (low.first(), high.first()) {
+            (Some(a), Some(b)) if order(a, b).is_le() => &mut low,
+            (Some(_), Some(_)) | (None, Some(_)) => &mut high,
+            (Some(_), None) => &mut low,
+            (None, None) => break,
+        };
+        let this = next[0];
+        *next = &next[1..];
+        if previous.is_some_and(|p| (p.0, p.1) != (this.0, this.1) || key(p.2) != key(this.2)) {
+            last += 1;
+        }
+        rank[this.2 as usize] = last;
+        previous = Some(this);
+    }
+    (rank, last)
 }
 
 /// The first 16 bytes of `text` (zeros after its end) as a big-endian number: two texts whose
@@ -417,6 +468,21 @@ mod tests {
             if pa != pb {
                 prop_assert_eq!(pa.cmp(&pb), a.cmp(&b));
             }
+        }
+
+        #[test]
+        fn keys_rank_in_text_order_equal_texts_alike(
+            keys in prop::collection::vec("(\\+44|ps:)?[0-9]{0,17}", 0..60),
+            threads in 1usize..3,
+        ) {
+            let (rank, last) = rank_keys(keys.len(), |which| keys[which as usize].as_str(), threads);
+            let mut distinct: Vec<&str> = keys.iter().map(String::as_str).collect();
+            distinct.sort_unstable();
+            distinct.dedup();
+            for (key, rank) in keys.iter().zip(&rank) {
+                prop_assert_eq!(distinct[*rank as usize], key.as_str());
+            }
+            prop_assert_eq!(last as usize, distinct.len().saturating_sub(1));
         }
 
         #[test]
