@@ -11,10 +11,9 @@ use engage_kernel::Micros;
 use engage_kernel::contact_index::{ContactIndex, KeyHash};
 use engage_kernel::phone::Cli;
 
-use crate::contact::Contact;
 use crate::local_time::LocalInstant;
 use crate::profile::SourceKind;
-use crate::rows::{AcdRow, CallerText, HashedText, IncidentRow, RecordingRow};
+use crate::rows::{AcdRow, CallerText, HashedText, IncidentRow, PartnerRow, RecordingRow};
 
 /// Where a text is in a [`TextArena`]: 12 bytes (aligned to 4, so that rows of them pack
 /// tight), and no more as an `Option`.
@@ -510,37 +509,20 @@ impl Kept {
 }
 
 impl Kept {
-    /// Keeps a partner's contact, as `crate::parse` reads it: an id, an agency, a line, a time,
-    /// a caller, an outcome and a category, and nothing else.
-    pub fn partner(&mut self, contact: Contact) {
+    /// Keeps a partner's contact whose texts are in `text`.
+    pub fn partner(&mut self, row: PartnerRow, text: &TextArena) {
         let kept = KeptPartner {
-            contact_id: self.partners.text.push(&contact.contact_id),
-            agency: Label::of(contact.agency),
-            line: self.words.code(&contact.line),
-            received_at: contact.received_at,
-            caller_key: contact
+            contact_id: self.partners.text.push(text.get(row.contact_id)),
+            agency: Label::of(row.agency),
+            line: self.words.code(text.get(row.line)),
+            received_at: row.received_at,
+            caller_key: row
                 .caller_key
-                .as_deref()
-                .map(|key| self.partner_keys.code(key)),
-            cli_status: Label::of(contact.cli_status),
-            outcome: Label::of(contact.outcome),
-            category: contact.category.as_deref().map(|c| self.words.code(c)),
+                .map(|key| self.partner_keys.hashed(key, text)),
+            cli_status: Label::of(row.cli_status),
+            outcome: Label::of(row.outcome),
+            category: row.category.map(|c| self.words.code(text.get(c))),
         };
-        debug_assert_eq!(
-            Contact {
-                contact_id: contact.contact_id.clone(),
-                agency: contact.agency,
-                line: contact.line.clone(),
-                received_at: contact.received_at,
-                caller_key: contact.caller_key.clone(),
-                cli_status: contact.cli_status,
-                outcome: contact.outcome,
-                category: contact.category.clone(),
-                ..Contact::default()
-            },
-            contact,
-            "a partner's contact has no other fields"
-        );
         self.partners.rows.push(kept);
     }
 }

@@ -10,12 +10,12 @@ use engage_kernel::phone::{Cli, classify_cli};
 use engage_kernel::postcode::{CsuTable, normalize_postcode, postcode_district};
 use engage_kernel::pseudonym::{PseudonymKey, is_pseudonym};
 
-use crate::contact::{Contact, Reject};
+use crate::contact::Reject;
 use crate::kept::{PackedBlock, TextArena, TextRef};
 use crate::local_time::{LocalInstant, LocalTimeReader};
 use crate::profile::{SourceKind, SourceProfile};
 use crate::read::{RawRow, SourceLayout};
-use crate::rows::{AcdRow, CallerText, HashedText, IncidentRow, RecordingRow};
+use crate::rows::{AcdRow, CallerText, HashedText, IncidentRow, PartnerRow, RecordingRow};
 
 /// Field positions, in `SourceKind::fields` order.
 mod field {
@@ -65,7 +65,7 @@ pub(crate) enum Parsed {
     Acd(AcdRow),
     Recording(RecordingRow),
     Incident(IncidentRow),
-    Partner(Contact),
+    Partner(PartnerRow),
 }
 
 impl Parsed {
@@ -75,6 +75,14 @@ impl Parsed {
         match self {
             Parsed::Incident(row) => [row.address_key, row.postcode],
             Parsed::Acd(_) | Parsed::Recording(_) | Parsed::Partner(_) => [None; 2],
+        }
+    }
+
+    /// A partner's caller key, whose code keeping it will look up among the partners' keys.
+    pub fn partner_key(&self) -> Option<HashedText> {
+        match self {
+            Parsed::Partner(row) => row.caller_key,
+            Parsed::Acd(_) | Parsed::Recording(_) | Parsed::Incident(_) => None,
         }
     }
 
@@ -151,11 +159,6 @@ fn fingerprint<'r>(fields: impl Iterator<Item = &'r str>) -> u64 {
         f.hash(&mut h);
     }
     h.finish()
-}
-
-fn optional(text: &str) -> Option<CompactString> {
-    let t = text.trim();
-    (!t.is_empty()).then(|| t.into())
 }
 
 /// Uppercase letters and digits, single spaces: `12 High St.,  Maidstone` → `12 HIGH ST MAIDSTONE`.
@@ -272,12 +275,6 @@ impl<'a> RowParser<'a> {
             return Ok(None);
         }
         self.time(row, field).map(Some)
-    }
-
-    fn required(&self, row: &RawRow, field: usize) -> Result<CompactString, Reject> {
-        let layout = self.context.layout;
-        optional(layout.get(row, field))
-            .ok_or_else(|| layout.reject_field(row, field, "is empty; a value is required"))
     }
 
     /// A required field's text, trimmed, kept in the rows' texts.
@@ -444,10 +441,10 @@ impl<'a> RowParser<'a> {
         })
     }
 
-    fn partner_row(&mut self, row: &RawRow, tally: &mut Tally) -> Result<Contact, Reject> {
+    fn partner_row(&mut self, row: &RawRow, tally: &mut Tally) -> Result<PartnerRow, Reject> {
         use field::partners::*;
         let layout = self.context.layout;
-        let contact_id = self.required(row, ID)?;
+        let contact_id = self.required_text(row, ID)?;
         let agency = match layout.get(row, AGENCY).trim().to_ascii_lowercase().as_str() {
             "fire" | "fire and rescue" | "frs" => "fire",
             "ambulance" | "ambulance service" | "nhs ambulance" => "ambulance",
@@ -462,24 +459,25 @@ impl<'a> RowParser<'a> {
         let received = self.time(row, RECEIVED)?;
         let key_text = layout.get(row, KEY).trim();
         let (caller_key, cli_status) = if is_pseudonym(key_text) {
-            (Some(key_text.into()), "present")
+            (Some(HashedText::keep(key_text, &mut self.text)), "present")
         } else {
             let cli = self.cli(row, KEY)?;
-            (caller_key(self.context.key, &cli), cli.status())
+            let key = caller_key(self.context.key, &cli);
+            let key = key.map(|key| HashedText::keep(&key, &mut self.text));
+            (key, cli.status())
         };
         if received.is_ambiguous() {
             tally.ambiguous_times += 1;
         }
-        Ok(Contact {
+        Ok(PartnerRow {
             contact_id,
             agency,
-            line: self.required(row, LINE)?,
+            line: self.required_text(row, LINE)?,
             received_at: received.resolve(None),
             caller_key,
             cli_status,
             outcome: self.outcome(row, OUTCOME)?,
-            category: optional(layout.get(row, CATEGORY)),
-            ..Contact::default()
+            category: self.optional_text(row, CATEGORY),
         })
     }
 }

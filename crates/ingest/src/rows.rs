@@ -3,6 +3,7 @@
 //! the ingest finishes, `crate::sources`). They are kept, smaller, as `crate::kept`'s rows
 //! until `crate::link` joins them.
 
+use engage_kernel::Micros;
 use engage_kernel::contact_index::KeyHash;
 use engage_kernel::phone::Cli;
 
@@ -100,6 +101,20 @@ pub(crate) struct IncidentRow {
     pub line: u64,
     /// The row as a reject shows it, in the batch's raw rows (`ParsedBatch::raw`).
     pub raw: TextRef,
+}
+
+/// One partner's contact as read: the fields a partner's contact has.
+pub(crate) struct PartnerRow {
+    pub contact_id: TextRef,
+    /// `fire` or `ambulance`.
+    pub agency: &'static str,
+    pub line: TextRef,
+    pub received_at: Micros,
+    /// As published: a pseudonym (read as one, or made with the key), or E.164.
+    pub caller_key: Option<HashedText>,
+    pub cli_status: &'static str,
+    pub outcome: &'static str,
+    pub category: Option<TextRef>,
 }
 
 /// Sorts `rows` by `first`, then by `then`, rows equal in both keeping their order (a stable

@@ -110,6 +110,9 @@ impl RowSink<'_> {
                 for word in outcome.words().into_iter().flatten() {
                     self.kept.words.prefetch_slot(word.hash);
                 }
+                if let Some(key) = outcome.partner_key() {
+                    self.kept.partner_keys.prefetch_slot(key.hash);
+                }
             }
         }
     }
@@ -125,6 +128,9 @@ impl RowSink<'_> {
                 }
                 for word in outcome.words().into_iter().flatten() {
                     self.kept.words.prefetch_record(word.hash);
+                }
+                if let Some(key) = outcome.partner_key() {
+                    self.kept.partner_keys.prefetch_record(key.hash);
                 }
             }
         }
@@ -193,7 +199,7 @@ impl RowSink<'_> {
             Ok(Parsed::Acd(row)) => self.kept.acd(row, text),
             Ok(Parsed::Recording(row)) => self.kept.recording(row, text, raw_block),
             Ok(Parsed::Incident(row)) => self.kept.incident(row, text, raw_block),
-            Ok(Parsed::Partner(contact)) => self.kept.partner(contact),
+            Ok(Parsed::Partner(row)) => self.kept.partner(row, text),
             Err(reject) => {
                 counts.rejected += 1;
                 self.rejects.push(reject);

@@ -448,6 +448,7 @@ fn seconds(micros: Micros) -> i32 {
 mod tests {
     use super::*;
     use crate::kept::Kept;
+    use crate::rows::{HashedText, PartnerRow};
     use proptest::prelude::*;
 
     fn no_calls() -> LinkedCalls {
@@ -508,7 +509,20 @@ mod tests {
                     .cmp(&(b.caller_key.is_none(), &b.caller_key, b.received_at, &b.contact_id))
             });
             let mut kept = Kept::default();
-            contacts.into_iter().for_each(|c| kept.partner(c));
+            for contact in contacts {
+                let mut text = TextArena::default();
+                let row = PartnerRow {
+                    contact_id: text.push(&contact.contact_id),
+                    agency: contact.agency,
+                    line: text.push(&contact.line),
+                    received_at: contact.received_at,
+                    caller_key: contact.caller_key.as_deref().map(|key| HashedText::keep(key, &mut text)),
+                    cli_status: contact.cli_status,
+                    outcome: contact.outcome,
+                    category: contact.category.as_deref().map(|c| text.push(c)),
+                };
+                kept.partner(row, &text);
+            }
             let partners = KeptPartners {
                 rows: kept.partners.rows,
                 ids: kept.partners.text,
