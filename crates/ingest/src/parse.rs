@@ -339,19 +339,20 @@ impl<'a> RowParser<'a> {
         let started = self.time(row, STARTED)?;
         let ended = self.optional_time(row, ENDED)?;
         let remote = self.cli(row, REMOTE)?;
-        let channel = layout.get(row, CHANNEL).trim().to_ascii_lowercase();
-        let direction = layout.get(row, DIRECTION).trim().to_ascii_lowercase();
+        let channel = layout.get(row, CHANNEL).trim();
+        let direction = layout.get(row, DIRECTION).trim();
         tally.ambiguous_times += [Some(started), ended]
             .iter()
             .flatten()
             .filter(|t| t.is_ambiguous())
             .count() as u64;
-        if channel != "phone" || direction != "inbound" {
+        let phone = channel.eq_ignore_ascii_case("phone");
+        if !phone || !direction.eq_ignore_ascii_case("inbound") {
             tally.not_a_contact += 1;
-            let what = if channel == "phone" {
-                format!("a phone call, {direction}")
+            let what = if phone {
+                format!("a phone call, {}", direction.to_ascii_lowercase())
             } else {
-                format!("the {channel} channel")
+                format!("the {} channel", channel.to_ascii_lowercase())
             };
             return Err(layout.reject(
                 row,
@@ -445,16 +446,19 @@ impl<'a> RowParser<'a> {
         use field::partners::*;
         let layout = self.context.layout;
         let contact_id = self.required_text(row, ID)?;
-        let agency = match layout.get(row, AGENCY).trim().to_ascii_lowercase().as_str() {
-            "fire" | "fire and rescue" | "frs" => "fire",
-            "ambulance" | "ambulance service" | "nhs ambulance" => "ambulance",
-            other => {
-                return Err(layout.reject_field(
-                    row,
-                    AGENCY,
-                    format!("`{other}` is not a partner agency; expected fire or ambulance"),
-                ));
-            }
+        let agency_text = layout.get(row, AGENCY).trim();
+        let is_one_of = |words: &[&str]| words.iter().any(|w| agency_text.eq_ignore_ascii_case(w));
+        let agency = if is_one_of(&["fire", "fire and rescue", "frs"]) {
+            "fire"
+        } else if is_one_of(&["ambulance", "ambulance service", "nhs ambulance"]) {
+            "ambulance"
+        } else {
+            let other = agency_text.to_ascii_lowercase();
+            return Err(layout.reject_field(
+                row,
+                AGENCY,
+                format!("`{other}` is not a partner agency; expected fire or ambulance"),
+            ));
         };
         let received = self.time(row, RECEIVED)?;
         let key_text = layout.get(row, KEY).trim();

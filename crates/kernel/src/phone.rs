@@ -254,14 +254,23 @@ impl PhoneError {
 /// A [`PhoneError`] quoting the text when it is neither a number nor a withheld or
 /// unavailable word, or is a short code or a number of the wrong shape.
 pub fn classify_cli(text: &str) -> Result<Cli, PhoneError> {
-    let trimmed = text.trim_matches(|c: char| c.is_whitespace() || QUOTES.contains(&c));
+    // Most fields are a bare number: nothing to trim at either end, and no word to compare
+    // (none of the words starts with a digit or `+`).
+    let bytes = text.as_bytes();
+    let bare = |b: Option<&u8>| b.is_some_and(u8::is_ascii_alphanumeric);
+    let trimmed = if bare(bytes.first()) && bare(bytes.last()) {
+        text
+    } else {
+        text.trim_matches(|c: char| c.is_whitespace() || QUOTES.contains(&c))
+    };
     if trimmed.is_empty() {
         return Ok(Cli::Unavailable);
     }
-    if is_one_of(trimmed, WITHHELD) {
+    let number_like = trimmed.starts_with(|c: char| c.is_ascii_digit() || c == '+');
+    if !number_like && is_one_of(trimmed, WITHHELD) {
         return Ok(Cli::Withheld);
     }
-    if is_one_of(trimmed, UNAVAILABLE) {
+    if !number_like && is_one_of(trimmed, UNAVAILABLE) {
         return Ok(Cli::Unavailable);
     }
     let digits = Digits::scan(trimmed).map_err(|e| e.into_error(text))?;
@@ -757,6 +766,43 @@ mod tests {
         let msg = classify_cli("+1234567").unwrap_err().to_string();
         assert!(msg.contains("\"+1234567\""), "{msg}");
         assert!(msg.contains("8 to 15 digits"), "{msg}");
+    }
+
+    /// `classify_cli` without its shortcuts: trim, then the words, then the digits.
+    fn classify_plainly(text: &str) -> Result<Cli, PhoneError> {
+        let trimmed = text.trim_matches(|c: char| c.is_whitespace() || QUOTES.contains(&c));
+        if trimmed.is_empty() {
+            return Ok(Cli::Unavailable);
+        }
+        if is_one_of(trimmed, WITHHELD) {
+            return Ok(Cli::Withheld);
+        }
+        if is_one_of(trimmed, UNAVAILABLE) {
+            return Ok(Cli::Unavailable);
+        }
+        let digits = Digits::scan(trimmed).map_err(|e| e.into_error(text))?;
+        digits
+            .to_e164()
+            .map(Cli::Present)
+            .map_err(|e| e.into_error(text, &digits))
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_shortcuts_change_no_answer(text in "[ \"'+(0-9a-zP-]{0,3}(\\+44|0|44)?[0-9 ]{0,12}[ \"'a-z]{0,3}") {
+            proptest::prop_assert_eq!(classify_cli(&text), classify_plainly(&text));
+        }
+    }
+
+    #[test]
+    fn no_word_for_a_missing_number_looks_like_a_number() {
+        // `classify_cli` skips the words for a field that starts with a digit or `+`.
+        for word in WITHHELD.iter().chain(UNAVAILABLE) {
+            assert!(
+                !word.starts_with(|c: char| c.is_ascii_digit() || c == '+'),
+                "{word}"
+            );
+        }
     }
 
     #[test]
