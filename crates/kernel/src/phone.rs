@@ -273,6 +273,11 @@ pub fn classify_cli(text: &str) -> Result<Cli, PhoneError> {
     if !number_like && is_one_of(trimmed, UNAVAILABLE) {
         return Ok(Cli::Unavailable);
     }
+    number(text, trimmed)
+}
+
+/// The number of a field (`text`, `trimmed` of its ends) that is no word for a missing one.
+fn number(text: &str, trimmed: &str) -> Result<Cli, PhoneError> {
     let digits = Digits::scan(trimmed).map_err(|e| e.into_error(text))?;
     digits
         .to_e164()
@@ -780,11 +785,7 @@ mod tests {
         if is_one_of(trimmed, UNAVAILABLE) {
             return Ok(Cli::Unavailable);
         }
-        let digits = Digits::scan(trimmed).map_err(|e| e.into_error(text))?;
-        digits
-            .to_e164()
-            .map(Cli::Present)
-            .map_err(|e| e.into_error(text, &digits))
+        number(text, trimmed)
     }
 
     proptest::proptest! {
