@@ -4,12 +4,13 @@
 use std::io::Read;
 
 use engage_kernel::Micros;
+use engage_kernel::contact_index::KeyHash;
 use engage_kernel::postcode::CsuTable;
 use engage_kernel::pseudonym::PseudonymKey;
 
 use crate::contact::Reject;
 use crate::kept::{
-    Code, Kept, KeptIncident, KeptInstant, KeptRecording, KeptRows, TextArena, TextRef,
+    Code, Kept, KeptIncident, KeptInstant, KeptRecording, KeptRows, TextArena, TextRef, Vocabulary,
 };
 use crate::link::{self, AcdCall, AcdIndex};
 use crate::parse::{self, Parsed, ParsedBatch, ParsedRow, RowContext, RowParser};
@@ -73,6 +74,13 @@ const BATCH_ROWS: usize = 4096;
 const SLOTS_AHEAD: usize = 16;
 const RECORDS_AHEAD: usize = 8;
 
+/// Which part of a hash-table lookup [`RowSink::prefetch`] asks for.
+#[derive(Clone, Copy)]
+enum Ahead {
+    Slots,
+    Records,
+}
+
 /// Where the rows of one file go once read, in file order: the counts, the rejects and the
 /// rows of each source. It drops repeats.
 pub(crate) struct RowSink<'s> {
@@ -97,42 +105,29 @@ pub(crate) fn tell_progress(progress: &mut dyn FnMut(u64), before: u64, after: u
 }
 
 impl RowSink<'_> {
-    /// Asks for the hash-table slots that applying `row` will look up to be brought into the
-    /// cache: call it some rows ahead of applying it, and [`RowSink::prefetch_records`] a few
-    /// rows later, so that the cache misses of several rows overlap.
-    fn prefetch_slots(&self, row: &Result<ParsedRow, Reject>) {
-        if let Ok(parsed) = row {
-            self.seen.prefetch_slot(parsed.key.hash);
-            if let Ok(outcome) = &parsed.outcome {
-                if let Some(number) = outcome.number() {
-                    self.kept.numbers.prefetch_slot(number.hash);
-                }
-                for word in outcome.words().into_iter().flatten() {
-                    self.kept.words.prefetch_slot(word.hash);
-                }
-                if let Some(key) = outcome.partner_key() {
-                    self.kept.partner_keys.prefetch_slot(key.hash);
-                }
-            }
+    /// Asks for what applying `row` will look up in the hash tables (its id, and its number,
+    /// words or partner's key) to be brought into the cache: the slots ([`Ahead::Slots`]) some
+    /// rows ahead of applying it, and the key records the slots point to ([`Ahead::Records`])
+    /// a few rows later, so that the cache misses of several rows overlap.
+    fn prefetch(&self, row: &Result<ParsedRow, Reject>, ahead: Ahead) {
+        let Ok(parsed) = row else { return };
+        let fetch = |table: &Vocabulary, hash: KeyHash| match ahead {
+            Ahead::Slots => table.prefetch_slot(hash),
+            Ahead::Records => table.prefetch_record(hash),
+        };
+        match ahead {
+            Ahead::Slots => self.seen.prefetch_slot(parsed.key.hash),
+            Ahead::Records => self.seen.prefetch_record(parsed.key.hash),
         }
-    }
-
-    /// Asks for the key records that applying `row` will compare to be brought into the
-    /// cache (see [`RowSink::prefetch_slots`]).
-    fn prefetch_records(&self, row: &Result<ParsedRow, Reject>) {
-        if let Ok(parsed) = row {
-            self.seen.prefetch_record(parsed.key.hash);
-            if let Ok(outcome) = &parsed.outcome {
-                if let Some(number) = outcome.number() {
-                    self.kept.numbers.prefetch_record(number.hash);
-                }
-                for word in outcome.words().into_iter().flatten() {
-                    self.kept.words.prefetch_record(word.hash);
-                }
-                if let Some(key) = outcome.partner_key() {
-                    self.kept.partner_keys.prefetch_record(key.hash);
-                }
-            }
+        let Ok(outcome) = &parsed.outcome else { return };
+        if let Some(number) = outcome.number() {
+            fetch(&self.kept.numbers, number.hash);
+        }
+        for word in outcome.words().into_iter().flatten() {
+            fetch(&self.kept.words, word.hash);
+        }
+        if let Some(key) = outcome.partner_key() {
+            fetch(&self.kept.partner_keys, key.hash);
         }
     }
 
@@ -146,10 +141,10 @@ impl RowSink<'_> {
         while let Some(row) = rows.next() {
             let ahead = rows.as_slice();
             if let Some(ahead) = ahead.get(SLOTS_AHEAD) {
-                self.prefetch_slots(ahead);
+                self.prefetch(ahead, Ahead::Slots);
             }
             if let Some(ahead) = ahead.get(RECORDS_AHEAD) {
-                self.prefetch_records(ahead);
+                self.prefetch(ahead, Ahead::Records);
             }
             if let Some(row) = self.apply(row, &batch.text, raw_block) {
                 recycle(row);
@@ -350,7 +345,9 @@ impl<'a> Ingest<'a> {
             self.link_incidents(incidents, incidents_linked, calls.len(), &mut ids);
         let kept = std::mem::take(&mut self.kept);
         let key = self.options.key;
-        let caller_keys = (kept.numbers.codes())
+        let caller_keys = kept
+            .numbers
+            .codes()
             .map(|code| parse::published_caller(key, kept.numbers.text(code)))
             .collect();
         drop(kept.numbers);
