@@ -6,7 +6,7 @@ use engage_kernel::cache::prefetch;
 use engage_kernel::time::{MINUTE, SECOND};
 
 use crate::kept::{Caller, Code, KeptIncident, KeptRecording, KeptRows, Label, TextRef};
-use crate::rows::sorted_order;
+use crate::rows::{group_by_counting, sorted_order};
 
 /// A recording links to a call answered within this of the recording's start.
 pub const RECORDING_TOLERANCE: Micros = 5 * SECOND;
@@ -58,7 +58,7 @@ pub(crate) struct AcdCall {
 }
 
 /// An answered call as linking weighs it: 20 bytes (packed: there are millions).
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 #[repr(C, packed(4))]
 struct Candidate {
     answered: Micros,
@@ -141,35 +141,17 @@ impl AcdIndex {
             .map(|number| number.index() + 1)
             .max()
             .unwrap_or(0);
-        let mut starts = vec![0u32; numbers + 1];
-        for call in calls.iter().filter(|call| call.answered.is_some()) {
-            if let Some(number) = call.caller.number() {
-                starts[number.index() + 1] += 1;
-            }
-        }
-        for i in 1..starts.len() {
-            starts[i] += starts[i - 1];
-        }
-        let mut next = starts.clone();
-        let placeholder = Candidate {
-            answered: 0,
-            ended: 0,
-            call: 0,
-        };
-        let mut numbered = vec![placeholder; *starts.last().unwrap_or(&0) as usize];
-        let mut keyless = Vec::new();
-        for (call, candidate) in calls.iter().zip(calls.iter().enumerate().map(candidate)) {
-            let Some(candidate) = candidate else { continue };
-            match call.caller.number() {
-                Some(number) => {
-                    let at = &mut next[number.index()];
-                    numbered[*at as usize] = candidate;
-                    *at += 1;
-                }
-                None => keyless.push(candidate),
-            }
-        }
-        drop(next);
+        let (starts, mut numbered) = group_by_counting(numbers, || {
+            calls.iter().enumerate().filter_map(|(i, call)| {
+                Some((call.caller.number()?.index(), candidate((i, call))?))
+            })
+        });
+        let mut keyless: Vec<Candidate> = calls
+            .iter()
+            .enumerate()
+            .filter(|(_, call)| call.caller.number().is_none())
+            .filter_map(candidate)
+            .collect();
         for number in starts.windows(2) {
             numbered[number[0] as usize..number[1] as usize].sort_by_key(|c| c.answered);
         }

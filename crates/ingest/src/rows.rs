@@ -149,6 +149,30 @@ pub(crate) fn sorted_order<T, K: Ord>(
     order
 }
 
+/// The items `items()` gives, each with its group (below `groups`), grouped by counting: each
+/// group's items in the order given. Returns where each group starts among the items (one
+/// more entry than groups: a group ends where the next starts) and the items. `items` is
+/// called twice, once to count and once to place.
+pub(crate) fn group_by_counting<T: Copy + Default, I: Iterator<Item = (usize, T)>>(
+    groups: usize,
+    items: impl Fn() -> I,
+) -> (Vec<u32>, Vec<T>) {
+    let mut starts = vec![0u32; groups + 1];
+    for (group, _) in items() {
+        starts[group + 1] += 1;
+    }
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
+    }
+    let mut grouped = vec![T::default(); starts[groups] as usize];
+    let mut next = starts.clone();
+    for (group, item) in items() {
+        grouped[next[group] as usize] = item;
+        next[group] += 1;
+    }
+    (starts, grouped)
+}
+
 /// Reorders `rows` in place so that position `at` holds the row that was at `from(at)` (a
 /// permutation), following each cycle with swaps: no second copy of the rows, which for
 /// millions of contacts is gigabytes of fresh memory.
@@ -190,6 +214,18 @@ mod tests {
             prop_assert_eq!(&tagged, &reference);
             let untagged: Vec<(i64, String)> = tagged.into_iter().map(|(k, s, _)| (k, s)).collect();
             prop_assert_eq!(untagged, expected);
+        }
+
+        #[test]
+        fn grouping_by_counting_is_a_stable_sort_by_group(items in prop::collection::vec((0usize..5, any::<u8>()), 0..60)) {
+            let (starts, grouped) = group_by_counting(5, || items.iter().copied());
+            let mut expected = items.clone();
+            expected.sort_by_key(|&(group, _)| group);
+            prop_assert_eq!(&grouped, &expected.iter().map(|&(_, item)| item).collect::<Vec<_>>());
+            for group in 0..5 {
+                let count = items.iter().filter(|&&(g, _)| g == group).count();
+                prop_assert_eq!((starts[group + 1] - starts[group]) as usize, count);
+            }
         }
 
         #[test]

@@ -30,11 +30,8 @@ impl SeenKeys {
     /// The first read of the id `key` (whose hash is `hash`); if there was none, `None`, and
     /// `this` is noted as its first read.
     pub fn first(&mut self, key: &str, hash: KeyHash, this: FirstRead) -> Option<FirstRead> {
-        let Some((greatest, _)) = self.rising.last() else {
-            self.keep_rising(key, this);
-            return None;
-        };
-        if key > self.rising_text.get(*greatest) {
+        let greatest = self.rising.last().map(|&(id, _)| self.rising_text.get(id));
+        if greatest.is_none_or(|greatest| key > greatest) {
             self.keep_rising(key, this);
             return None;
         }

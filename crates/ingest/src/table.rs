@@ -14,6 +14,7 @@ use engage_kernel::time::SECOND;
 use crate::contact::{Contact, ContactRef};
 use crate::kept::{Code, KeptPartner, TextArena, TextRef, Vocabulary};
 use crate::link::AcdCall;
+use crate::rows::group_by_counting;
 use crate::threads::both;
 
 /// The contacts, sorted by caller key (keyless last), then time, then contact id; contacts
@@ -340,22 +341,13 @@ fn sorted_order(calls: &LinkedCalls, partners: &KeptPartners, threads: usize) ->
         .map(|at| caller_rank(at).unwrap_or(keyless))
         .collect();
     drop(rank);
-    let mut starts = vec![0u32; keyless as usize + 2];
-    for &rank in &ranks {
-        starts[rank as usize + 1] += 1;
-    }
-    for i in 1..starts.len() {
-        starts[i] += starts[i - 1];
-    }
-    let mut grouped = vec![(0u32, 0 as Micros); contacts];
-    let mut next = starts.clone();
-    for (at, &rank) in ranks.iter().enumerate() {
-        let slot = &mut next[rank as usize];
-        let position = u32::try_from(at).expect("under 4 billion contacts");
-        grouped[*slot as usize] = (position, received_at(at));
-        *slot += 1;
-    }
-    drop((ranks, next));
+    let (starts, mut grouped) = group_by_counting(keyless as usize + 1, || {
+        ranks.iter().enumerate().map(|(at, &rank)| {
+            let position = u32::try_from(at).expect("under 4 billion contacts");
+            (rank as usize, (position, received_at(at)))
+        })
+    });
+    drop(ranks);
     let sort_groups = |grouped: &mut [(u32, Micros)], starts: &[u32]| {
         let offset = starts[0];
         for group in starts.windows(2) {
